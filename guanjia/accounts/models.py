@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from guanjia.core.roles import Post
+
+
+class User(AbstractUser):
+    """A login. Staff hold postings; an owner's login points at their archive entry."""
+
+    display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    person = models.OneToOneField(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="login",
+        verbose_name=_("owner archive entry"),
+    )
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class Posting(models.Model):
+    """A member of staff posted to an estate in a post (岗位)."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="postings")
+    estate = models.ForeignKey("estates.Estate", on_delete=models.PROTECT, related_name="postings")
+    post = models.CharField(_("post"), max_length=20, choices=Post.choices)
+    since = models.DateField(_("since"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "estate", "post"], name="posting_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.estate_id} ({self.post})"
+
+
+class ApiToken(models.Model):
+    """A bearer token for API clients. Only a digest is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=60)
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    @staticmethod
+    def digest_of(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @staticmethod
+    def new_token() -> str:
+        return "gj_" + secrets.token_urlsafe(32)
