@@ -1,3 +1,24 @@
-from django.urls import include, path
+from functools import partial
+from importlib.util import find_spec
 
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from ninja.openapi.views import openapi_view
+
+from config.api import api
+from guanjia.accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html",
+                                                         redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("api/docs", partial(openapi_view, api=api), name="api_docs"),
+    path("", include("guanjia.accounts.urls")),
+    path("", include("guanjia.estates.urls")),
+    path("", include("guanjia.people.urls")),
+]
+if find_spec("guanjia.people.import_urls"):  # TEMPORARY while the import module is written
+    urlpatterns.append(path("estates/<int:estate_id>/", include("guanjia.people.import_urls")))

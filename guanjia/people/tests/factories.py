@@ -14,6 +14,7 @@ def valid_id_number(serial: int, birth: str = "19800101", region: str = "310101"
 class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Person
+        skip_postgeneration_save = True
 
     estate = factory.SubFactory(EstateFactory)
     name = factory.Iterator(["张三", "李四", "王五", "赵六", "陈七", "刘八"])

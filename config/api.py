@@ -1,0 +1,54 @@
+"""The one JSON API: /api/v1, OpenAPI at /api/docs. Session login for pages (with CSRF),
+bearer tokens for API clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, SessionAuth
+
+from guanjia.core.errors import DomainError
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from guanjia.accounts.actions import user_for_token
+
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Guanjia API",
+    version="1",
+    description="管家 — property service center API. Phone and ID numbers are masked unless stated.",
+    auth=[SessionAuth(), TokenAuth()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, error: DomainError):
+    return api.create_response(request, error.as_dict(), status=400)
+
+
+def mount_routers() -> None:
+    from guanjia.accounts.api import router as accounts_router
+    from guanjia.estates.api import router as estates_router
+    from guanjia.people.api import router as people_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/", estates_router)
+    api.add_router("/", people_router)
+    try:
+        from guanjia.people.import_api import router as import_router
+    except ImportError:  # pragma: no cover - during development of the import module
+        return
+    api.add_router("/estates/", import_router)
+
+
+mount_routers()

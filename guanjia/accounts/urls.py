@@ -1,0 +1,11 @@
+from django.urls import path
+
+from guanjia.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("me/no-post/", views.no_post, name="no_post"),
+    path("portal/", views.portal, name="portal"),
+    path("estates/<int:estate_id>/staff/", views.staff, name="staff"),
+    path("estates/<int:estate_id>/my-work/", views.my_work, name="my_work"),
+]

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from ninja import Router
+
+from guanjia.core.audit import history_of
+from guanjia.core.roles import Capability
+from guanjia.core.schemas import ErrorOut
+from guanjia.core.scope import scope_of
+from guanjia.estates import actions, queries
+from guanjia.estates.access import access_building, access_estate, access_unit
+from guanjia.estates.models import Zone
+from guanjia.estates.schemas import BuildingIn, BuildingOut, ChangeOut, EstateOut, UnitIn, UnitOut, UnitPatch, ZoneOut
+
+router = Router(tags=["registry"])
+
+
+def zone_in_estate(estate_id: int, zone_id: int | None) -> Zone | None:
+    if zone_id is None:
+        return None
+    return get_object_or_404(Zone, pk=zone_id, estate_id=estate_id)
+
+
+@router.get("/estates", response=list[EstateOut], operation_id="estates_list")
+def list_estates(request):
+    return list(queries.estates_for(request.auth))
+
+
+@router.get("/estates/{estate_id}", response=EstateOut, operation_id="estates_get")
+def get_estate(request, estate_id: int):
+    return access_estate(request.auth, estate_id)
+
+
+@router.get("/estates/{estate_id}/zones", response=list[ZoneOut], operation_id="zones_list")
+def list_zones(request, estate_id: int):
+    return list(queries.zones_of(access_estate(request.auth, estate_id)))
+
+
+@router.get("/estates/{estate_id}/buildings", response=list[BuildingOut], operation_id="buildings_list")
+def list_buildings(request, estate_id: int):
+    return list(queries.buildings_of(access_estate(request.auth, estate_id)))
+
+
+@router.post("/estates/{estate_id}/buildings", response={201: BuildingOut, 400: ErrorOut}, operation_id="buildings_create")
+def create_building(request, estate_id: int, payload: BuildingIn):
+    estate = access_estate(request.auth, estate_id, Capability.EDIT_REGISTRY)
+    return 201, actions.create_building(actor=request.auth, estate=estate, **payload.dict())
+
+
+@router.get("/estates/{estate_id}/units", response=list[UnitOut], operation_id="units_list")
+def list_units(request, estate_id: int, zone_id: int | None = None, building_id: int | None = None,
+               status: str | None = None, offset: int = 0, limit: int = 50):
+    estate = access_estate(request.auth, estate_id)
+    units = queries.units_of(estate, zone_id=zone_id, building_id=building_id, status=status)
+    return list(units[max(offset, 0): max(offset, 0) + min(max(limit, 1), 500)])
+
+
+@router.post("/estates/{estate_id}/units", response={201: UnitOut, 400: ErrorOut}, operation_id="units_create")
+def create_unit(request, estate_id: int, payload: UnitIn):
+    estate = access_estate(request.auth, estate_id, Capability.VIEW_REGISTRY)
+    building = access_building(request.auth, payload.building_id, write=True)
+    if building.estate_id != estate.pk:
+        raise Http404
+    values = payload.dict(exclude={"building_id", "zone_id"})
+    values["zone"] = zone_in_estate(estate.pk, payload.zone_id)
+    return 201, actions.create_unit(actor=request.auth, building=building, **values)
+
+
+@router.get("/units/{unit_id}", response=UnitOut, operation_id="units_get")
+def get_unit(request, unit_id: int):
+    return access_unit(request.auth, unit_id)
+
+
+@router.patch("/units/{unit_id}", response={200: UnitOut, 400: ErrorOut}, operation_id="units_update")
+def update_unit(request, unit_id: int, payload: UnitPatch):
+    unit = access_unit(request.auth, unit_id, write=True)
+    values = payload.dict(exclude_unset=True)
+    if "zone_id" in values:
+        values["zone"] = zone_in_estate(unit.estate_id, values.pop("zone_id"))
+    return actions.update_unit(actor=request.auth, unit=unit, **values)
+
+
+@router.get("/units/{unit_id}/history", response=list[ChangeOut], operation_id="units_history")
+def unit_history(request, unit_id: int):
+    unit = access_unit(request.auth, unit_id)
+    if not scope_of(request.auth).can(unit.estate_id, Capability.VIEW_HISTORY):
+        raise Http404
+    return list(history_of(unit)[:200])

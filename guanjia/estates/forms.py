@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from guanjia.estates.models import Unit, Zone
+
+
+class UnitForm(forms.Form):
+    floor = forms.IntegerField(label=_("floor"), min_value=-10, max_value=200)
+    area = forms.DecimalField(label=_("building area (m²)"), max_digits=9, decimal_places=2, min_value=0.01)
+    house_type = forms.ChoiceField(label=_("house type"), choices=Unit.HouseType.choices)
+    status = forms.ChoiceField(label=_("status"), choices=Unit.Status.choices)
+    delivery_date = forms.DateField(label=_("delivery date"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    zone = forms.ModelChoiceField(label=_("zone"), queryset=Zone.objects.none(), required=False)
+    note = forms.CharField(label=_("note"), max_length=300, required=False)
+
+    def __init__(self, *args, estate=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if estate is not None:
+            self.fields["zone"].queryset = estate.zones.order_by("code")  # type: ignore[attr-defined]

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from django.http import Http404
+from ninja import Router
+
+from guanjia.core.audit import history_of
+from guanjia.core.roles import Capability
+from guanjia.core.schemas import ErrorOut
+from guanjia.core.scope import scope_of
+from guanjia.estates.access import access_estate, access_unit
+from guanjia.estates.schemas import ChangeOut
+from guanjia.people import actions, queries
+from guanjia.people.access import access_person, access_personal_data
+from guanjia.people.schemas import (
+    LinkIn,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    ResidencyOut,
+    RevealIn,
+    RevealOut,
+    SearchOut,
+    VehicleIn,
+    VehicleOut,
+)
+
+router = Router(tags=["people"])
+
+
+def estate_for_new_person(user, estate_id: int):
+    scope = scope_of(user)
+    if scope.can(estate_id, Capability.EDIT_REGISTRY) or scope.can(estate_id, Capability.EDIT_ZONE_REGISTRY):
+        return access_estate(user, estate_id)
+    raise Http404
+
+
+@router.get("/estates/{estate_id}/people", response=list[PersonOut], operation_id="people_list")
+def list_people(request, estate_id: int, offset: int = 0, limit: int = 50):
+    access_estate(request.auth, estate_id)
+    people = queries.people_of_estate(estate_id).order_by("name", "id")
+    return list(people[max(offset, 0): max(offset, 0) + min(max(limit, 1), 500)])
+
+
+@router.get("/estates/{estate_id}/search", response=SearchOut, operation_id="frontdesk_search")
+def search(request, estate_id: int, q: str = ""):
+    access_estate(request.auth, estate_id, Capability.FRONT_DESK_SEARCH)
+    return queries.search(estate_id, q[:50])
+
+
+@router.post("/estates/{estate_id}/people", response={201: PersonOut, 400: ErrorOut}, operation_id="people_create")
+def create_person(request, estate_id: int, payload: PersonIn):
+    estate = estate_for_new_person(request.auth, estate_id)
+    return 201, actions.create_person(actor=request.auth, estate=estate, **payload.dict())
+
+
+@router.get("/people/{person_id}", response=PersonOut, operation_id="people_get")
+def get_person(request, person_id: int):
+    return access_person(request.auth, person_id)
+
+
+@router.patch("/people/{person_id}", response={200: PersonOut, 400: ErrorOut}, operation_id="people_update")
+def update_person(request, person_id: int, payload: PersonPatch):
+    person = access_person(request.auth, person_id, write=True)
+    return actions.update_person(actor=request.auth, person=person, **payload.dict(exclude_unset=True))
+
+
+@router.post("/people/{person_id}/units", response={201: ResidencyOut, 400: ErrorOut}, operation_id="people_link_unit")
+def link_unit(request, person_id: int, payload: LinkIn):
+    person = access_person(request.auth, person_id, write=True)
+    unit = access_unit(request.auth, payload.unit_id, write=True)
+    return 201, actions.link_person_to_unit(actor=request.auth, person=person, unit=unit, relation=payload.relation,
+                                            since=payload.since)
+
+
+@router.post("/people/{person_id}/vehicles", response={201: VehicleOut, 400: ErrorOut},
+             operation_id="people_add_vehicle")
+def add_vehicle(request, person_id: int, payload: VehicleIn):
+    person = access_person(request.auth, person_id, write=True)
+    return 201, actions.add_vehicle(actor=request.auth, person=person, **payload.dict())
+
+
+@router.post("/people/{person_id}/reveal", response=RevealOut, operation_id="people_reveal")
+def reveal(request, person_id: int, payload: RevealIn):
+    """The clear phone and ID number. Needs the capability; every call is logged."""
+    person = access_personal_data(request.auth, person_id)
+    return actions.reveal_personal_data(actor=request.auth, person=person, purpose=payload.purpose, channel="api")
+
+
+@router.get("/people/{person_id}/history", response=list[ChangeOut], operation_id="people_history")
+def person_history(request, person_id: int):
+    person = access_person(request.auth, person_id)
+    if not scope_of(request.auth).can(person.estate_id, Capability.VIEW_HISTORY):
+        raise Http404
+    return list(history_of(person)[:200])

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import datetime
+
+from ninja import Schema
+
+
+class ResidencyOut(Schema):
+    id: int
+    unit_id: int
+    unit_code: str
+    relation: str
+    since: datetime.date | None
+
+    @staticmethod
+    def resolve_unit_code(obj) -> str:
+        return obj.unit.code
+
+
+class PersonOut(Schema):
+    """Phone and ID number are always masked here; POST /people/{id}/reveal gives them whole."""
+
+    id: int
+    estate_id: int
+    name: str
+    phone: str
+    id_type: str
+    id_number: str
+    email: str
+    emergency_contact_name: str
+    emergency_contact_phone: str
+    special_needs: str
+    preferences: str
+    note: str
+    units: list[ResidencyOut]
+
+    @staticmethod
+    def resolve_phone(obj) -> str:
+        return obj.phone_masked
+
+    @staticmethod
+    def resolve_id_number(obj) -> str:
+        return obj.id_number_masked
+
+    @staticmethod
+    def resolve_emergency_contact_phone(obj) -> str:
+        return obj.emergency_contact_phone_masked
+
+    @staticmethod
+    def resolve_units(obj) -> list:
+        residencies = getattr(obj, "current_residencies", None)
+        if residencies is None:
+            residencies = list(obj.residencies.filter(ended__isnull=True).select_related("unit"))
+        return residencies
+
+
+class PersonIn(Schema):
+    name: str
+    phone: str = ""
+    email: str = ""
+    id_type: str = "resident_id"
+    id_number: str = ""
+    emergency_contact_name: str = ""
+    emergency_contact_phone: str = ""
+    special_needs: str = ""
+    preferences: str = ""
+    note: str = ""
+
+
+class PersonPatch(Schema):
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    id_type: str | None = None
+    id_number: str | None = None
+    emergency_contact_name: str | None = None
+    emergency_contact_phone: str | None = None
+    special_needs: str | None = None
+    preferences: str | None = None
+    note: str | None = None
+
+
+class LinkIn(Schema):
+    unit_id: int
+    relation: str
+    since: datetime.date | None = None
+
+
+class VehicleIn(Schema):
+    plate: str
+    description: str = ""
+
+
+class VehicleOut(Schema):
+    id: int
+    plate: str
+    description: str
+
+
+class RevealIn(Schema):
+    purpose: str = ""
+
+
+class RevealOut(Schema):
+    phone: str
+    id_number: str
+    emergency_contact_phone: str
+
+
+class SearchUnitOut(Schema):
+    id: int
+    code: str
+    status: str
+    zone: str
+
+    @staticmethod
+    def resolve_zone(obj) -> str:
+        return obj.zone.name if obj.zone_id else ""
+
+
+class SearchOut(Schema):
+    how: str
+    people: list[PersonOut]
+    units: list[SearchUnitOut]

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from guanjia.core.audit import history_of
+from guanjia.core.errors import DomainError
+from guanjia.core.forms import add_domain_error
+from guanjia.core.roles import Capability
+from guanjia.core.scope import scope_of
+from guanjia.estates.access import access_estate, access_unit
+from guanjia.estates.models import Unit
+from guanjia.people import actions, queries
+from guanjia.people.access import (
+    access_attachment,
+    access_person,
+    access_personal_data,
+    can_edit_person,
+)
+from guanjia.people.forms import AttachmentForm, LinkForm, PersonForm
+
+PERSON_FORM_FIELDS = ("name", "phone", "email", "id_type", "emergency_contact_name", "emergency_contact_phone",
+                      "special_needs", "preferences", "note")
+
+
+@login_required
+@require_GET
+def frontdesk(request, estate_id: int):
+    """The front desk's one box: name, pinyin initials, phone tail or unit code."""
+    estate = access_estate(request.user, estate_id, Capability.FRONT_DESK_SEARCH)
+    query = request.GET.get("q", "")[:50]
+    result = queries.search(estate.pk, query)
+    template = "people/frontdesk.html#results" if request.htmx else "people/frontdesk.html"
+    return render(request, template, {"estate": estate, "query": query, "result": result})
+
+
+@login_required
+@require_GET
+def person(request, person_id: int):
+    person = access_person(request.user, person_id)
+    scope = scope_of(request.user)
+    try:
+        access_personal_data(request.user, person.pk)
+        can_reveal = scope.person_id != person.pk
+    except Http404:
+        can_reveal = False
+    return render(request, "people/person.html", {
+        "estate": person.estate, "person": person,
+        "residencies": queries.units_of_person(person),
+        "vehicles": person.vehicles.order_by("plate"),
+        "attachments": person.attachments.order_by("-uploaded_at"),
+        "can_edit": can_edit_person(request.user, person),
+        "can_reveal": can_reveal,
+        "can_history": scope.can(person.estate_id, Capability.VIEW_HISTORY),
+        "attachment_form": AttachmentForm(), "link_form": LinkForm(),
+    })
+
+
+@login_required
+@require_POST
+def reveal(request, person_id: int):
+    person = access_personal_data(request.user, person_id)
+    values = actions.reveal_personal_data(actor=request.user, person=person, purpose=request.POST.get("purpose", ""))
+    return render(request, "people/person.html#revealed", {"person": person, "revealed": values})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_create(request, estate_id: int):
+    scope = scope_of(request.user)
+    if not (scope.can(estate_id, Capability.EDIT_REGISTRY) or scope.can(estate_id, Capability.EDIT_ZONE_REGISTRY)):
+        raise Http404
+    estate = access_estate(request.user, estate_id)
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = actions.create_person(actor=request.user, estate=estate, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            return redirect("people:person", person_id=created.pk)
+    return render(request, "people/person_edit.html", {"estate": estate, "form": form, "person": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request, person_id: int):
+    person = access_person(request.user, person_id, write=True)
+    initial = {name: getattr(person, name) for name in PERSON_FORM_FIELDS}
+    form = PersonForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        if not values.get("id_number"):
+            values.pop("id_number", None)  # empty means keep the number on file
+        try:
+            actions.update_person(actor=request.user, person=person, **values)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            return redirect("people:person", person_id=person.pk)
+    return render(request, "people/person_edit.html", {"estate": person.estate, "form": form, "person": person})
+
+
+@login_required
+@require_POST
+def link_unit(request, person_id: int):
+    person = access_person(request.user, person_id, write=True)
+    form = LinkForm(request.POST)
+    if form.is_valid():
+        unit = Unit.objects.filter(estate_id=person.estate_id, code=form.cleaned_data["unit_code"].strip().upper()).first()
+        if unit is None:
+            form.add_error("unit_code", _("No unit with this code in the estate."))
+        else:
+            unit = access_unit(request.user, unit.pk, write=True)
+            try:
+                actions.link_person_to_unit(actor=request.user, person=person, unit=unit,
+                                            relation=form.cleaned_data["relation"])
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                return redirect("people:person", person_id=person.pk)
+    return render(request, "people/form_errors.html", {"estate": person.estate, "form": form, "person": person},
+                  status=400)
+
+
+@login_required
+@require_POST
+def upload_attachment(request, person_id: int):
+    person = access_person(request.user, person_id, write=True)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            actions.add_attachment(actor=request.user, person=person, title=form.cleaned_data["title"],
+                                   upload=form.cleaned_data["file"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            return redirect("people:person", person_id=person.pk)
+    return render(request, "people/form_errors.html", {"estate": person.estate, "form": form, "person": person},
+                  status=400)
+
+
+@login_required
+@require_GET
+def download_attachment(request, attachment_id: int):
+    attachment = access_attachment(request.user, attachment_id)
+    return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type, as_attachment=True,
+                        filename=attachment.file.name.rsplit("/", 1)[-1])
+
+
+@login_required
+@require_GET
+def person_history(request, person_id: int):
+    person = access_person(request.user, person_id)
+    if not scope_of(request.user).can(person.estate_id, Capability.VIEW_HISTORY):
+        raise Http404
+    return render(request, "core/history.html", {"estate": person.estate, "target": person,
+                                                 "changes": history_of(person)[:500]})
