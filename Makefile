@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 NAME ?=
 
-.PHONY: run install serve demo migrate translations static test lint typecheck system-packages bench clean
+.PHONY: run install serve demo migrate translations static test lint typecheck system-packages bench clean openapi
 
 run: install migrate demo static
 	./scripts/serve.sh $(HOST) $(PORT)
@@ -56,3 +56,7 @@ bench: install
 
 clean:
 	rm -rf var/static var/*.sqlite3*
+
+openapi: install
+	$(PY) -c "import os, json, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); django.setup(); \
+	from config.api import api; print(json.dumps(api.get_openapi_schema(path_prefix='/api/v1/'), indent=2, sort_keys=True, ensure_ascii=False))" > docs/openapi.json

@@ -64,11 +64,16 @@ def cast(db) -> Cast:
     building1 = BuildingFactory(estate=estate, code="1")
     building2 = BuildingFactory(estate=estate, code="2")
     unit_a = UnitFactory(building=building1, entrance="1", number="1201", floor=12, zone=zone_a)
-    unit_b = UnitFactory(building=building2, entrance="1", number="0801", floor=8, zone=zone_b,
-                         area=Decimal("120.00"))
+    unit_b = UnitFactory(building=building2, entrance="1", number="0801", floor=8, zone=zone_b, area=Decimal("120.00"))
     other_building = BuildingFactory(estate=other_estate, code="A")
-    other_unit = UnitFactory(building=other_building, entrance="", number="08", floor=1,
-                             house_type=Unit.HouseType.VILLA, area=Decimal("320.00"))
+    other_unit = UnitFactory(
+        building=other_building,
+        entrance="",
+        number="08",
+        floor=1,
+        house_type=Unit.HouseType.VILLA,
+        area=Decimal("320.00"),
+    )
     owner_person = PersonFactory(estate=estate, name="张三", phone="13812341234", id_number=valid_id_number(11))
     neighbour = PersonFactory(estate=estate, name="李四", phone="13987655678", id_number=valid_id_number(12))
     stranger = PersonFactory(estate=other_estate, name="王五", phone="13700007777", id_number=valid_id_number(13))
@@ -79,8 +84,16 @@ def cast(db) -> Cast:
     outsider = make_staff("outsider", "外区管家", other_estate, Post.BUTLER)
     ZoneFactory(estate=other_estate, code="A", name="别墅区", butler=outsider)
     return Cast(
-        estate=estate, other_estate=other_estate, zone_a=zone_a, zone_b=zone_b, unit_a=unit_a, unit_b=unit_b,
-        other_unit=other_unit, owner_person=owner_person, neighbour=neighbour, stranger=stranger,
+        estate=estate,
+        other_estate=other_estate,
+        zone_a=zone_a,
+        zone_b=zone_b,
+        unit_a=unit_a,
+        unit_b=unit_b,
+        other_unit=other_unit,
+        owner_person=owner_person,
+        neighbour=neighbour,
+        stranger=stranger,
         manager=make_staff("manager", "陈经理", estate, Post.MANAGER),
         head_butler=make_staff("head_butler", "林大管家", estate, Post.HEAD_BUTLER),
         butler=butler,

@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("GUANJIA_VAR_DIR", BASE_DIR / "var"))
@@ -75,7 +74,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "guanjia.core.context.staff_context",
-                
             ],
         },
     },
@@ -128,7 +126,7 @@ AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [Path(os.environ.get("GUANJIA_LOCALE_DIR", BASE_DIR / "locale"))]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -150,8 +148,9 @@ GUANJIA_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 # Field encryption keys for ID numbers: comma-separated Fernet keys, newest first.
 # See docs/deploy.md, "Rotating the personal-data key".
 GUANJIA_FIELD_KEYS = [k for k in os.environ.get("GUANJIA_FIELD_KEYS", "").split(",") if k]
-if PRODUCTION and not GUANJIA_FIELD_KEYS:
-    raise RuntimeError("GUANJIA_FIELD_KEYS must be set in production")
+GUANJIA_FIELD_INDEX_KEY = os.environ.get("GUANJIA_FIELD_INDEX_KEY", "")
+if PRODUCTION and not (GUANJIA_FIELD_KEYS and GUANJIA_FIELD_INDEX_KEY):
+    raise RuntimeError("GUANJIA_FIELD_KEYS and GUANJIA_FIELD_INDEX_KEY must be set in production")
 
 # Background jobs: huey on SQLite by default, Redis when HUEY_REDIS_URL is set.
 HUEY_REDIS_URL = os.environ.get("HUEY_REDIS_URL", "")

@@ -3,8 +3,11 @@ subprocess can see what the test wrote, fast hashing, and huey in a throwaway fi
 
 import os
 import tempfile
+from pathlib import Path
 
-os.environ.setdefault("HUEY_SQLITE_PATH", os.path.join(tempfile.gettempdir(), f"guanjia-test-huey-{os.getpid()}.sqlite3"))
+os.environ.setdefault(
+    "HUEY_SQLITE_PATH", os.path.join(tempfile.gettempdir(), f"guanjia-test-huey-{os.getpid()}.sqlite3")
+)
 
 from config.settings import *  # noqa: E402,F403
 from config.settings import DATABASES, VAR_DIR  # noqa: E402
@@ -16,7 +19,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = tempfile.mkdtemp(prefix="guanjia-media-")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="guanjia-media-"))
 # Serve static files straight from the source folders: no collectstatic before tests.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -18,8 +18,9 @@ from guanjia.core.scope import forget_scope
 
 
 @transaction.atomic
-def create_user(*, actor: Any, username: str, password: str, display_name: str = "", person: Any = None,
-                check_password: bool = True) -> User:
+def create_user(
+    *, actor: Any, username: str, password: str, display_name: str = "", person: Any = None, check_password: bool = True
+) -> User:
     username = username.strip()
     if not username:
         raise DomainError(_("Enter a username."), field="username")
@@ -33,8 +34,13 @@ def create_user(*, actor: Any, username: str, password: str, display_name: str =
             raise DomainError(" ".join(error.messages), field="password") from None
     user.set_password(password)
     user.save()
-    record_change(actor=actor, target=user, verb="create", estate_id=getattr(person, "estate_id", None),
-                  changes={"username": [None, username]})
+    record_change(
+        actor=actor,
+        target=user,
+        verb="create",
+        estate_id=getattr(person, "estate_id", None),
+        changes={"username": [None, username]},
+    )
     return user
 
 
@@ -59,8 +65,13 @@ def end_posting(*, actor: Any, posting: Posting) -> Posting:
         raise DomainError(_("This posting has already ended."), field="post")
     posting.active = False
     posting.save(update_fields=["active"])
-    record_change(actor=actor, target=posting.user, verb="end_post", estate_id=posting.estate_id,
-                  changes={"post": [posting.post, None]})
+    record_change(
+        actor=actor,
+        target=posting.user,
+        verb="end_post",
+        estate_id=posting.estate_id,
+        changes={"post": [posting.post, None]},
+    )
     return posting
 
 

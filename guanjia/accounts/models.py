@@ -16,7 +16,11 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     person = models.OneToOneField(
-        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="login",
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="login",
         verbose_name=_("owner archive entry"),
     )
 
@@ -50,6 +54,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
 
     @staticmethod
     def digest_of(token: str) -> str:

@@ -36,5 +36,8 @@ def home_route(user: Any) -> tuple[str, dict]:
 
 
 def postings_of_estate(estate_id: int) -> QuerySet[Posting]:
-    return (Posting.objects.filter(estate_id=estate_id, active=True).select_related("user")
-            .order_by("post", "user__username"))
+    return (
+        Posting.objects.filter(estate_id=estate_id, active=True)
+        .select_related("user")
+        .order_by("post", "user__username")
+    )

@@ -37,8 +37,15 @@ def apply_changes(instance: models.Model, values: dict[str, Any], *, masked: dic
     return changes
 
 
-def record_change(*, actor: Any, target: models.Model, verb: str, changes: dict | None = None,
-                  estate_id: int | None = None, note: str = "") -> Change:
+def record_change(
+    *,
+    actor: Any,
+    target: models.Model,
+    verb: str,
+    changes: dict | None = None,
+    estate_id: int | None = None,
+    note: str = "",
+) -> Change:
     return Change.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         estate_id=estate_id,

@@ -36,6 +36,7 @@ def _fernet() -> MultiFernet:
 def reset_key_cache() -> None:
     _keys.cache_clear()
     _fernet.cache_clear()
+    _index_key.cache_clear()
 
 
 def encrypt(plain: str) -> str:
@@ -57,9 +58,17 @@ def rotate(token: str) -> str:
     return _fernet().rotate(token.encode()).decode()
 
 
+@cache
+def _index_key() -> bytes:
+    configured = getattr(settings, "GUANJIA_FIELD_INDEX_KEY", "")
+    if configured:
+        return configured.encode()
+    return hashlib.sha256(("guanjia-index-key:" + settings.SECRET_KEY).encode()).digest()
+
+
 def blind_index(plain: str) -> str:
-    """A keyed digest for finding duplicates without decrypting. Uses the oldest key so that
-    adding a new key does not change existing digests; see docs/deploy.md for full rotation."""
+    """A keyed digest for finding duplicates without decrypting. It has its own key
+    (GUANJIA_FIELD_INDEX_KEY) so that rotating the encryption keys leaves it alone."""
     if not plain:
         return ""
-    return hmac.new(_keys()[-1], plain.upper().encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(_index_key(), plain.upper().encode(), hashlib.sha256).hexdigest()[:32]

@@ -13,7 +13,9 @@ class Change(models.Model):
     read the history. Personal data is stored masked in `changes`, never in clear.
     """
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     estate_id = models.BigIntegerField(null=True, blank=True)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
@@ -51,6 +53,9 @@ class Job(models.Model):
     message = models.TextField(blank=True)
     params = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} {self.status}"
 
     @property
     def percent(self) -> int:

@@ -42,16 +42,41 @@ class Capability(models.TextChoices):
 C = Capability
 CAPABILITIES: dict[str, frozenset[str]] = {
     Post.MANAGER: frozenset(
-        {C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_REGISTRY, C.UNMASK_PERSONAL,
-         C.FRONT_DESK_SEARCH, C.VIEW_HISTORY, C.VIEW_STAFF, C.MANAGE_STAFF}
+        {
+            C.VIEW_REGISTRY,
+            C.EDIT_REGISTRY,
+            C.IMPORT_REGISTRY,
+            C.EXPORT_REGISTRY,
+            C.UNMASK_PERSONAL,
+            C.FRONT_DESK_SEARCH,
+            C.VIEW_HISTORY,
+            C.VIEW_STAFF,
+            C.MANAGE_STAFF,
+        }
     ),
     Post.DEPUTY_MANAGER: frozenset(
-        {C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_REGISTRY, C.FRONT_DESK_SEARCH,
-         C.VIEW_HISTORY, C.VIEW_STAFF, C.MANAGE_STAFF}
+        {
+            C.VIEW_REGISTRY,
+            C.EDIT_REGISTRY,
+            C.IMPORT_REGISTRY,
+            C.EXPORT_REGISTRY,
+            C.FRONT_DESK_SEARCH,
+            C.VIEW_HISTORY,
+            C.VIEW_STAFF,
+            C.MANAGE_STAFF,
+        }
     ),
     Post.HEAD_BUTLER: frozenset(
-        {C.VIEW_REGISTRY, C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_REGISTRY, C.UNMASK_PERSONAL,
-         C.FRONT_DESK_SEARCH, C.VIEW_HISTORY, C.VIEW_STAFF}
+        {
+            C.VIEW_REGISTRY,
+            C.EDIT_REGISTRY,
+            C.IMPORT_REGISTRY,
+            C.EXPORT_REGISTRY,
+            C.UNMASK_PERSONAL,
+            C.FRONT_DESK_SEARCH,
+            C.VIEW_HISTORY,
+            C.VIEW_STAFF,
+        }
     ),
     # A butler keeps the owner archive of their zone (业主档案), so they may see it whole.
     Post.BUTLER: frozenset(

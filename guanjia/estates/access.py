@@ -45,7 +45,9 @@ def can_edit_unit(user: Any, unit: Unit) -> bool:
 
 def owns_unit(user: Any, unit: Unit) -> bool:
     scope = scope_of(user)
-    return scope.person_id is not None and unit.residencies.filter(person_id=scope.person_id, ended__isnull=True).exists()
+    return (
+        scope.person_id is not None and unit.residencies.filter(person_id=scope.person_id, ended__isnull=True).exists()
+    )
 
 
 def access_unit(user: Any, unit_id: int, *, write: bool = False) -> Unit:

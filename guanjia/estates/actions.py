@@ -72,8 +72,13 @@ def create_zone(*, actor: Any, estate: Estate, code: str, name: str, butler: Any
             zone = Zone.objects.create(estate=estate, code=code, name=name, butler=butler)
     except IntegrityError:
         raise DomainError(_("A zone with this code already exists in the estate."), field="code") from None
-    record_change(actor=actor, target=zone, verb="create", estate_id=estate.pk,
-                  changes={"name": [None, name], "butler": [None, getattr(butler, "pk", None)]})
+    record_change(
+        actor=actor,
+        target=zone,
+        verb="create",
+        estate_id=estate.pk,
+        changes={"name": [None, name], "butler": [None, getattr(butler, "pk", None)]},
+    )
     return zone
 
 
@@ -81,7 +86,10 @@ def create_zone(*, actor: Any, estate: Estate, code: str, name: str, butler: Any
 def assign_zone_butler(*, actor: Any, zone: Zone, butler: Any) -> Zone:
     from guanjia.core.roles import Post
 
-    if butler is not None and not butler.postings.filter(estate_id=zone.estate_id, post=Post.BUTLER, active=True).exists():
+    if (
+        butler is not None
+        and not butler.postings.filter(estate_id=zone.estate_id, post=Post.BUTLER, active=True).exists()
+    ):
         raise DomainError(_("Only a butler posted to this estate can look after one of its zones."), field="butler")
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     changes = apply_changes(zone, {"butler": butler})
@@ -121,12 +129,23 @@ def create_unit(*, actor: Any, building: Building, number: str, entrance: str = 
         raise DomainError(_("Unit %(code)s already exists in this estate.") % {"code": code}, field="number")
     try:
         with transaction.atomic():
-            unit = Unit.objects.create(estate=estate, building=building, entrance=entrance, number=number, code=code,
-                                       **{k: values.get(k) for k in UNIT_FIELDS})
+            unit = Unit.objects.create(
+                estate=estate,
+                building=building,
+                entrance=entrance,
+                number=number,
+                code=code,
+                **{k: values.get(k) for k in UNIT_FIELDS},
+            )
     except IntegrityError:
         raise DomainError(_("Unit %(code)s already exists in this estate.") % {"code": code}, field="number") from None
-    record_change(actor=actor, target=unit, verb="create", estate_id=estate.pk,
-                  changes={"code": [None, code], "area": [None, str(unit.area)]})
+    record_change(
+        actor=actor,
+        target=unit,
+        verb="create",
+        estate_id=estate.pk,
+        changes={"code": [None, code], "area": [None, str(unit.area)]},
+    )
     return unit
 
 
@@ -134,8 +153,10 @@ def create_unit(*, actor: Any, building: Building, number: str, entrance: str = 
 def update_unit(*, actor: Any, unit: Unit, **values: Any) -> Unit:
     unknown = set(values) - set(UNIT_FIELDS)
     if unknown:
-        raise DomainError(_("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
-                          field=sorted(unknown)[0])
+        raise DomainError(
+            _("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            field=sorted(unknown)[0],
+        )
     unit = Unit.objects.select_for_update().select_related("estate").get(pk=unit.pk)
     if "area" in values:
         values["area"] = parse_area(values["area"])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 
 from guanjia.core.audit import history_of
 from guanjia.core.roles import Capability
@@ -42,18 +42,27 @@ def list_buildings(request, estate_id: int):
     return list(queries.buildings_of(access_estate(request.auth, estate_id)))
 
 
-@router.post("/estates/{estate_id}/buildings", response={201: BuildingOut, 400: ErrorOut}, operation_id="buildings_create")
+@router.post(
+    "/estates/{estate_id}/buildings", response={201: BuildingOut, 400: ErrorOut}, operation_id="buildings_create"
+)
 def create_building(request, estate_id: int, payload: BuildingIn):
     estate = access_estate(request.auth, estate_id, Capability.EDIT_REGISTRY)
-    return 201, actions.create_building(actor=request.auth, estate=estate, **payload.dict())
+    return Status(201, actions.create_building(actor=request.auth, estate=estate, **payload.dict()))
 
 
 @router.get("/estates/{estate_id}/units", response=list[UnitOut], operation_id="units_list")
-def list_units(request, estate_id: int, zone_id: int | None = None, building_id: int | None = None,
-               status: str | None = None, offset: int = 0, limit: int = 50):
+def list_units(
+    request,
+    estate_id: int,
+    zone_id: int | None = None,
+    building_id: int | None = None,
+    status: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+):
     estate = access_estate(request.auth, estate_id)
     units = queries.units_of(estate, zone_id=zone_id, building_id=building_id, status=status)
-    return list(units[max(offset, 0): max(offset, 0) + min(max(limit, 1), 500)])
+    return list(units[max(offset, 0) : max(offset, 0) + min(max(limit, 1), 500)])
 
 
 @router.post("/estates/{estate_id}/units", response={201: UnitOut, 400: ErrorOut}, operation_id="units_create")
@@ -64,7 +73,7 @@ def create_unit(request, estate_id: int, payload: UnitIn):
         raise Http404
     values = payload.dict(exclude={"building_id", "zone_id"})
     values["zone"] = zone_in_estate(estate.pk, payload.zone_id)
-    return 201, actions.create_unit(actor=request.auth, building=building, **values)
+    return Status(201, actions.create_unit(actor=request.auth, building=building, **values))
 
 
 @router.get("/units/{unit_id}", response=UnitOut, operation_id="units_get")

@@ -11,8 +11,9 @@ class UnitForm(forms.Form):
     area = forms.DecimalField(label=_("building area (m²)"), max_digits=9, decimal_places=2, min_value=0.01)
     house_type = forms.ChoiceField(label=_("house type"), choices=Unit.HouseType.choices)
     status = forms.ChoiceField(label=_("status"), choices=Unit.Status.choices)
-    delivery_date = forms.DateField(label=_("delivery date"), required=False,
-                                    widget=forms.DateInput(attrs={"type": "date"}))
+    delivery_date = forms.DateField(
+        label=_("delivery date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     zone = forms.ModelChoiceField(label=_("zone"), queryset=Zone.objects.none(), required=False)
     note = forms.CharField(label=_("note"), max_length=300, required=False)
 

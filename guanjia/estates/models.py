@@ -45,7 +45,11 @@ class Zone(models.Model):
     code = models.CharField(_("code"), max_length=20)
     name = models.CharField(_("name"), max_length=60)
     butler = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="zones",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="zones",
         verbose_name=_("butler"),
     )
 
@@ -92,7 +96,9 @@ class Unit(models.Model):
 
     estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="units")
     building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="units")
-    zone = models.ForeignKey(Zone, null=True, blank=True, on_delete=models.PROTECT, related_name="units", verbose_name=_("zone"))
+    zone = models.ForeignKey(
+        Zone, null=True, blank=True, on_delete=models.PROTECT, related_name="units", verbose_name=_("zone")
+    )
     entrance = models.CharField(_("entrance"), max_length=10, blank=True)
     number = models.CharField(_("room number"), max_length=20)
     code = models.CharField(_("unit code"), max_length=50)
@@ -112,8 +118,9 @@ class Unit(models.Model):
         ]
         indexes = [
             models.Index(fields=["estate", "zone"], name="unit_estate_zone_idx"),
-            models.Index(fields=["estate", "code"], opclasses=["int8_ops", "varchar_pattern_ops"],
-                         name="unit_code_prefix_idx"),
+            models.Index(
+                fields=["estate", "code"], opclasses=["int8_ops", "varchar_pattern_ops"], name="unit_code_prefix_idx"
+            ),
         ]
         ordering = ["estate_id", "code"]
 

@@ -12,7 +12,9 @@ from guanjia.estates.models import Building, Estate, Unit, Zone
 
 
 def estates_for(user: Any, capability: str = Capability.VIEW_REGISTRY) -> QuerySet[Estate]:
-    return Estate.objects.filter(pk__in=scope_of(user).estates_with(capability)).select_related("company").order_by("name")
+    return (
+        Estate.objects.filter(pk__in=scope_of(user).estates_with(capability)).select_related("company").order_by("name")
+    )
 
 
 def zones_of(estate: Estate) -> QuerySet[Zone]:
@@ -23,8 +25,9 @@ def buildings_of(estate: Estate) -> QuerySet[Building]:
     return estate.buildings.annotate(unit_count=Count("units")).order_by("code")
 
 
-def units_of(estate: Estate, *, zone_id: int | None = None, building_id: int | None = None,
-             status: str | None = None) -> QuerySet[Unit]:
+def units_of(
+    estate: Estate, *, zone_id: int | None = None, building_id: int | None = None, status: str | None = None
+) -> QuerySet[Unit]:
     units = Unit.objects.filter(estate=estate).select_related("building", "zone")
     if zone_id:
         units = units.filter(zone_id=zone_id)

@@ -25,13 +25,17 @@ UNIT_FORM_FIELDS = ("floor", "area", "house_type", "status", "delivery_date", "z
 def dashboard(request, estate_id: int):
     estate = access_estate(request.user, estate_id)
     counts = queries.status_counts(estate)
-    return render(request, "estates/dashboard.html", {
-        "estate": estate,
-        "status_counts": [(Unit.Status(s).label, n) for s, n in counts.items()],
-        "unit_total": sum(counts.values()),
-        "zones": queries.zones_of(estate),
-        "buildings": queries.buildings_of(estate),
-    })
+    return render(
+        request,
+        "estates/dashboard.html",
+        {
+            "estate": estate,
+            "status_counts": [(Unit.Status(s).label, n) for s, n in counts.items()],
+            "unit_total": sum(counts.values()),
+            "zones": queries.zones_of(estate),
+            "buildings": queries.buildings_of(estate),
+        },
+    )
 
 
 @login_required
@@ -53,16 +57,27 @@ def units(request, estate_id: int):
     building_id = request.GET.get("building") or None
     status = request.GET.get("status") or None
     try:
-        units = queries.units_of(estate, zone_id=int(zone_id) if zone_id else None,
-                                 building_id=int(building_id) if building_id else None, status=status)
+        units = queries.units_of(
+            estate,
+            zone_id=int(zone_id) if zone_id else None,
+            building_id=int(building_id) if building_id else None,
+            status=status,
+        )
     except ValueError:
         raise Http404 from None
     page = Paginator(units, 50).get_page(request.GET.get("page"))
-    return render(request, "estates/units.html", {
-        "estate": estate, "page": page, "zones": estate.zones.order_by("code"),
-        "buildings": estate.buildings.order_by("code"), "statuses": Unit.Status.choices,
-        "selected": {"zone": zone_id, "building": building_id, "status": status},
-    })
+    return render(
+        request,
+        "estates/units.html",
+        {
+            "estate": estate,
+            "page": page,
+            "zones": estate.zones.order_by("code"),
+            "buildings": estate.buildings.order_by("code"),
+            "statuses": Unit.Status.choices,
+            "selected": {"zone": zone_id, "building": building_id, "status": status},
+        },
+    )
 
 
 @login_required
@@ -78,11 +93,17 @@ def zone(request, zone_id: int):
 def unit(request, unit_id: int):
     unit = access_unit(request.user, unit_id)
     scope = scope_of(request.user)
-    return render(request, "estates/unit.html", {
-        "estate": unit.estate, "unit": unit, "residencies": residents_of(unit),
-        "can_edit": can_edit_unit(request.user, unit),
-        "can_history": scope.can(unit.estate_id, Capability.VIEW_HISTORY),
-    })
+    return render(
+        request,
+        "estates/unit.html",
+        {
+            "estate": unit.estate,
+            "unit": unit,
+            "residencies": residents_of(unit),
+            "can_edit": can_edit_unit(request.user, unit),
+            "can_history": scope.can(unit.estate_id, Capability.VIEW_HISTORY),
+        },
+    )
 
 
 @login_required
@@ -107,4 +128,6 @@ def unit_history(request, unit_id: int):
     unit = access_unit(request.user, unit_id)
     if not scope_of(request.user).can(unit.estate_id, Capability.VIEW_HISTORY):
         raise Http404
-    return render(request, "core/history.html", {"estate": unit.estate, "target": unit, "changes": history_of(unit)[:500]})
+    return render(
+        request, "core/history.html", {"estate": unit.estate, "target": unit, "changes": history_of(unit)[:500]}
+    )

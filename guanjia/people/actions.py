@@ -15,8 +15,16 @@ from guanjia.people import pinyin
 from guanjia.people.models import Attachment, Person, PersonalDataRead, Residency, Vehicle
 
 PERSON_FIELDS = (
-    "name", "phone", "email", "id_type", "id_number", "emergency_contact_name", "emergency_contact_phone",
-    "special_needs", "preferences", "note",
+    "name",
+    "phone",
+    "email",
+    "id_type",
+    "id_number",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "special_needs",
+    "preferences",
+    "note",
 )
 MASKED_FIELDS = {"phone": mask_phone, "emergency_contact_phone": mask_phone, "id_number": mask_id_number}
 
@@ -54,7 +62,9 @@ def clean_person_values(values: dict[str, Any], problems: Problems, row: int | N
 def fill_person(person: Person, values: dict[str, Any]) -> dict:
     """Set the cleaned values on `person` (not saved) and return the masked change set."""
     id_number = values.pop("id_number", None)
-    changes = apply_changes(person, values, masked={k: MASKED_FIELDS[k](values[k]) for k in values if k in MASKED_FIELDS})
+    changes = apply_changes(
+        person, values, masked={k: MASKED_FIELDS[k](values[k]) for k in values if k in MASKED_FIELDS}
+    )
     if "name" in changes:
         person.name_initials = pinyin.initials(person.name)
         person.name_pinyin = pinyin.full_pinyin(person.name)
@@ -70,7 +80,9 @@ def fill_person(person: Person, values: dict[str, Any]) -> dict:
 def create_person(*, actor: Any, estate: Any, **values: Any) -> Person:
     unknown = set(values) - set(PERSON_FIELDS)
     if unknown:
-        raise DomainError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}, field=sorted(unknown)[0])
+        raise DomainError(
+            _("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}, field=sorted(unknown)[0]
+        )
     values.setdefault("name", "")
     problems = Problems()
     cleaned = clean_person_values(values, problems)
@@ -86,7 +98,9 @@ def create_person(*, actor: Any, estate: Any, **values: Any) -> Person:
 def update_person(*, actor: Any, person: Person, **values: Any) -> Person:
     unknown = set(values) - set(PERSON_FIELDS)
     if unknown:
-        raise DomainError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}, field=sorted(unknown)[0])
+        raise DomainError(
+            _("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}, field=sorted(unknown)[0]
+        )
     person = Person.objects.select_for_update().get(pk=person.pk)
     if "id_number" in values:
         values.setdefault("id_type", person.id_type)  # check the number against the type it is filed under
@@ -109,8 +123,13 @@ def link_person_to_unit(*, actor: Any, person: Person, unit: Any, relation: str,
     if Residency.objects.filter(unit=unit, person=person, ended__isnull=True).exists():
         raise DomainError(_("This person is already linked to the unit."), field="unit")
     residency = Residency.objects.create(unit=unit, person=person, relation=relation, since=since)
-    record_change(actor=actor, target=person, verb="link_unit", estate_id=person.estate_id,
-                  changes={"unit": [None, unit.code], "relation": [None, relation]})
+    record_change(
+        actor=actor,
+        target=person,
+        verb="link_unit",
+        estate_id=person.estate_id,
+        changes={"unit": [None, unit.code], "relation": [None, relation]},
+    )
     return residency
 
 
@@ -121,8 +140,13 @@ def end_residency(*, actor: Any, residency: Residency, ended: Any) -> Residency:
         raise DomainError(_("This link has already ended."), field="ended")
     residency.ended = ended
     residency.save(update_fields=["ended"])
-    record_change(actor=actor, target=residency.person, verb="unlink_unit", estate_id=residency.person.estate_id,
-                  changes={"unit": [residency.unit.code, None], "ended": [None, str(ended)]})
+    record_change(
+        actor=actor,
+        target=residency.person,
+        verb="unlink_unit",
+        estate_id=residency.person.estate_id,
+        changes={"unit": [residency.unit.code, None], "ended": [None, str(ended)]},
+    )
     return residency
 
 
@@ -134,7 +158,9 @@ def add_vehicle(*, actor: Any, person: Person, plate: str, description: str = ""
     if person.vehicles.filter(plate=plate).exists():
         raise DomainError(_("This vehicle is already registered."), field="plate")
     vehicle = Vehicle.objects.create(person=person, plate=plate, description=description)
-    record_change(actor=actor, target=person, verb="add_vehicle", estate_id=person.estate_id, changes={"plate": [None, plate]})
+    record_change(
+        actor=actor, target=person, verb="add_vehicle", estate_id=person.estate_id, changes={"plate": [None, plate]}
+    )
     return vehicle
 
 
@@ -165,17 +191,29 @@ def add_attachment(*, actor: Any, person: Person, title: str, upload: Any) -> At
     content_type = sniff_content_type(head)
     if content_type is None:
         raise DomainError(_("Only PDF, PNG and JPEG files can be attached."), field="file")
-    attachment = Attachment.objects.create(person=person, title=title.strip(), file=upload, content_type=content_type,
-                                           size=upload.size, uploaded_by=actor)
-    record_change(actor=actor, target=person, verb="add_attachment", estate_id=person.estate_id,
-                  changes={"attachment": [None, attachment.title]})
+    attachment = Attachment.objects.create(
+        person=person, title=title.strip(), file=upload, content_type=content_type, size=upload.size, uploaded_by=actor
+    )
+    record_change(
+        actor=actor,
+        target=person,
+        verb="add_attachment",
+        estate_id=person.estate_id,
+        changes={"attachment": [None, attachment.title]},
+    )
     return attachment
 
 
 def reveal_personal_data(*, actor: Any, person: Person, purpose: str = "", channel: str = "page") -> dict[str, str]:
     """The clear phone and ID number, logged. The caller has passed access_personal_data."""
-    PersonalDataRead.objects.create(reader=actor, person=person, estate_id=person.estate_id,
-                                    fields="phone,id_number,emergency_contact_phone", purpose=purpose[:200], channel=channel)
+    PersonalDataRead.objects.create(
+        reader=actor,
+        person=person,
+        estate_id=person.estate_id,
+        fields="phone,id_number,emergency_contact_phone",
+        purpose=purpose[:200],
+        channel=channel,
+    )
     return {
         "phone": person.phone,
         "id_number": person.reveal_id_number(),
@@ -185,5 +223,37 @@ def reveal_personal_data(*, actor: Any, person: Person, purpose: str = "", chann
 
 def log_bulk_reveal(*, actor: Any, estate: Any, count: int, purpose: str, channel: str) -> None:
     """One log row for an export that carried clear values for `count` people."""
-    PersonalDataRead.objects.create(reader=actor, person=None, estate=estate, fields="phone,id_number",
-                                    purpose=purpose[:200], count=count, channel=channel)
+    PersonalDataRead.objects.create(
+        reader=actor,
+        person=None,
+        estate=estate,
+        fields="phone,id_number",
+        purpose=purpose[:200],
+        count=count,
+        channel=channel,
+    )
+
+
+def rotate_personal_data_keys(*, batch_size: int = 1000) -> int:
+    """Re-encrypt every stored ID number under the newest key (GUANJIA_FIELD_KEYS[0]).
+    Runs in batches, each its own transaction, so it can be stopped and run again."""
+    from guanjia.core import crypto
+
+    rotated = 0
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Person.objects.select_for_update()
+                .filter(pk__gt=last_id)
+                .exclude(id_number_encrypted="")
+                .order_by("pk")
+                .only("pk", "id_number_encrypted")[:batch_size]
+            )
+            if not rows:
+                return rotated
+            for person in rows:
+                person.id_number_encrypted = crypto.rotate(person.id_number_encrypted)
+            Person.objects.bulk_update(rows, ["id_number_encrypted"])
+        rotated += len(rows)
+        last_id = rows[-1].pk

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from ninja import Router
+from ninja import Router, Status
 
 from guanjia.core.audit import history_of
 from guanjia.core.roles import Capability
@@ -38,7 +38,7 @@ def estate_for_new_person(user, estate_id: int):
 def list_people(request, estate_id: int, offset: int = 0, limit: int = 50):
     access_estate(request.auth, estate_id)
     people = queries.people_of_estate(estate_id).order_by("name", "id")
-    return list(people[max(offset, 0): max(offset, 0) + min(max(limit, 1), 500)])
+    return list(people[max(offset, 0) : max(offset, 0) + min(max(limit, 1), 500)])
 
 
 @router.get("/estates/{estate_id}/search", response=SearchOut, operation_id="frontdesk_search")
@@ -50,7 +50,7 @@ def search(request, estate_id: int, q: str = ""):
 @router.post("/estates/{estate_id}/people", response={201: PersonOut, 400: ErrorOut}, operation_id="people_create")
 def create_person(request, estate_id: int, payload: PersonIn):
     estate = estate_for_new_person(request.auth, estate_id)
-    return 201, actions.create_person(actor=request.auth, estate=estate, **payload.dict())
+    return Status(201, actions.create_person(actor=request.auth, estate=estate, **payload.dict()))
 
 
 @router.get("/people/{person_id}", response=PersonOut, operation_id="people_get")
@@ -68,15 +68,18 @@ def update_person(request, person_id: int, payload: PersonPatch):
 def link_unit(request, person_id: int, payload: LinkIn):
     person = access_person(request.auth, person_id, write=True)
     unit = access_unit(request.auth, payload.unit_id, write=True)
-    return 201, actions.link_person_to_unit(actor=request.auth, person=person, unit=unit, relation=payload.relation,
-                                            since=payload.since)
+    residency = actions.link_person_to_unit(
+        actor=request.auth, person=person, unit=unit, relation=payload.relation, since=payload.since
+    )
+    return Status(201, residency)
 
 
-@router.post("/people/{person_id}/vehicles", response={201: VehicleOut, 400: ErrorOut},
-             operation_id="people_add_vehicle")
+@router.post(
+    "/people/{person_id}/vehicles", response={201: VehicleOut, 400: ErrorOut}, operation_id="people_add_vehicle"
+)
 def add_vehicle(request, person_id: int, payload: VehicleIn):
     person = access_person(request.auth, person_id, write=True)
-    return 201, actions.add_vehicle(actor=request.auth, person=person, **payload.dict())
+    return Status(201, actions.add_vehicle(actor=request.auth, person=person, **payload.dict()))
 
 
 @router.post("/people/{person_id}/reveal", response=RevealOut, operation_id="people_reveal")

@@ -11,14 +11,17 @@ class PersonForm(forms.Form):
     phone = forms.CharField(label=_("phone"), max_length=20, required=False)
     email = forms.EmailField(label=_("email"), required=False)
     id_type = forms.ChoiceField(label=_("ID type"), choices=Person.IdType.choices)
-    id_number = forms.CharField(label=_("ID number"), max_length=30, required=False,
-                                help_text=_("Leave empty to keep the number on file."))
+    id_number = forms.CharField(
+        label=_("ID number"), max_length=30, required=False, help_text=_("Leave empty to keep the number on file.")
+    )
     emergency_contact_name = forms.CharField(label=_("emergency contact"), max_length=50, required=False)
     emergency_contact_phone = forms.CharField(label=_("emergency contact phone"), max_length=20, required=False)
-    special_needs = forms.CharField(label=_("special service needs"), required=False,
-                                    widget=forms.Textarea(attrs={"rows": 2}))
-    preferences = forms.CharField(label=_("service preferences"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+    special_needs = forms.CharField(
+        label=_("special service needs"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    preferences = forms.CharField(
+        label=_("service preferences"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -45,8 +45,11 @@ class Person(models.Model):
             models.Index(fields=["estate", "phone_tail"], name="person_phone_tail_idx"),
             models.Index(fields=["estate", "name"], name="person_name_idx"),
             # Prefix search (LIKE 'zs%') on PostgreSQL needs the pattern operator class.
-            models.Index(fields=["estate", "name_initials"], opclasses=["int8_ops", "varchar_pattern_ops"],
-                          name="person_initials_idx"),
+            models.Index(
+                fields=["estate", "name_initials"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                name="person_initials_idx",
+            ),
         ]
         ordering = ["estate_id", "name", "id"]
 
@@ -89,10 +92,16 @@ class Residency(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["unit", "person"], condition=models.Q(ended__isnull=True),
-                                    name="one_current_residency_per_unit_person"),
+            models.UniqueConstraint(
+                fields=["unit", "person"],
+                condition=models.Q(ended__isnull=True),
+                name="one_current_residency_per_unit_person",
+            ),
         ]
         indexes = [models.Index(fields=["person", "unit"], name="residency_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} @ {self.unit_id} ({self.relation})"
 
 
 class Vehicle(models.Model):
@@ -102,6 +111,9 @@ class Vehicle(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "plate"], name="vehicle_plate_unique_per_person")]
+
+    def __str__(self) -> str:
+        return self.plate
 
 
 class Attachment(models.Model):
@@ -115,6 +127,9 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class PersonalDataRead(models.Model):
     """Every read of an unmasked phone or ID number, by whom and why (查看记录)."""
@@ -127,3 +142,6 @@ class PersonalDataRead(models.Model):
     count = models.PositiveIntegerField(default=1)
     at = models.DateTimeField(auto_now_add=True)
     channel = models.CharField(max_length=20, default="page")
+
+    def __str__(self) -> str:
+        return f"{self.reader_id} read {self.fields} at {self.at}"

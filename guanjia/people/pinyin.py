@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 # Surnames read differently from the same character in ordinary words (单 is shàn as a
 # surname, not dān). The general converter does not know a name's first character is one.
 SURNAME_READINGS = {
-    "单": "shan", "曾": "zeng", "解": "xie", "仇": "qiu", "区": "ou", "查": "zha", "朴": "piao",
-    "盖": "ge", "召": "shao", "缪": "miao", "覃": "qin", "乐": "yue", "员": "yun", "种": "chong",
-    "尉": "yu", "翟": "zhai", "秘": "bi", "黑": "he", "繁": "po", "长": "chang", "重": "chong",
+    "单": "shan",
+    "曾": "zeng",
+    "解": "xie",
+    "仇": "qiu",
+    "区": "ou",
+    "查": "zha",
+    "朴": "piao",
+    "盖": "ge",
+    "召": "shao",
+    "缪": "miao",
+    "覃": "qin",
+    "乐": "yue",
+    "员": "yun",
+    "种": "chong",
+    "尉": "yu",
+    "翟": "zhai",
+    "秘": "bi",
+    "黑": "he",
+    "繁": "po",
+    "长": "chang",
+    "重": "chong",
 }
 
 

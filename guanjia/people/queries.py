@@ -77,9 +77,14 @@ def search(estate_id: int, raw_query: str, limit: int = SEARCH_LIMIT) -> SearchR
 
 
 def residents_of(unit: Unit) -> list[Residency]:
-    return list(unit.residencies.filter(ended__isnull=True).select_related("person").order_by("relation", "person__name"))
+    return list(
+        unit.residencies.filter(ended__isnull=True).select_related("person").order_by("relation", "person__name")
+    )
 
 
 def units_of_person(person: Person) -> list[Residency]:
-    return list(person.residencies.filter(ended__isnull=True).select_related("unit", "unit__zone", "unit__zone__butler",
-                                                                            "unit__estate"))
+    return list(
+        person.residencies.filter(ended__isnull=True).select_related(
+            "unit", "unit__zone", "unit__zone__butler", "unit__estate"
+        )
+    )

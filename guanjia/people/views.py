@@ -22,8 +22,17 @@ from guanjia.people.access import (
 )
 from guanjia.people.forms import AttachmentForm, LinkForm, PersonForm
 
-PERSON_FORM_FIELDS = ("name", "phone", "email", "id_type", "emergency_contact_name", "emergency_contact_phone",
-                      "special_needs", "preferences", "note")
+PERSON_FORM_FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "id_type",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "special_needs",
+    "preferences",
+    "note",
+)
 
 
 @login_required
@@ -47,16 +56,22 @@ def person(request, person_id: int):
         can_reveal = scope.person_id != person.pk
     except Http404:
         can_reveal = False
-    return render(request, "people/person.html", {
-        "estate": person.estate, "person": person,
-        "residencies": queries.units_of_person(person),
-        "vehicles": person.vehicles.order_by("plate"),
-        "attachments": person.attachments.order_by("-uploaded_at"),
-        "can_edit": can_edit_person(request.user, person),
-        "can_reveal": can_reveal,
-        "can_history": scope.can(person.estate_id, Capability.VIEW_HISTORY),
-        "attachment_form": AttachmentForm(), "link_form": LinkForm(),
-    })
+    return render(
+        request,
+        "people/person.html",
+        {
+            "estate": person.estate,
+            "person": person,
+            "residencies": queries.units_of_person(person),
+            "vehicles": person.vehicles.order_by("plate"),
+            "attachments": person.attachments.order_by("-uploaded_at"),
+            "can_edit": can_edit_person(request.user, person),
+            "can_reveal": can_reveal,
+            "can_history": scope.can(person.estate_id, Capability.VIEW_HISTORY),
+            "attachment_form": AttachmentForm(),
+            "link_form": LinkForm(),
+        },
+    )
 
 
 @login_required
@@ -110,20 +125,24 @@ def link_unit(request, person_id: int):
     person = access_person(request.user, person_id, write=True)
     form = LinkForm(request.POST)
     if form.is_valid():
-        unit = Unit.objects.filter(estate_id=person.estate_id, code=form.cleaned_data["unit_code"].strip().upper()).first()
+        unit = Unit.objects.filter(
+            estate_id=person.estate_id, code=form.cleaned_data["unit_code"].strip().upper()
+        ).first()
         if unit is None:
             form.add_error("unit_code", _("No unit with this code in the estate."))
         else:
             unit = access_unit(request.user, unit.pk, write=True)
             try:
-                actions.link_person_to_unit(actor=request.user, person=person, unit=unit,
-                                            relation=form.cleaned_data["relation"])
+                actions.link_person_to_unit(
+                    actor=request.user, person=person, unit=unit, relation=form.cleaned_data["relation"]
+                )
             except DomainError as error:
                 add_domain_error(form, error)
             else:
                 return redirect("people:person", person_id=person.pk)
-    return render(request, "people/form_errors.html", {"estate": person.estate, "form": form, "person": person},
-                  status=400)
+    return render(
+        request, "people/form_errors.html", {"estate": person.estate, "form": form, "person": person}, status=400
+    )
 
 
 @login_required
@@ -133,22 +152,28 @@ def upload_attachment(request, person_id: int):
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            actions.add_attachment(actor=request.user, person=person, title=form.cleaned_data["title"],
-                                   upload=form.cleaned_data["file"])
+            actions.add_attachment(
+                actor=request.user, person=person, title=form.cleaned_data["title"], upload=form.cleaned_data["file"]
+            )
         except DomainError as error:
             add_domain_error(form, error)
         else:
             return redirect("people:person", person_id=person.pk)
-    return render(request, "people/form_errors.html", {"estate": person.estate, "form": form, "person": person},
-                  status=400)
+    return render(
+        request, "people/form_errors.html", {"estate": person.estate, "form": form, "person": person}, status=400
+    )
 
 
 @login_required
 @require_GET
 def download_attachment(request, attachment_id: int):
     attachment = access_attachment(request.user, attachment_id)
-    return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type, as_attachment=True,
-                        filename=attachment.file.name.rsplit("/", 1)[-1])
+    return FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=True,
+        filename=attachment.file.name.rsplit("/", 1)[-1],
+    )
 
 
 @login_required
@@ -157,5 +182,6 @@ def person_history(request, person_id: int):
     person = access_person(request.user, person_id)
     if not scope_of(request.user).can(person.estate_id, Capability.VIEW_HISTORY):
         raise Http404
-    return render(request, "core/history.html", {"estate": person.estate, "target": person,
-                                                 "changes": history_of(person)[:500]})
+    return render(
+        request, "core/history.html", {"estate": person.estate, "target": person, "changes": history_of(person)[:500]}
+    )
