@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+import datetime
+
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from guanjia.accounts import actions
+from guanjia.accounts.models import User
+from guanjia.accounts.queries import postings_of_estate
+from guanjia.core.errors import DomainError
+from guanjia.core.roles import Capability
 from guanjia.core.schemas import ErrorOut
 from guanjia.core.scope import scope_of
+from guanjia.estates.access import access_estate
 
 router = Router(tags=["accounts"])
 
@@ -62,3 +69,45 @@ def obtain_token(request, payload: TokenIn):
         return Status(401, {"detail": _("Wrong username or password."), "field": "password"})
     row, token = actions.issue_api_token(actor=user, user=user, name=payload.name)
     return Status(201, {"token": token, "name": row.name})
+
+
+class PostingRowOut(Schema):
+    id: int
+    user_id: int
+    username: str
+    display_name: str
+    post: str
+    since: datetime.date | None
+
+    @staticmethod
+    def resolve_username(obj) -> str:
+        return obj.user.username
+
+    @staticmethod
+    def resolve_display_name(obj) -> str:
+        return str(obj.user)
+
+
+class PostingIn(Schema):
+    user_id: int
+    post: str
+    since: datetime.date | None = None
+
+
+@router.get("/estates/{estate_id}/postings", response=list[PostingRowOut], operation_id="postings_list")
+def list_postings(request, estate_id: int):
+    estate = access_estate(request.auth, estate_id, Capability.VIEW_STAFF)
+    return list(postings_of_estate(estate.pk))
+
+
+@router.post(
+    "/estates/{estate_id}/postings", response={201: PostingRowOut, 400: ErrorOut}, operation_id="postings_create"
+)
+def create_posting(request, estate_id: int, payload: PostingIn):
+    estate = access_estate(request.auth, estate_id, Capability.MANAGE_STAFF)
+    user = User.objects.filter(pk=payload.user_id, is_active=True).first()
+    if user is None:
+        raise DomainError(_("No such user."), field="user_id")
+    return Status(
+        201, actions.post_staff(actor=request.auth, user=user, estate=estate, post=payload.post, since=payload.since)
+    )

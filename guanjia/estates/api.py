@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Router, Status
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
 
 from guanjia.core.audit import history_of
+from guanjia.core.errors import DomainError
 from guanjia.core.roles import Capability
 from guanjia.core.schemas import ErrorOut
 from guanjia.core.scope import scope_of
 from guanjia.estates import actions, queries
-from guanjia.estates.access import access_building, access_estate, access_unit
+from guanjia.estates.access import access_building, access_estate, access_unit, access_zone
 from guanjia.estates.models import Zone
 from guanjia.estates.schemas import BuildingIn, BuildingOut, ChangeOut, EstateOut, UnitIn, UnitOut, UnitPatch, ZoneOut
 
@@ -96,3 +99,19 @@ def unit_history(request, unit_id: int):
     if not scope_of(request.auth).can(unit.estate_id, Capability.VIEW_HISTORY):
         raise Http404
     return list(history_of(unit)[:200])
+
+
+class ZoneButlerIn(Schema):
+    butler_id: int | None
+
+
+@router.put("/zones/{zone_id}/butler", response={200: ZoneOut, 400: ErrorOut}, operation_id="zones_assign_butler")
+def assign_butler(request, zone_id: int, payload: ZoneButlerIn):
+    """Put a butler in charge of a zone (分管区域); null leaves it without one."""
+    zone = access_zone(request.auth, zone_id, write=True)
+    butler = None
+    if payload.butler_id is not None:
+        butler = get_user_model().objects.filter(pk=payload.butler_id).first()
+        if butler is None:
+            raise DomainError(_("No such user."), field="butler_id")
+    return actions.assign_zone_butler(actor=request.auth, zone=zone, butler=butler)

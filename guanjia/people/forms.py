@@ -33,3 +33,8 @@ class LinkForm(forms.Form):
 class AttachmentForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=100)
     file = forms.FileField(label=_("file"))
+
+
+class VehicleForm(forms.Form):
+    plate = forms.CharField(label=_("plate number"), max_length=12)
+    description = forms.CharField(label=_("description"), max_length=100, required=False)

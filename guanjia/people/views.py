@@ -20,7 +20,7 @@ from guanjia.people.access import (
     access_personal_data,
     can_edit_person,
 )
-from guanjia.people.forms import AttachmentForm, LinkForm, PersonForm
+from guanjia.people.forms import AttachmentForm, LinkForm, PersonForm, VehicleForm
 
 PERSON_FORM_FIELDS = (
     "name",
@@ -69,6 +69,7 @@ def person(request, person_id: int):
             "can_reveal": can_reveal,
             "can_history": scope.can(person.estate_id, Capability.VIEW_HISTORY),
             "attachment_form": AttachmentForm(),
+            "vehicle_form": VehicleForm(),
             "link_form": LinkForm(),
         },
     )
@@ -140,6 +141,23 @@ def link_unit(request, person_id: int):
                 add_domain_error(form, error)
             else:
                 return redirect("people:person", person_id=person.pk)
+    return render(
+        request, "people/form_errors.html", {"estate": person.estate, "form": form, "person": person}, status=400
+    )
+
+
+@login_required
+@require_POST
+def add_vehicle(request, person_id: int):
+    person = access_person(request.user, person_id, write=True)
+    form = VehicleForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.add_vehicle(actor=request.user, person=person, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            return redirect("people:person", person_id=person.pk)
     return render(
         request, "people/form_errors.html", {"estate": person.estate, "form": form, "person": person}, status=400
     )
