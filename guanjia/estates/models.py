@@ -121,6 +121,8 @@ class Unit(models.Model):
             models.Index(
                 fields=["estate", "code"], opclasses=["int8_ops", "varchar_pattern_ops"], name="unit_code_prefix_idx"
             ),
+            # The front desk's 4-digit query is also tried as a room number.
+            models.Index(fields=["estate", "number", "code"], name="unit_number_idx"),
         ]
         ordering = ["estate_id", "code"]
 

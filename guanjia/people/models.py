@@ -50,6 +50,14 @@ class Person(models.Model):
                 opclasses=["int8_ops", "varchar_pattern_ops"],
                 name="person_initials_idx",
             ),
+            models.Index(
+                fields=["estate", "name_pinyin"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                name="person_pinyin_idx",
+            ),
+            models.Index(
+                fields=["estate", "name"], opclasses=["int8_ops", "varchar_pattern_ops"], name="person_name_prefix_idx"
+            ),
         ]
         ordering = ["estate_id", "name", "id"]
 
