@@ -106,11 +106,18 @@ def person_create(request, estate_id: int):
 def person_edit(request, person_id: int):
     person = access_person(request.user, person_id, write=True)
     initial = {name: getattr(person, name) for name in PERSON_FORM_FIELDS}
+    # Phones are shown masked here as everywhere (the clear ones only through the logged
+    # reveal); a masked value sent back unchanged keeps the number on file.
+    initial["phone"] = person.phone_masked
+    initial["emergency_contact_phone"] = person.emergency_contact_phone_masked
     form = PersonForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         if not values.get("id_number"):
             values.pop("id_number", None)  # empty means keep the number on file
+        for name in ("phone", "emergency_contact_phone"):
+            if values.get(name) and values[name] == initial[name]:
+                values.pop(name)
         try:
             actions.update_person(actor=request.user, person=person, **values)
         except DomainError as error:
