@@ -44,10 +44,8 @@ def mount_routers() -> None:
     api.add_router("/", accounts_router)
     api.add_router("/", estates_router)
     api.add_router("/", people_router)
-    try:
-        from guanjia.people.import_api import router as import_router
-    except ImportError:  # pragma: no cover - during development of the import module
-        return
+    from guanjia.people.import_api import router as import_router
+
     api.add_router("/estates/", import_router)
 
 

@@ -1,5 +1,4 @@
 from functools import partial
-from importlib.util import find_spec
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -22,6 +21,5 @@ urlpatterns = [
     path("", include("guanjia.accounts.urls")),
     path("", include("guanjia.estates.urls")),
     path("", include("guanjia.people.urls")),
+    path("estates/<int:estate_id>/", include("guanjia.people.import_urls")),
 ]
-if find_spec("guanjia.people.import_urls"):  # TEMPORARY while the import module is written
-    urlpatterns.append(path("estates/<int:estate_id>/", include("guanjia.people.import_urls")))
