@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -127,46 +129,45 @@ def person_edit(request, person_id: int):
     return render(request, "people/person_edit.html", {"estate": person.estate, "form": form, "person": person})
 
 
+def submit_for_person(request, person, form, write: Callable[[dict], object]):
+    """The small forms on the person page: run `write` with the cleaned data, then back to the
+    person; on a refusal, the form again with each problem under its field."""
+    if form.is_valid():
+        try:
+            write(form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            return redirect("people:person", person_id=person.pk)
+    context = {"estate": person.estate, "form": form, "person": person}
+    return render(request, "people/form_errors.html", context, status=400)
+
+
 @login_required
 @require_POST
 def link_unit(request, person_id: int):
     person = access_person(request.user, person_id, write=True)
-    form = LinkForm(request.POST)
-    if form.is_valid():
-        unit = Unit.objects.filter(
-            estate_id=person.estate_id, code=form.cleaned_data["unit_code"].strip().upper()
-        ).first()
+
+    def link(data: dict) -> object:
+        code = data["unit_code"].strip().upper()
+        unit = Unit.objects.filter(estate_id=person.estate_id, code=code).first()
         if unit is None:
-            form.add_error("unit_code", _("No unit with this code in the estate."))
-        else:
-            unit = access_unit(request.user, unit.pk, write=True)
-            try:
-                actions.link_person_to_unit(
-                    actor=request.user, person=person, unit=unit, relation=form.cleaned_data["relation"]
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                return redirect("people:person", person_id=person.pk)
-    return render(
-        request, "people/form_errors.html", {"estate": person.estate, "form": form, "person": person}, status=400
-    )
+            raise DomainError(_("No unit with this code in the estate."), field="unit_code")
+        unit = access_unit(request.user, unit.pk, write=True)
+        return actions.link_person_to_unit(actor=request.user, person=person, unit=unit, relation=data["relation"])
+
+    return submit_for_person(request, person, LinkForm(request.POST), link)
 
 
 @login_required
 @require_POST
 def add_vehicle(request, person_id: int):
     person = access_person(request.user, person_id, write=True)
-    form = VehicleForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.add_vehicle(actor=request.user, person=person, **form.cleaned_data)
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            return redirect("people:person", person_id=person.pk)
-    return render(
-        request, "people/form_errors.html", {"estate": person.estate, "form": form, "person": person}, status=400
+    return submit_for_person(
+        request,
+        person,
+        VehicleForm(request.POST),
+        lambda data: actions.add_vehicle(actor=request.user, person=person, **data),
     )
 
 
@@ -174,18 +175,13 @@ def add_vehicle(request, person_id: int):
 @require_POST
 def upload_attachment(request, person_id: int):
     person = access_person(request.user, person_id, write=True)
-    form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            actions.add_attachment(
-                actor=request.user, person=person, title=form.cleaned_data["title"], upload=form.cleaned_data["file"]
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            return redirect("people:person", person_id=person.pk)
-    return render(
-        request, "people/form_errors.html", {"estate": person.estate, "form": form, "person": person}, status=400
+    return submit_for_person(
+        request,
+        person,
+        AttachmentForm(request.POST, request.FILES),
+        lambda data: actions.add_attachment(
+            actor=request.user, person=person, title=data["title"], upload=data["file"]
+        ),
     )
 
 
