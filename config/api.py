@@ -39,11 +39,13 @@ def domain_error(request: HttpRequest, error: DomainError):
 def mount_routers() -> None:
     from guanjia.accounts.api import router as accounts_router
     from guanjia.estates.api import router as estates_router
+    from guanjia.frontdesk.api import router as frontdesk_router
     from guanjia.people.api import router as people_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", estates_router)
     api.add_router("/", people_router)
+    api.add_router("/", frontdesk_router)
     from guanjia.people.import_api import router as import_router
 
     api.add_router("/estates/", import_router)

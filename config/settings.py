@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "guanjia.estates",
     "guanjia.people",
     "guanjia.accounts",
+    "guanjia.servicedesk",
+    "guanjia.billing",
+    "guanjia.frontdesk",
 ]
 
 MIDDLEWARE = [

@@ -13,8 +13,9 @@ from django.conf import settings
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 # Every row of these apps is part of the fingerprint: the registry, the owner archive,
-# logins and postings, the audit trail (core.Change) and the reveal log (PersonalDataRead).
-FINGERPRINT_APPS = ("core", "estates", "people", "accounts")
+# logins and postings, the audit trail (core.Change), the reveal log (PersonalDataRead),
+# the custody ledger, requests and bills.
+FINGERPRINT_APPS = ("core", "estates", "people", "accounts", "frontdesk", "servicedesk", "billing")
 
 
 def database_fingerprint() -> dict:

@@ -15,6 +15,7 @@ a new endpoint without a row fail the suite.
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 from collections.abc import Callable
@@ -25,14 +26,18 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from config.api import api
 from conftest import ROLES, Cast
 from guanjia.accounts.actions import issue_api_token
+from guanjia.accounts.tests.factories import PostingFactory, UserFactory
 from guanjia.core import jobs
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
 from guanjia.estates.tests.factories import UnitFactory
+from guanjia.frontdesk import actions as desk_actions
+from guanjia.frontdesk.models import Key
 from guanjia.people import actions as people_actions
 from guanjia.people import excel, registry_actions
 
@@ -58,6 +63,7 @@ STAFF_MANAGERS = frozenset({"manager"})
 UNMASKERS = frozenset({"manager", "head_butler", "butler"})
 IMPORTERS = frozenset({"manager", "head_butler"})
 EXPORTERS = frozenset({"manager", "head_butler", "finance"})
+CUSTODIANS = frozenset({"manager", "head_butler", "butler", "assistant"})
 
 # Derived sets. Zone A is the butler's, zone B is not; the owner reads their own unit and
 # archive entry (and may see their own clear data), nothing else.
@@ -80,6 +86,16 @@ CAPABILITY_HOLDERS = {
     Capability.VIEW_STAFF: STAFF_VIEWERS,
     Capability.MANAGE_STAFF: STAFF_MANAGERS,
     Capability.RECEIVE_WORK: NOBODY,
+    Capability.HANDLE_CUSTODY: CUSTODIANS,
+    Capability.VIEW_REQUESTS: CUSTODIANS,
+    Capability.HANDLE_REQUESTS: frozenset({"manager", "head_butler", "assistant"}),
+    Capability.HANDLE_ZONE_REQUESTS: ZONE_EDITORS,
+    Capability.MANAGE_SERVICE_LEVELS: STAFF_MANAGERS,
+    Capability.ANALYSE_COMPLAINTS: STAFF_VIEWERS,
+    Capability.NAME_DUTY_MANAGER: STAFF_VIEWERS,
+    Capability.VIEW_BILLING: frozenset({"manager", "head_butler", "finance"}),
+    Capability.VIEW_ZONE_BILLING: ZONE_EDITORS,
+    Capability.MANAGE_BILLING: frozenset({"manager", "finance"}),
 }
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -98,6 +114,10 @@ class World:
     attachment_b: Any
     import_job: Any
     other_import_job: Any
+    key: Any  # in store, 王阿姨 may borrow it
+    lent_key: Any
+    parcel: Any  # waiting on the shelf for 张三
+    handover: Any  # written by another assistant, not yet acknowledged
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.cast, name)
@@ -130,7 +150,40 @@ def world(cast) -> World:
     ]
     import_job = previewed_import(cast.estate, cast.manager)
     other_import_job = previewed_import(cast.other_estate, None)
-    return World(cast, spare_unit, building_1, *attachments, import_job, other_import_job)
+    return World(cast, spare_unit, building_1, *attachments, import_job, other_import_job, *custody(cast))
+
+
+def custody(cast):
+    """A key ready to lend, a key lent out, a parcel waiting, a handover to acknowledge."""
+    until = timezone.localdate() + datetime.timedelta(days=30)
+    key = desk_actions.register_key(
+        actor=cast.assistant, estate=cast.estate, kind=Key.Kind.UNIT, tag="K-A", slot="1", unit=cast.unit_a
+    )
+    desk_actions.authorize_borrower(
+        actor=cast.butler,
+        key=key,
+        borrower_name="王阿姨",
+        borrower_phone="13900001111",
+        purpose="保洁",
+        valid_until=until,
+    )
+    lent_key = desk_actions.register_key(
+        actor=cast.assistant, estate=cast.estate, kind=Key.Kind.FACILITY, tag="F-A", slot="2", facility="水泵房"
+    )
+    desk_actions.lend_key(
+        actor=cast.assistant,
+        key=lent_key,
+        borrower_name="老李",
+        borrower_phone="13900002222",
+        due_at=timezone.now() + datetime.timedelta(hours=2),
+    )
+    parcel = desk_actions.receive_parcel(
+        actor=cast.assistant, unit=cast.unit_a, recipient_name="张三", shelf="B2", tracking_number="SF-MATRIX"
+    )
+    night_shift = UserFactory(username="assistant_night", display_name="夜班助理")
+    PostingFactory(user=night_shift, estate=cast.estate, post="assistant")
+    handover = desk_actions.write_handover(actor=night_shift, estate=cast.estate, note="交接矩阵")
+    return key, lent_key, parcel, handover
 
 
 @dataclass(frozen=True)
@@ -272,6 +325,20 @@ NOTE = constant({"note": "矩阵测试"})
 PLATE = constant({"plate": "沪A12345"})
 NEW_BUILDING = constant({"code": "9", "name": "9栋"})
 NEW_PERSON = constant({"name": "赵新", "phone": "13600001111"})
+NEW_KEY = constant({"kind": "facility", "tag": "F-NEW", "slot": "9", "facility": "配电房"})
+AUTHORIZE = constant(
+    {"borrower_name": "小陈", "borrower_phone": "13700001111", "purpose": "维修", "valid_until": "2099-01-01"}
+)
+LEND = constant({"borrower_name": "王阿姨", "borrower_phone": "13900001111", "due_at": "2099-01-01T10:00:00+08:00"})
+SHIFT_NOTE = constant({"note": "早班交接"})
+
+
+def new_parcel(world: World) -> dict:
+    return {"unit_id": world.unit_b.pk, "recipient_name": "李四", "shelf": "B3", "tracking_number": "YT-NEW"}
+
+
+def parcel_code(world: World) -> dict:
+    return {"pickup_code": world.parcel.pickup_code, "collected_by_name": "张三"}
 
 
 VIEWERS_AND_OWNER = REGISTRY_VIEWERS | OWNER
@@ -393,6 +460,20 @@ ENDPOINTS: list[Endpoint] = [
     ),
     operation("GET", "/estates/{estate_id}/export", EXPORTERS, estate_id="estate"),
     operation("GET", "/estates/{estate_id}/export", NOBODY, estate_id="other_estate"),
+    # API: front desk custody ledger
+    operation("GET", "/estates/{estate_id}/keys", CUSTODIANS, estate_id="estate"),
+    operation("GET", "/estates/{estate_id}/keys", OUTSIDER, estate_id="other_estate"),
+    operation("POST", "/estates/{estate_id}/keys", CUSTODIANS, NEW_KEY, estate_id="estate"),
+    operation("POST", "/keys/{key_id}/authorizations", CUSTODIANS, AUTHORIZE, key_id="key"),
+    operation("POST", "/keys/{key_id}/lend", CUSTODIANS, LEND, key_id="key"),
+    operation("POST", "/keys/{key_id}/return", CUSTODIANS, key_id="lent_key"),
+    operation("GET", "/estates/{estate_id}/parcels", CUSTODIANS, estate_id="estate"),
+    operation("POST", "/estates/{estate_id}/parcels", CUSTODIANS, new_parcel, estate_id="estate"),
+    operation("GET", "/parcels/{parcel_id}", CUSTODIANS | OWNER, parcel_id="parcel"),
+    operation("POST", "/parcels/{parcel_id}/handover", CUSTODIANS, parcel_code, parcel_id="parcel"),
+    operation("GET", "/estates/{estate_id}/handovers", CUSTODIANS, estate_id="estate"),
+    operation("POST", "/estates/{estate_id}/handovers", CUSTODIANS, SHIFT_NOTE, estate_id="estate"),
+    operation("POST", "/handovers/{handover_id}/acknowledge", CUSTODIANS, handover_id="handover"),
 ]
 
 

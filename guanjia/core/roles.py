@@ -37,6 +37,16 @@ class Capability(models.TextChoices):
     VIEW_STAFF = "view_staff", _("View staff and posts")
     MANAGE_STAFF = "manage_staff", _("Post staff to the estate")
     RECEIVE_WORK = "receive_work", _("Receive assigned work")
+    HANDLE_CUSTODY = "handle_custody", _("Keys, parcels and items at the front desk")
+    VIEW_REQUESTS = "view_requests", _("See every request of the estate")
+    HANDLE_REQUESTS = "handle_requests", _("Act on every request of the estate")
+    HANDLE_ZONE_REQUESTS = "handle_zone_requests", _("Act on the requests of own zones")
+    MANAGE_SERVICE_LEVELS = "manage_service_levels", _("Edit service levels")
+    ANALYSE_COMPLAINTS = "analyse_complaints", _("Classify and analyse complaints")
+    NAME_DUTY_MANAGER = "name_duty_manager", _("Name the day's duty manager")
+    VIEW_BILLING = "view_billing", _("See every bill of the estate")
+    VIEW_ZONE_BILLING = "view_zone_billing", _("See the bills of own zones")
+    MANAGE_BILLING = "manage_billing", _("Fee standards, billing runs and payments")
 
 
 C = Capability
@@ -52,6 +62,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             C.VIEW_HISTORY,
             C.VIEW_STAFF,
             C.MANAGE_STAFF,
+            C.HANDLE_CUSTODY,
+            C.VIEW_REQUESTS,
+            C.HANDLE_REQUESTS,
+            C.MANAGE_SERVICE_LEVELS,
+            C.ANALYSE_COMPLAINTS,
+            C.NAME_DUTY_MANAGER,
+            C.VIEW_BILLING,
+            C.MANAGE_BILLING,
         }
     ),
     Post.DEPUTY_MANAGER: frozenset(
@@ -64,6 +82,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             C.VIEW_HISTORY,
             C.VIEW_STAFF,
             C.MANAGE_STAFF,
+            C.HANDLE_CUSTODY,
+            C.VIEW_REQUESTS,
+            C.HANDLE_REQUESTS,
+            C.MANAGE_SERVICE_LEVELS,
+            C.ANALYSE_COMPLAINTS,
+            C.NAME_DUTY_MANAGER,
         }
     ),
     Post.HEAD_BUTLER: frozenset(
@@ -76,14 +100,32 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             C.FRONT_DESK_SEARCH,
             C.VIEW_HISTORY,
             C.VIEW_STAFF,
+            C.HANDLE_CUSTODY,
+            C.VIEW_REQUESTS,
+            C.HANDLE_REQUESTS,
+            C.ANALYSE_COMPLAINTS,
+            C.NAME_DUTY_MANAGER,
+            C.VIEW_BILLING,
         }
     ),
     # A butler keeps the owner archive of their zone (业主档案), so they may see it whole.
     Post.BUTLER: frozenset(
-        {C.VIEW_REGISTRY, C.EDIT_ZONE_REGISTRY, C.UNMASK_PERSONAL, C.FRONT_DESK_SEARCH, C.VIEW_HISTORY}
+        {
+            C.VIEW_REGISTRY,
+            C.EDIT_ZONE_REGISTRY,
+            C.UNMASK_PERSONAL,
+            C.FRONT_DESK_SEARCH,
+            C.VIEW_HISTORY,
+            C.HANDLE_CUSTODY,  # entrusted keys of the zone (管家职责 8)
+            C.VIEW_REQUESTS,
+            C.HANDLE_ZONE_REQUESTS,
+            C.VIEW_ZONE_BILLING,
+        }
     ),
-    Post.ASSISTANT: frozenset({C.VIEW_REGISTRY, C.FRONT_DESK_SEARCH}),
-    Post.FINANCE: frozenset({C.VIEW_REGISTRY, C.EXPORT_REGISTRY}),
+    Post.ASSISTANT: frozenset(
+        {C.VIEW_REGISTRY, C.FRONT_DESK_SEARCH, C.HANDLE_CUSTODY, C.VIEW_REQUESTS, C.HANDLE_REQUESTS}
+    ),
+    Post.FINANCE: frozenset({C.VIEW_REGISTRY, C.EXPORT_REGISTRY, C.VIEW_BILLING, C.MANAGE_BILLING}),
     Post.GENERAL_AFFAIRS: frozenset({C.VIEW_REGISTRY, C.VIEW_STAFF}),
     Post.TECHNICIAN: frozenset({C.RECEIVE_WORK}),
     Post.CLEANING_CREW: frozenset({C.RECEIVE_WORK}),

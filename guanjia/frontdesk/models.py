@@ -1,0 +1,237 @@
+"""The front desk's custody ledger: entrusted keys and parcels, and every hand-over of them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Key(models.Model):
+    """A key the service center holds: an owner's entrusted key, a vacant house's, a facility's."""
+
+    class Kind(models.TextChoices):
+        UNIT = "unit", _("Entrusted unit key")
+        VACANT = "vacant", _("Vacant-house key")
+        FACILITY = "facility", _("Facility key")
+
+    class Status(models.TextChoices):
+        IN_STORE = "in_store", _("In store")
+        LENT = "lent", _("Lent out")
+        LOST = "lost", _("Lost")
+        DAMAGED = "damaged", _("Damaged")
+        RETURNED_TO_OWNER = "returned_to_owner", _("Returned to the owner")
+
+    estate = models.ForeignKey("estates.Estate", on_delete=models.PROTECT, related_name="keys")
+    unit = models.ForeignKey("estates.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="keys")
+    facility = models.CharField(_("facility"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    tag = models.CharField(_("key tag"), max_length=30)
+    slot = models.CharField(_("storage slot"), max_length=30)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.IN_STORE)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "tag"], name="key_tag_unique_per_estate"),
+            models.CheckConstraint(
+                condition=models.Q(kind="facility", unit__isnull=True)
+                | (~models.Q(kind="facility") & models.Q(unit__isnull=False)),
+                name="key_belongs_to_unit_or_facility",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.tag
+
+
+class KeyAuthorization(models.Model):
+    """The owner's word on who may borrow their key, for what, until when."""
+
+    key = models.ForeignKey(Key, on_delete=models.PROTECT, related_name="authorizations")
+    granted_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    borrower_name = models.CharField(_("borrower name"), max_length=50)
+    borrower_phone = models.CharField(_("borrower phone"), max_length=20)
+    purpose = models.CharField(_("purpose"), max_length=100)
+    valid_until = models.DateField(_("valid until"))
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.key_id}: {self.borrower_name}"
+
+
+class KeyLoan(models.Model):
+    """One lending of a key. The partial unique constraint is what makes "never out twice" true
+    even when two assistants press the button at the same moment."""
+
+    key = models.ForeignKey(Key, on_delete=models.PROTECT, related_name="loans")
+    authorization = models.ForeignKey(
+        KeyAuthorization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    borrower_name = models.CharField(_("borrower name"), max_length=50)
+    borrower_phone = models.CharField(_("borrower phone"), max_length=20)
+    lent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    lent_at = models.DateTimeField()
+    due_at = models.DateTimeField(_("expected return"))
+    returned_at = models.DateTimeField(null=True, blank=True)
+    returned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=models.Q(returned_at__isnull=True), name="key_never_out_twice"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_id} → {self.borrower_name}"
+
+
+class Parcel(models.Model):
+    """A parcel or an item left at the desk for someone (托管物品), until it is handed over (传交)."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for pickup")
+        HANDED_OVER = "handed_over", _("Handed over")
+
+    estate = models.ForeignKey("estates.Estate", on_delete=models.PROTECT, related_name="parcels")
+    unit = models.ForeignKey("estates.Unit", on_delete=models.PROTECT, related_name="parcels")
+    courier = models.CharField(_("courier"), max_length=30, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True)
+    left_by = models.CharField(_("left by"), max_length=50, blank=True)
+    recipient_name = models.CharField(_("recipient"), max_length=50)
+    shelf = models.CharField(_("shelf"), max_length=20)
+    pickup_code = models.CharField(max_length=6)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.WAITING)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField()
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    collected_by_name = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["estate", "tracking_number"],
+                condition=~models.Q(tracking_number=""),
+                name="parcel_tracking_number_once",
+            ),
+            models.UniqueConstraint(
+                fields=["estate", "pickup_code"],
+                condition=models.Q(status="waiting"),
+                name="parcel_pickup_code_unique_while_waiting",
+            ),
+        ]
+        indexes = [models.Index(fields=["estate", "status", "unit"], name="parcel_waiting_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_number or self.pk} → {self.unit_id}"
+
+
+class CustodyEvent(models.Model):
+    """Who handed what to whom, when, and how it was checked. Never edited, never deleted."""
+
+    class Action(models.TextChoices):
+        KEY_REGISTERED = "key_registered", _("Key registered")
+        KEY_LENT = "key_lent", _("Key lent")
+        KEY_RETURNED = "key_returned", _("Key returned")
+        KEY_LOST = "key_lost", _("Key reported lost")
+        PARCEL_RECEIVED = "parcel_received", _("Parcel received")
+        PARCEL_HANDED_OVER = "parcel_handed_over", _("Parcel handed over")
+
+    estate = models.ForeignKey("estates.Estate", on_delete=models.PROTECT, related_name="+")
+    key = models.ForeignKey(Key, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    parcel = models.ForeignKey(Parcel, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=24, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    counterpart = models.CharField(max_length=100, blank=True)
+    checked_how = models.CharField(max_length=100, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} at {self.at}"
+
+
+class VisitorPass(models.Model):
+    """An owner's pre-authorization for a visitor, shown at the desk as a QR code."""
+
+    class Kind(models.TextChoices):
+        ONE_TIME = "one_time", _("One-time")
+        RECURRING = "recurring", _("Recurring")
+
+    estate = models.ForeignKey("estates.Estate", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("estates.Unit", on_delete=models.PROTECT, related_name="visitor_passes")
+    issued_by = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    visitor_name = models.CharField(_("visitor"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    token = models.CharField(max_length=43, unique=True)
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_until = models.DateTimeField(_("valid until"))
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.visitor_name} → {self.unit_id}"
+
+
+class DoNotAdmit(models.Model):
+    """An owner's instruction not to let a named person in (拒访)."""
+
+    unit = models.ForeignKey("estates.Unit", on_delete=models.PROTECT, related_name="do_not_admit")
+    name = models.CharField(_("name"), max_length=50)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    given_by = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Visit(models.Model):
+    """A visitor let in at the desk: walk-in or on an owner's pass."""
+
+    estate = models.ForeignKey("estates.Estate", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("estates.Unit", on_delete=models.PROTECT, related_name="visits")
+    visitor_name = models.CharField(_("visitor"), max_length=50)
+    visitor_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=100, blank=True)
+    visitor_pass = models.ForeignKey(VisitorPass, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    checked_in_at = models.DateTimeField()
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["estate", "checked_in_at"], name="visit_log_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.visitor_name} @ {self.checked_in_at}"
+
+
+class Handover(models.Model):
+    """One front-desk shift's handover note (交接班), with the open items listed for it."""
+
+    estate = models.ForeignKey("estates.Estate", on_delete=models.PROTECT, related_name="+")
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField()
+    note = models.TextField(_("note"))
+    open_items = models.JSONField(default=dict)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["estate", "acknowledged_at", "written_at"], name="handover_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.estate_id} {self.written_at}"

@@ -1,0 +1,755 @@
+"""Every write of the service desk: intake, the life cycle, return visits, complaints,
+service levels, duty managers and the escalation job.
+
+Each status change goes through `transition`, which locks the row, checks TRANSITIONS,
+bumps the version, writes one RequestEvent and one audit Change. A check that fails raises
+DomainError inside the atomic block, so nothing is half-saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from django.apps import apps
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from guanjia.core.audit import apply_changes, plain, record_change
+from guanjia.core.errors import DomainError, Problems
+from guanjia.core.roles import Post
+from guanjia.servicedesk import access, queries
+from guanjia.servicedesk import deadlines as dl
+from guanjia.servicedesk.models import (
+    OPEN_STATUSES,
+    SATISFIED_FROM,
+    ComplaintDetails,
+    DutyManager,
+    Escalation,
+    Request,
+    RequestEvent,
+    ReturnVisit,
+    ServiceLevel,
+    next_status,
+)
+
+logger = logging.getLogger(__name__)
+S = Request.Status
+
+ACTION_LABELS = {
+    "receive": gettext_lazy("received"),
+    "assign": gettext_lazy("assigned"),
+    "start": gettext_lazy("started"),
+    "wait_parts": gettext_lazy("put on hold for parts"),
+    "wait_owner": gettext_lazy("put on hold for the owner"),
+    "resume": gettext_lazy("resumed"),
+    "resolve": gettext_lazy("resolved"),
+    "return_visit": gettext_lazy("return-visited"),
+    "close": gettext_lazy("closed"),
+    "cancel": gettext_lazy("cancelled"),
+    "reopen": gettext_lazy("reopened"),
+}
+UNCHANGED: Any = object()  # a keyword argument not given
+MAX_MINUTES = 366 * dl.DAY  # a service level longer than a year is a typing mistake
+
+
+def notify(escalation_id: int) -> None:
+    """The seam for notifications: called after commit, once per new escalation.
+    The outbox (in-app, email, SMS) plugs in here in a later step."""
+    logger.info("servicedesk escalation %s", escalation_id)
+
+
+def notify_later(escalation_id: int) -> None:
+    notify(escalation_id)  # looked up when called, so the seam can be replaced
+
+
+def allowance_for(estate_id: int, kind: str, priority: str) -> dl.Allowance:
+    """The estate's own service level for this kind and priority, else the default."""
+    level = ServiceLevel.objects.filter(estate_id=estate_id, kind=kind, priority=priority).first()
+    if level is None:
+        return dl.default_allowance(kind, priority)
+    return dl.Allowance(
+        respond=level.respond_minutes,
+        arrive=level.arrive_minutes,
+        resolve=level.resolve_minutes,
+        return_visit=level.return_visit_minutes,
+    )
+
+
+def refusal(request: Request, action: str) -> DomainError:
+    return DomainError(
+        _("This request is “%(status)s” and cannot be %(action)s.")
+        % {"status": request.get_status_display(), "action": ACTION_LABELS.get(action, action)},
+        field="status",
+    )
+
+
+def posted_user_ids(estate_id: int, posts: set[str] | frozenset[str]) -> list[int]:
+    posting_model = apps.get_model("accounts", "Posting")
+    return list(
+        posting_model.objects.filter(estate_id=estate_id, post__in=posts, active=True, user__is_active=True)
+        .order_by("id")
+        .values_list("user_id", flat=True)
+    )
+
+
+Apply = Callable[[Request, dt.datetime], dict]
+
+
+def transition(
+    *,
+    actor: Any,
+    request: Request | int,
+    action: str,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+    apply: Apply | None = None,
+) -> Request:
+    """Move a request along TRANSITIONS under a row lock.
+
+    `expected_version` is the version the actor saw: when someone else changed the request in
+    between, the actor is told to reload instead of acting twice. `apply` sets the fields that
+    go with the action on the locked row and returns their {field: [old, new]}."""
+    request_id = request.pk if isinstance(request, Request) else request
+    at = now or timezone.now()
+    with transaction.atomic():
+        locked = Request.objects.select_for_update().filter(pk=request_id).first()
+        if locked is None:
+            raise DomainError(_("This request does not exist."), field="request")
+        if expected_version is not None and locked.version != expected_version:
+            raise DomainError(
+                _("The request changed while you were working on it. Reload it and try again."), field="version"
+            )
+        to_status = next_status(locked.status, action)
+        if to_status is None:
+            raise refusal(locked, action)
+        from_status = locked.status
+        changes = apply(locked, at) if apply else {}
+        if from_status != to_status:
+            changes["status"] = [from_status, to_status]
+        locked.status = to_status
+        locked.version += 1
+        locked.save()
+        RequestEvent.objects.create(
+            request=locked, actor=actor, at=at, from_status=from_status, to_status=to_status, action=action, note=note
+        )
+        record_change(actor=actor, target=locked, verb=action, changes=changes, estate_id=locked.estate_id, note=note)
+    if isinstance(request, Request) and request is not locked:
+        # The caller's copy shows the new state too, so that it is never acted on stale.
+        for model_field in Request._meta.concrete_fields:
+            setattr(request, model_field.attname, getattr(locked, model_field.attname))
+    return locked
+
+
+def resolve_choice(value: Any, choices: type, field: str, message: str, problems: Problems) -> str:
+    if value not in choices.values:  # type: ignore[attr-defined]
+        problems.add(field, message)
+        return ""
+    return str(value)
+
+
+def find_in_estate(model_label: str, value: Any, estate_id: int) -> Any:
+    """A unit or person given as an instance or an id, only when it belongs to the estate."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return False
+    model = apps.get_model(model_label)
+    if isinstance(value, model):
+        return value if value.estate_id == estate_id else False
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return False
+    return model.objects.filter(pk=pk, estate_id=estate_id).first() or False
+
+
+@transaction.atomic
+def receive_request(
+    *,
+    actor: Any,
+    estate: Any,
+    kind: str,
+    channel: str,
+    title: str,
+    priority: str = Request.Priority.NORMAL,
+    description: str = "",
+    unit: Any = None,
+    person: Any = None,
+    now: dt.datetime | None = None,
+) -> Request:
+    """Record a new request. The actor becomes its first responder (首问负责制) for good."""
+    problems = Problems()
+    if not access.is_posted(actor, estate.pk):
+        problems.add("first_responder", _("Only staff of this estate can receive its requests."))
+    kind = resolve_choice(kind, Request.Kind, "kind", _("Choose the kind of request from the list."), problems)
+    channel = resolve_choice(channel, Request.Channel, "channel", _("Choose how the request came in."), problems)
+    priority = resolve_choice(priority, Request.Priority, "priority", _("Choose a priority from the list."), problems)
+    title = (title or "").strip()
+    if not title:
+        problems.add("title", _("Enter a short title for the request."))
+    elif len(title) > 200:
+        problems.add("title", _("A title has at most 200 characters."))
+    found_unit = find_in_estate("estates.Unit", unit, estate.pk)
+    if found_unit is False:
+        problems.add("unit", _("Choose a unit of this estate."))
+    elif found_unit is None and kind == Request.Kind.REPAIR_IN_UNIT:
+        problems.add("unit", _("An in-unit repair needs the unit."))
+    found_person = find_in_estate("people.Person", person, estate.pk)
+    if found_person is False:
+        problems.add("person", _("Choose an owner or occupant of this estate."))
+    problems.raise_if_any(_("Please correct the request."))
+
+    at = now or timezone.now()
+    allowance = allowance_for(estate.pk, kind, priority)
+    due = dl.intake_deadlines(at, allowance)
+    request = Request.objects.create(
+        estate=estate,
+        unit=found_unit,
+        person=found_person,
+        kind=kind,
+        channel=channel,
+        priority=priority,
+        title=title,
+        description=(description or "").strip(),
+        first_responder=actor,
+        zone_id=found_unit.zone_id if found_unit else None,
+        received_at=at,
+        respond_by=due.respond_by,
+        arrive_by=due.arrive_by,
+        resolve_by=due.resolve_by,
+    )
+    if kind == Request.Kind.COMPLAINT:
+        ComplaintDetails.objects.create(request=request)
+    RequestEvent.objects.create(request=request, actor=actor, at=at, to_status=S.RECEIVED, action="receive")
+    record_change(
+        actor=actor,
+        target=request,
+        verb="create",
+        estate_id=estate.pk,
+        changes={
+            name: [None, plain(getattr(request, name))]
+            for name in ("kind", "channel", "priority", "title", "unit", "person", "resolve_by")
+        },
+    )
+    return request
+
+
+def assign_request(
+    *,
+    actor: Any,
+    request: Request,
+    assignee: Any,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Request:
+    """Dispatch (or re-dispatch) to a member of staff; the first dispatch counts as the response."""
+    if assignee is None or not access.is_posted(assignee, request.estate_id):
+        raise DomainError(_("Choose a member of staff of this estate to assign the request to."), field="assignee")
+
+    def apply(locked: Request, at: dt.datetime) -> dict:
+        values: dict[str, Any] = {"assignee": assignee}
+        if locked.responded_at is None:
+            values["responded_at"] = at
+        return apply_changes(locked, values)
+
+    return transition(
+        actor=actor,
+        request=request,
+        action="assign",
+        note=note,
+        expected_version=expected_version,
+        now=now,
+        apply=apply,
+    )
+
+
+def start_work(
+    *, actor: Any, request: Request, note: str = "", expected_version: int | None = None, now: dt.datetime | None = None
+) -> Request:
+    """The assignee is on site or at work: this meets the arrival deadline."""
+
+    def apply(locked: Request, at: dt.datetime) -> dict:
+        values: dict[str, Any] = {}
+        if locked.arrived_at is None:
+            values["arrived_at"] = at
+        if locked.responded_at is None:
+            values["responded_at"] = at
+        return apply_changes(locked, values)
+
+    return transition(
+        actor=actor, request=request, action="start", note=note, expected_version=expected_version, now=now, apply=apply
+    )
+
+
+def wait_for_parts(
+    *, actor: Any, request: Request, note: str = "", expected_version: int | None = None, now: dt.datetime | None = None
+) -> Request:
+    return transition(
+        actor=actor, request=request, action="wait_parts", note=note, expected_version=expected_version, now=now
+    )
+
+
+def wait_for_owner(
+    *, actor: Any, request: Request, note: str = "", expected_version: int | None = None, now: dt.datetime | None = None
+) -> Request:
+    """Waiting on the owner (access to the home, a decision) stops the service-level clock."""
+
+    def apply(locked: Request, at: dt.datetime) -> dict:
+        return apply_changes(locked, {"paused_since": at})
+
+    return transition(
+        actor=actor,
+        request=request,
+        action="wait_owner",
+        note=note,
+        expected_version=expected_version,
+        now=now,
+        apply=apply,
+    )
+
+
+def end_pause(locked: Request, at: dt.datetime) -> dict[str, Any]:
+    """The values that close a running pause: its length added up, unmet deadlines moved later."""
+    if locked.paused_since is None:
+        return {}
+    pause = max(at - locked.paused_since, dt.timedelta(0))
+    values: dict[str, Any] = {
+        "paused_since": None,
+        "paused_seconds": locked.paused_seconds + int(pause.total_seconds()),
+    }
+    for deadline, done in (("respond_by", "responded_at"), ("arrive_by", "arrived_at"), ("resolve_by", "resolved_at")):
+        if getattr(locked, done) is None:
+            values[deadline] = dl.shifted(getattr(locked, deadline), pause)
+    return values
+
+
+def resume_work(
+    *, actor: Any, request: Request, note: str = "", expected_version: int | None = None, now: dt.datetime | None = None
+) -> Request:
+    def apply(locked: Request, at: dt.datetime) -> dict:
+        return apply_changes(locked, end_pause(locked, at))
+
+    return transition(
+        actor=actor,
+        request=request,
+        action="resume",
+        note=note,
+        expected_version=expected_version,
+        now=now,
+        apply=apply,
+    )
+
+
+def resolve_request(
+    *, actor: Any, request: Request, note: str = "", expected_version: int | None = None, now: dt.datetime | None = None
+) -> Request:
+    """Done on our side; the return-visit clock starts when the kind calls for one."""
+
+    def apply(locked: Request, at: dt.datetime) -> dict:
+        allowance = allowance_for(locked.estate_id, locked.kind, locked.priority)
+        return apply_changes(locked, {"resolved_at": at, "return_visit_by": dl.return_visit_deadline(at, allowance)})
+
+    return transition(
+        actor=actor,
+        request=request,
+        action="resolve",
+        note=note,
+        expected_version=expected_version,
+        now=now,
+        apply=apply,
+    )
+
+
+def reopen_values(locked: Request, at: dt.datetime) -> dict[str, Any]:
+    """Back to the same assignee with a fresh resolve deadline."""
+    allowance = allowance_for(locked.estate_id, locked.kind, locked.priority)
+    return {
+        "resolved_at": None,
+        "closed_at": None,
+        "return_visit_by": None,
+        "resolve_by": dl.after(at, allowance.resolve),
+        "reopen_count": locked.reopen_count + 1,
+    }
+
+
+def reopen_request(
+    *, actor: Any, request: Request, note: str, expected_version: int | None = None, now: dt.datetime | None = None
+) -> Request:
+    """The owner is not satisfied: the request goes back to the same assignee."""
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(_("Write down why the request is reopened."), field="note")
+
+    def apply(locked: Request, at: dt.datetime) -> dict:
+        return apply_changes(locked, reopen_values(locked, at))
+
+    return transition(
+        actor=actor,
+        request=request,
+        action="reopen",
+        note=note,
+        expected_version=expected_version,
+        now=now,
+        apply=apply,
+    )
+
+
+def parse_rating(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and 1 <= value <= 5:
+        return value
+    return None
+
+
+def record_return_visit(
+    *,
+    actor: Any,
+    request: Request,
+    how: str,
+    satisfaction: Any,
+    solved: bool,
+    owner_words: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> ReturnVisit:
+    """The return visit (回访). Satisfied: ready to close. Not satisfied: reopened to the same
+    assignee with the owner's words."""
+    problems = Problems()
+    resolve_choice(how, ReturnVisit.How, "how", _("Choose how the owner was visited."), problems)
+    rating = parse_rating(satisfaction)
+    if rating is None:
+        problems.add("satisfaction", _("Satisfaction is a whole number from 1 to 5."))
+    words = (owner_words or "").strip()
+    satisfied = bool(solved) and rating is not None and rating >= SATISFIED_FROM
+    if rating is not None and not satisfied and not words:
+        problems.add("owner_words", _("Write down what the owner said is still wrong."))
+    problems.raise_if_any(_("Please correct the return visit."))
+    assert rating is not None
+    created: list[ReturnVisit] = []
+
+    def apply(locked: Request, at: dt.datetime) -> dict:
+        if locked.status != S.RESOLVED:
+            raise refusal(locked, "return_visit")
+        created.append(
+            ReturnVisit.objects.create(
+                request=locked, by=actor, at=at, how=how, satisfaction=rating, solved=bool(solved), owner_words=words
+            )
+        )
+        changes = {"return_visit": [None, {"satisfaction": rating, "solved": bool(solved)}]}
+        if not satisfied:
+            changes.update(apply_changes(locked, reopen_values(locked, at)))
+        return changes
+
+    transition(
+        actor=actor,
+        request=request,
+        action="return_visit" if satisfied else "reopen",
+        note=words,
+        expected_version=expected_version,
+        now=now,
+        apply=apply,
+    )
+    return created[0]
+
+
+def close_request(
+    *, actor: Any, request: Request, note: str = "", expected_version: int | None = None, now: dt.datetime | None = None
+) -> Request:
+    """The owner confirms it is done. A request that owes a return visit closes only after it."""
+
+    def apply(locked: Request, at: dt.datetime) -> dict:
+        if locked.status == S.RESOLVED and locked.return_visit_by is not None:
+            raise DomainError(_("Make the return visit before closing this request."), field="status")
+        return apply_changes(locked, {"closed_at": at})
+
+    return transition(
+        actor=actor, request=request, action="close", note=note, expected_version=expected_version, now=now, apply=apply
+    )
+
+
+def cancel_request(
+    *, actor: Any, request: Request, reason: str, expected_version: int | None = None, now: dt.datetime | None = None
+) -> Request:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason for cancelling the request."), field="reason")
+    if len(reason) > 300:
+        raise DomainError(_("A reason has at most 300 characters."), field="reason")
+
+    def apply(locked: Request, at: dt.datetime) -> dict:
+        return apply_changes(locked, {**end_pause(locked, at), "cancel_reason": reason})
+
+    return transition(
+        actor=actor,
+        request=request,
+        action="cancel",
+        note=reason,
+        expected_version=expected_version,
+        now=now,
+        apply=apply,
+    )
+
+
+def check_minutes(values: dict[str, Any], problems: Problems) -> dict[str, int | None]:
+    cleaned: dict[str, int | None] = {}
+    for name, value in values.items():
+        if value is UNCHANGED:
+            continue
+        if value is None or value == "":
+            cleaned[name] = None
+            continue
+        try:
+            minutes = int(value)
+        except (TypeError, ValueError):
+            minutes = 0
+        if isinstance(value, bool) or minutes < 1 or minutes > MAX_MINUTES or str(minutes) != str(value).strip():
+            problems.add(name, _("Enter a whole number of minutes from 1 to 527040, or leave it empty."))
+            continue
+        cleaned[name] = minutes
+    return cleaned
+
+
+@transaction.atomic
+def set_service_level(
+    *,
+    actor: Any,
+    estate: Any,
+    kind: str,
+    priority: str,
+    respond_minutes: Any = UNCHANGED,
+    arrive_minutes: Any = UNCHANGED,
+    resolve_minutes: Any = UNCHANGED,
+    return_visit_minutes: Any = UNCHANGED,
+) -> ServiceLevel:
+    """The manager's time limits for one kind and priority. They apply to requests received
+    (and resolved, for the return visit) from now on. A limit not given keeps its current
+    value (the default at first); None or "" removes it."""
+    access.require(actor, estate.pk, access.MANAGE_SERVICE_LEVELS)
+    problems = Problems()
+    resolve_choice(kind, Request.Kind, "kind", _("Choose the kind of request from the list."), problems)
+    resolve_choice(priority, Request.Priority, "priority", _("Choose a priority from the list."), problems)
+    minutes = check_minutes(
+        {
+            "respond_minutes": respond_minutes,
+            "arrive_minutes": arrive_minutes,
+            "resolve_minutes": resolve_minutes,
+            "return_visit_minutes": return_visit_minutes,
+        },
+        problems,
+    )
+    problems.raise_if_any(_("Please correct the service level."))
+    level = ServiceLevel.objects.select_for_update().filter(estate=estate, kind=kind, priority=priority).first()
+    verb = "update"
+    if level is None:
+        default = dl.default_allowance(kind, priority)
+        level = ServiceLevel(
+            estate=estate,
+            kind=kind,
+            priority=priority,
+            respond_minutes=default.respond,
+            arrive_minutes=default.arrive,
+            resolve_minutes=default.resolve,
+            return_visit_minutes=default.return_visit,
+        )
+        verb = "create"
+    changes = apply_changes(level, minutes)
+    level.save()
+    record_change(actor=actor, target=level, verb=verb, changes=changes, estate_id=estate.pk)
+    return level
+
+
+@transaction.atomic
+def classify_complaint(
+    *,
+    actor: Any,
+    request: Request,
+    category: str,
+    validity: str = ComplaintDetails.Validity.PENDING,
+    department: str = "",
+    now: dt.datetime | None = None,
+) -> ComplaintDetails:
+    """Category, validity (有效投诉) and responsible department, for the monthly analysis."""
+    if request.kind != Request.Kind.COMPLAINT:
+        raise DomainError(_("Only a complaint is classified."), field="kind")
+    problems = Problems()
+    resolve_choice(category, ComplaintDetails.Category, "category", _("Choose a category from the list."), problems)
+    resolve_choice(validity, ComplaintDetails.Validity, "validity", _("Choose whether it is valid."), problems)
+    if department:
+        resolve_choice(
+            department, ComplaintDetails.Department, "department", _("Choose a department from the list."), problems
+        )
+    problems.raise_if_any(_("Please correct the complaint details."))
+    locked = Request.objects.select_for_update().get(pk=request.pk)
+    details, _created = ComplaintDetails.objects.get_or_create(request=locked)
+    changes = apply_changes(details, {"category": category, "validity": validity, "department": department})
+    if changes:
+        details.save()
+        locked.version += 1
+        locked.save(update_fields=["version"])
+        RequestEvent.objects.create(
+            request=locked,
+            actor=actor,
+            at=now or timezone.now(),
+            from_status=locked.status,
+            to_status=locked.status,
+            action="classify",
+        )
+        record_change(actor=actor, target=details, verb="classify", changes=changes, estate_id=locked.estate_id)
+    return details
+
+
+@transaction.atomic
+def name_duty_manager(*, actor: Any, estate: Any, date: dt.date, user: Any) -> DutyManager:
+    """The estate's 24-hour duty manager for one duty day (8:30 to 8:30 the next morning)."""
+    access.require(actor, estate.pk, access.NAME_DUTY_MANAGER)
+    if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+        raise DomainError(_("Enter the duty date."), field="date")
+    if user is None or user.pk not in posted_user_ids(estate.pk, access.DUTY_MANAGER_POSTS):
+        raise DomainError(_("A duty manager is a head butler, the deputy manager or the manager."), field="user")
+    duty = DutyManager.objects.select_for_update().filter(estate=estate, date=date).first()
+    if duty is None:
+        duty = DutyManager(estate=estate, date=date, user=user)
+        changes = {"date": [None, str(date)], "user": [None, user.pk]}
+        verb = "create"
+    else:
+        changes = apply_changes(duty, {"user": user})
+        verb = "update"
+    duty.save()
+    record_change(actor=actor, target=duty, verb=verb, changes=changes, estate_id=estate.pk)
+    return duty
+
+
+# --- escalation ---------------------------------------------------------------------------
+
+
+def passed_deadlines(request: Request, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
+    """(deadline name, deadline) for each deadline of `request` that has passed unmet. The name
+    carries the reopen round so that a reopened request escalates again."""
+    found: list[tuple[str, dt.datetime]] = []
+    if request.status in OPEN_STATUSES and request.paused_since is None:
+        for name, deadline, done in (
+            (dl.RESPOND, request.respond_by, request.responded_at),
+            (dl.ARRIVE, request.arrive_by, request.arrived_at),
+            (dl.RESOLVE, request.resolve_by, request.resolved_at),
+        ):
+            if deadline is not None and dl.is_overdue(deadline, done, now):
+                found.append((name, deadline))
+    if request.status == S.RESOLVED and request.return_visit_by and now > request.return_visit_by:
+        found.append((dl.RETURN_VISIT, request.return_visit_by))
+    if request.reopen_count:
+        found = [
+            (name if name in (dl.RESPOND, dl.ARRIVE) else f"{name}:{request.reopen_count}", deadline)
+            for name, deadline in found
+        ]
+    return found
+
+
+class Ladder:
+    """Who stands on each rung for one estate, looked up once per escalation run."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.working = dl.is_working_time(now)
+        self.duty_day = dl.duty_date(now)
+        self.cache: dict[tuple[int, str], int | None] = {}
+
+    def first_posted(self, estate_id: int, posts: tuple[str, ...]) -> int | None:
+        key = (estate_id, ",".join(posts))
+        if key not in self.cache:
+            ids: list[int] = []
+            for post in posts:  # in order of preference
+                ids = posted_user_ids(estate_id, {post})
+                if ids:
+                    break
+            self.cache[key] = ids[0] if ids else None
+        return self.cache[key]
+
+    def duty_manager(self, estate_id: int) -> int | None:
+        key = (estate_id, "duty")
+        if key not in self.cache:
+            self.cache[key] = (
+                DutyManager.objects.filter(estate_id=estate_id, date=self.duty_day)
+                .values_list("user_id", flat=True)
+                .first()
+            )
+        return self.cache[key]
+
+    def upper_rung(self, estate_id: int, rung: str) -> tuple[str, int | None]:
+        """In working hours the head butler or manager; outside them the day's duty manager
+        (or, when the estate named none, the head butler or manager after all)."""
+        posts = (Post.HEAD_BUTLER,) if rung == Escalation.Rung.HEAD_BUTLER else (Post.MANAGER, Post.DEPUTY_MANAGER)
+        if not self.working:
+            duty = self.duty_manager(estate_id)
+            if duty is not None:
+                return Escalation.Rung.DUTY_MANAGER, duty
+        return rung, self.first_posted(estate_id, posts)
+
+    def rungs_due(
+        self, request: Request, deadline: dt.datetime, allowance_minutes: int | None, reached: set[str]
+    ) -> list[tuple[str, int]]:
+        """The rungs due now and not yet reached, with whom to notify. A rung reached in office
+        hours is not paged again at night; one the duty manager covered at night is still
+        climbed in the morning."""
+        allowance = dt.timedelta(minutes=allowance_minutes or 0)
+        times = dl.rung_times(deadline, allowance)
+        due: list[tuple[str, int | None]] = [
+            (Escalation.Rung.ASSIGNEE, request.assignee_id or request.first_responder_id)
+        ]
+        for rung, due_at in (
+            (Escalation.Rung.HEAD_BUTLER, times.head_butler),
+            (Escalation.Rung.MANAGER, times.manager),
+        ):
+            if self.now >= due_at and rung not in reached:
+                due.append(self.upper_rung(request.estate_id, rung))
+        return [(rung, user_id) for rung, user_id in due if user_id is not None and rung not in reached]
+
+
+def escalate_request(request: Request, ladder: Ladder) -> list[Escalation]:
+    created: list[Escalation] = []
+    allowances: dl.Allowance | None = None
+    for name, deadline in passed_deadlines(request, ladder.now):
+        if allowances is None:
+            allowances = allowance_for(request.estate_id, request.kind, request.priority)
+        base_name = name.split(":")[0]
+        existing = set(Escalation.objects.filter(request=request, deadline=name).values_list("rung", flat=True))
+        for rung, user_id in ladder.rungs_due(request, deadline, allowances.minutes(base_name), existing):
+            if rung in existing:  # the duty manager standing in for both upper rungs at night
+                continue
+            try:
+                # The unique (request, deadline, rung) closes the race with a parallel run.
+                with transaction.atomic():
+                    escalation = Escalation.objects.create(
+                        request=request, rung=rung, deadline=name, notified_id=user_id, due_at=deadline, at=ladder.now
+                    )
+            except IntegrityError:
+                continue
+            existing.add(rung)
+            created.append(escalation)
+            transaction.on_commit(partial(notify_later, escalation.pk))
+    return created
+
+
+def escalate_overdue(*, now: dt.datetime | None = None, estate_id: int | None = None) -> list[Escalation]:
+    """The escalation job: climb the ladder for every passed deadline. Safe to run twice:
+    a rung already reached is never created (or notified) again."""
+    now = now or timezone.now()
+    ladder = Ladder(now)
+    requests = Request.objects.filter(queries.overdue_condition(now))
+    if estate_id is not None:
+        requests = requests.filter(estate_id=estate_id)
+    created: list[Escalation] = []
+    for request in requests.order_by("id").iterator():
+        with transaction.atomic():
+            created.extend(escalate_request(request, ladder))
+    return created

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ServicedeskConfig(AppConfig):
+    name = "guanjia.servicedesk"
+    label = "servicedesk"

@@ -1,0 +1,59 @@
+"""Requests made the way the desk makes them: through the actions, at fixed times."""
+
+import datetime as dt
+from typing import Any
+
+from guanjia.accounts.tests.factories import PostingFactory, UserFactory
+from guanjia.servicedesk import actions
+from guanjia.servicedesk.deadlines import SHANGHAI
+from guanjia.servicedesk.models import Request
+
+# Monday 2 March 2026, 10:00 in Shanghai: inside office hours.
+MONDAY_10 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    """A moment in March 2026, Asia/Shanghai (2 March is a Monday)."""
+    return dt.datetime(2026, 3, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def staff(estate: Any, post: str, username: str, name: str = "") -> Any:
+    user = UserFactory(username=username, display_name=name or username)
+    PostingFactory(user=user, estate=estate, post=post)
+    return user
+
+
+def receive(cast: Any, *, now: dt.datetime = MONDAY_10, actor: Any = None, **values: Any) -> Request:
+    values.setdefault("kind", Request.Kind.REPAIR_IN_UNIT)
+    values.setdefault("channel", Request.Channel.PHONE)
+    values.setdefault("title", "厨房水管漏水")
+    values.setdefault("unit", cast.unit_a)
+    values.setdefault("person", cast.owner_person)
+    return actions.receive_request(actor=actor or cast.assistant, estate=cast.estate, now=now, **values)
+
+
+def walk(cast: Any, request: Request, to: str, *, now: dt.datetime = MONDAY_10) -> Request:
+    """Move a fresh request along the main path up to status `to`, one minute per step."""
+    steps = [
+        (
+            Request.Status.ASSIGNED,
+            lambda r, t: actions.assign_request(actor=cast.assistant, request=r, assignee=cast.butler, now=t),
+        ),
+        (Request.Status.IN_PROGRESS, lambda r, t: actions.start_work(actor=cast.butler, request=r, now=t)),
+        (Request.Status.RESOLVED, lambda r, t: actions.resolve_request(actor=cast.butler, request=r, now=t)),
+        (
+            Request.Status.RETURN_VISIT,
+            lambda r, t: actions.record_return_visit(
+                actor=cast.butler, request=r, how="phone", satisfaction=5, solved=True, now=t
+            ),
+        ),
+        (Request.Status.CLOSED, lambda r, t: actions.close_request(actor=cast.butler, request=r, now=t)),
+    ]
+    moment = now
+    for status, step in steps:
+        moment += dt.timedelta(minutes=1)
+        step(request, moment)
+        request.refresh_from_db()
+        if status == to:
+            return request
+    raise AssertionError(f"not on the main path: {to}")

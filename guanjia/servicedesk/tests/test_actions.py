@@ -1,0 +1,659 @@
+import datetime as dt
+
+import pytest
+from django.http import Http404
+
+from guanjia.core.errors import DomainError
+from guanjia.core.models import Change
+from guanjia.core.roles import Post
+from guanjia.servicedesk import actions
+from guanjia.servicedesk.access import access_request
+from guanjia.servicedesk.models import ComplaintDetails, Escalation, Request, RequestEvent, ReturnVisit, ServiceLevel
+from guanjia.servicedesk.tests.factories import MONDAY_10, at, receive, staff, walk
+
+S = Request.Status
+MIN = dt.timedelta(minutes=1)
+HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
+
+
+def snapshot(request):
+    """What must not move when an action is refused."""
+    request.refresh_from_db()
+    return (
+        request.status,
+        request.version,
+        request.assignee_id,
+        request.resolve_by,
+        request.paused_seconds,
+        RequestEvent.objects.filter(request=request).count(),
+        ReturnVisit.objects.filter(request=request).count(),
+        Change.objects.count(),
+    )
+
+
+# --- intake ---------------------------------------------------------------------------------
+
+
+def test_receive_fixes_the_first_responder_zone_and_deadlines(cast):
+    request = receive(cast, priority=Request.Priority.EMERGENCY)
+    assert request.status == S.RECEIVED and request.version == 1
+    assert request.first_responder == cast.assistant
+    assert request.zone == cast.zone_a
+    assert request.received_at == MONDAY_10
+    assert request.arrive_by == MONDAY_10 + 30 * MIN
+    assert request.resolve_by == MONDAY_10 + DAY
+    assert request.return_visit_by is None
+    event = RequestEvent.objects.get(request=request)
+    assert (event.from_status, event.to_status, event.action, event.actor) == (
+        "",
+        S.RECEIVED,
+        "receive",
+        cast.assistant,
+    )
+    assert Change.objects.filter(object_id=request.pk, verb="create").exists()
+
+
+def test_a_common_area_request_needs_no_unit_or_person(cast):
+    request = receive(cast, kind=Request.Kind.REPAIR_COMMON, unit=None, person=None, channel=Request.Channel.PATROL)
+    assert request.unit is None and request.zone is None and request.person is None
+
+
+def test_a_complaint_gets_its_details_row(cast):
+    request = receive(cast, kind=Request.Kind.COMPLAINT, unit=None)
+    assert request.complaint.validity == ComplaintDetails.Validity.PENDING
+    assert request.respond_by == MONDAY_10 + DAY and request.resolve_by == MONDAY_10 + 2 * DAY
+
+
+def test_unit_and_person_may_be_given_by_id(cast):
+    request = receive(cast, unit=cast.unit_b.pk, person=str(cast.neighbour.pk))
+    assert request.unit == cast.unit_b and request.person == cast.neighbour and request.zone == cast.zone_b
+
+
+@pytest.mark.parametrize(
+    "values,field",
+    [
+        ({"unit": "other_unit"}, "unit"),
+        ({"unit": 99999999}, "unit"),
+        ({"unit": "abc"}, "unit"),
+        ({"unit": True}, "unit"),
+        ({"person": "stranger"}, "person"),
+        ({"person": 99999999}, "person"),
+        ({"kind": "plumbing"}, "kind"),
+        ({"channel": "fax"}, "channel"),
+        ({"priority": "whenever"}, "priority"),
+        ({"title": "  "}, "title"),
+        ({"title": "长" * 201}, "title"),
+        ({"unit": None}, "unit"),  # an in-unit repair without its unit
+        ({"actor": "outsider"}, "first_responder"),
+        ({"actor": "owner"}, "first_responder"),
+    ],
+)
+def test_bad_intake_names_the_field_and_saves_nothing(cast, values, field):
+    for name in ("unit", "person", "actor"):
+        if isinstance(values.get(name), str) and hasattr(cast, values[name]):
+            values[name] = getattr(cast, values[name])
+    changes = Change.objects.count()
+    with pytest.raises(DomainError) as caught:
+        receive(cast, **values)
+    assert field in [problem.field for problem in caught.value.problems]
+    assert Request.objects.count() == 0
+    assert RequestEvent.objects.count() == 0 and ComplaintDetails.objects.count() == 0
+    assert Change.objects.count() == changes
+
+
+def test_all_problems_are_reported_at_once(cast):
+    with pytest.raises(DomainError) as caught:
+        receive(cast, kind="x", channel="y", title="", unit=cast.other_unit)
+    assert {p.field for p in caught.value.problems} == {"kind", "channel", "title", "unit"}
+
+
+# --- life cycle -----------------------------------------------------------------------------
+
+
+def test_the_whole_loop_writes_one_event_per_change(cast):
+    request = receive(cast)
+    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler, now=at(2, 10, 5))
+    actions.start_work(actor=cast.butler, request=request, now=at(2, 10, 20))
+    actions.wait_for_parts(actor=cast.butler, request=request, note="等阀门", now=at(2, 10, 30))
+    actions.resume_work(actor=cast.butler, request=request, now=at(2, 11, 0))
+    actions.wait_for_owner(actor=cast.butler, request=request, note="业主不在家", now=at(2, 11, 10))
+    actions.resume_work(actor=cast.butler, request=request, now=at(2, 12, 10))
+    actions.resolve_request(actor=cast.butler, request=request, now=at(2, 13, 0))
+    visit = actions.record_return_visit(
+        actor=cast.butler, request=request, how="phone", satisfaction=5, solved=True, now=at(3, 9, 0)
+    )
+    actions.close_request(actor=cast.assistant, request=request, now=at(3, 9, 5))
+    request.refresh_from_db()
+    events = list(RequestEvent.objects.filter(request=request).values_list("from_status", "to_status", "action"))
+    assert events == [
+        ("", S.RECEIVED, "receive"),
+        (S.RECEIVED, S.ASSIGNED, "assign"),
+        (S.ASSIGNED, S.IN_PROGRESS, "start"),
+        (S.IN_PROGRESS, S.WAITING_PARTS, "wait_parts"),
+        (S.WAITING_PARTS, S.IN_PROGRESS, "resume"),
+        (S.IN_PROGRESS, S.WAITING_OWNER, "wait_owner"),
+        (S.WAITING_OWNER, S.IN_PROGRESS, "resume"),
+        (S.IN_PROGRESS, S.RESOLVED, "resolve"),
+        (S.RESOLVED, S.RETURN_VISIT, "return_visit"),
+        (S.RETURN_VISIT, S.CLOSED, "close"),
+    ]
+    assert request.status == S.CLOSED and request.version == 10
+    assert request.first_responder == cast.assistant and request.assignee == cast.butler
+    assert request.responded_at == at(2, 10, 5) and request.arrived_at == at(2, 10, 20)
+    assert request.resolved_at == at(2, 13, 0) and request.closed_at == at(3, 9, 5)
+    assert request.return_visit_by == at(2, 13, 0) + 3 * DAY
+    # Only waiting on the owner paused the clock (one hour), not waiting for parts.
+    assert request.paused_seconds == 3600 and request.paused_since is None
+    assert visit.satisfaction == 5 and visit.solved
+    assert Change.objects.filter(object_id=request.pk, verb="close").exists()
+
+
+def test_waiting_on_the_owner_shifts_the_unmet_deadlines(cast):
+    request = receive(cast, priority=Request.Priority.URGENT)
+    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler, now=at(2, 10, 5))
+    actions.start_work(actor=cast.butler, request=request, now=at(2, 10, 40))
+    before = Request.objects.get(pk=request.pk)
+    actions.wait_for_owner(actor=cast.butler, request=request, now=at(2, 11, 0))
+    paused = Request.objects.get(pk=request.pk)
+    assert paused.paused_since == at(2, 11, 0) and paused.is_paused
+    actions.resume_work(actor=cast.butler, request=request, now=at(2, 14, 30))
+    after = Request.objects.get(pk=request.pk)
+    assert after.resolve_by == before.resolve_by + 3.5 * HOUR
+    assert after.respond_by == before.respond_by  # already met: it stays where it was
+    assert after.arrive_by == before.arrive_by
+    assert after.paused_seconds == int(3.5 * 3600)
+
+
+def test_the_callers_copy_follows_the_change(cast):
+    request = receive(cast)
+    returned = actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler)
+    assert request.status == returned.status == S.ASSIGNED
+    assert request.version == 2 and request.assignee_id == cast.butler.pk
+
+
+def test_reassigning_keeps_the_first_responder(cast):
+    request = walk(cast, receive(cast), S.IN_PROGRESS)
+    technician = staff(cast.estate, Post.TECHNICIAN, "tech", "李师傅")
+    actions.assign_request(actor=cast.head_butler, request=request, assignee=technician, note="转工程部")
+    request.refresh_from_db()
+    assert request.status == S.ASSIGNED and request.assignee == technician
+    assert request.first_responder == cast.assistant
+
+
+def test_assignee_must_be_staff_of_the_estate(cast):
+    request = receive(cast)
+    before = snapshot(request)
+    for assignee in (cast.outsider, cast.owner, None):
+        with pytest.raises(DomainError) as caught:
+            actions.assign_request(actor=cast.assistant, request=request, assignee=assignee)
+        assert caught.value.field == "assignee"
+    assert snapshot(request) == before
+
+
+@pytest.mark.parametrize(
+    "status,action",
+    [
+        (S.RECEIVED, "start"),
+        (S.RECEIVED, "resolve"),
+        (S.RECEIVED, "close"),
+        (S.RECEIVED, "reopen"),
+        (S.ASSIGNED, "resolve"),
+        (S.ASSIGNED, "resume"),
+        (S.IN_PROGRESS, "resume"),
+        (S.IN_PROGRESS, "start"),
+        (S.IN_PROGRESS, "close"),
+        (S.RESOLVED, "start"),
+        (S.RESOLVED, "cancel"),
+        (S.CLOSED, "cancel"),
+        (S.CLOSED, "assign"),
+        (S.CLOSED, "close"),
+    ],
+)
+def test_refused_transitions_change_nothing(cast, status, action):
+    request = receive(cast)
+    if status != S.RECEIVED:
+        walk(cast, request, status)
+    calls = {
+        "start": lambda: actions.start_work(actor=cast.butler, request=request),
+        "resolve": lambda: actions.resolve_request(actor=cast.butler, request=request),
+        "close": lambda: actions.close_request(actor=cast.butler, request=request),
+        "reopen": lambda: actions.reopen_request(actor=cast.butler, request=request, note="业主不满意"),
+        "resume": lambda: actions.resume_work(actor=cast.butler, request=request),
+        "cancel": lambda: actions.cancel_request(actor=cast.butler, request=request, reason="业主撤回"),
+        "assign": lambda: actions.assign_request(actor=cast.butler, request=request, assignee=cast.butler),
+    }
+    before = snapshot(request)
+    with pytest.raises(DomainError) as caught:
+        calls[action]()
+    assert caught.value.field == "status"
+    assert snapshot(request) == before
+
+
+def test_cancelled_is_the_end(cast):
+    request = receive(cast)
+    actions.cancel_request(actor=cast.assistant, request=request, reason="业主已自行修好")
+    before = snapshot(request)
+    with pytest.raises(DomainError):
+        actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler)
+    assert snapshot(request) == before
+    assert request.cancel_reason == "业主已自行修好"
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "长" * 301])
+def test_cancel_needs_a_reason(cast, reason):
+    request = receive(cast)
+    before = snapshot(request)
+    with pytest.raises(DomainError) as caught:
+        actions.cancel_request(actor=cast.assistant, request=request, reason=reason)
+    assert caught.value.field == "reason"
+    assert snapshot(request) == before
+
+
+def test_cancel_while_waiting_on_the_owner_ends_the_pause(cast):
+    request = walk(cast, receive(cast), S.IN_PROGRESS)
+    actions.wait_for_owner(actor=cast.butler, request=request, now=at(2, 11, 0))
+    actions.cancel_request(actor=cast.butler, request=request, reason="业主决定自行处理", now=at(2, 11, 30))
+    request.refresh_from_db()
+    assert request.status == S.CANCELLED and request.paused_since is None and request.paused_seconds == 1800
+
+
+def test_a_request_owing_a_return_visit_cannot_skip_it(cast):
+    request = walk(cast, receive(cast), S.RESOLVED)
+    before = snapshot(request)
+    with pytest.raises(DomainError) as caught:
+        actions.close_request(actor=cast.butler, request=request)
+    assert caught.value.field == "status"
+    assert snapshot(request) == before
+
+
+def test_an_inquiry_closes_without_a_return_visit(cast):
+    request = receive(cast, kind=Request.Kind.INQUIRY, unit=None)
+    request = walk(cast, request, S.RESOLVED)
+    assert request.return_visit_by is None
+    actions.close_request(actor=cast.assistant, request=request)
+    request.refresh_from_db()
+    assert request.status == S.CLOSED
+
+
+def test_a_stale_version_is_told_to_reload(cast):
+    request = receive(cast)
+    seen = request.version
+    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler, expected_version=seen)
+    before = snapshot(request)
+    with pytest.raises(DomainError) as caught:
+        actions.assign_request(actor=cast.head_butler, request=request, assignee=cast.butler, expected_version=seen)
+    assert caught.value.field == "version"
+    assert snapshot(request) == before
+
+
+# --- return visit and reopening ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("satisfaction", [0, 6, -1, "abc", "", None, 3.5, True])
+def test_satisfaction_out_of_range_is_refused(cast, satisfaction):
+    request = walk(cast, receive(cast), S.RESOLVED)
+    before = snapshot(request)
+    with pytest.raises(DomainError) as caught:
+        actions.record_return_visit(
+            actor=cast.butler, request=request, how="phone", satisfaction=satisfaction, solved=True
+        )
+    assert "satisfaction" in [p.field for p in caught.value.problems]
+    assert snapshot(request) == before
+
+
+def test_return_visit_how_must_be_known(cast):
+    request = walk(cast, receive(cast), S.RESOLVED)
+    before = snapshot(request)
+    with pytest.raises(DomainError) as caught:
+        actions.record_return_visit(actor=cast.butler, request=request, how="telepathy", satisfaction="4", solved=True)
+    assert caught.value.field == "how"
+    assert snapshot(request) == before
+
+
+def test_an_unsatisfied_owner_reopens_to_the_same_assignee(cast):
+    request = walk(cast, receive(cast), S.RESOLVED)
+    visit = actions.record_return_visit(
+        actor=cast.head_butler,
+        request=request,
+        how="visit",
+        satisfaction=2,
+        solved=False,
+        owner_words="水管还在滴水",
+        now=at(3, 10, 0),
+    )
+    request.refresh_from_db()
+    assert request.status == S.ASSIGNED and request.assignee == cast.butler
+    assert request.first_responder == cast.assistant
+    assert request.resolved_at is None and request.return_visit_by is None
+    assert request.resolve_by == at(3, 10, 0) + DAY and request.reopen_count == 1
+    event = RequestEvent.objects.filter(request=request).last()
+    assert (event.from_status, event.to_status, event.action, event.note) == (
+        S.RESOLVED,
+        S.ASSIGNED,
+        "reopen",
+        "水管还在滴水",
+    )
+    assert visit.satisfaction == 2 and not visit.solved and visit.owner_words == "水管还在滴水"
+    # The loop goes round again.
+    actions.start_work(actor=cast.butler, request=request)
+    actions.resolve_request(actor=cast.butler, request=request)
+    actions.record_return_visit(actor=cast.head_butler, request=request, how="phone", satisfaction=4, solved=True)
+    actions.close_request(actor=cast.head_butler, request=request)
+    request.refresh_from_db()
+    assert request.status == S.CLOSED and request.return_visits.count() == 2
+
+
+def test_a_good_rating_for_an_unsolved_problem_still_reopens(cast):
+    request = walk(cast, receive(cast), S.RESOLVED)
+    actions.record_return_visit(
+        actor=cast.butler, request=request, how="phone", satisfaction=5, solved=False, owner_words="态度好但没修好"
+    )
+    request.refresh_from_db()
+    assert request.status == S.ASSIGNED
+
+
+def test_unsatisfied_needs_the_owners_words(cast):
+    request = walk(cast, receive(cast), S.RESOLVED)
+    before = snapshot(request)
+    with pytest.raises(DomainError) as caught:
+        actions.record_return_visit(actor=cast.butler, request=request, how="phone", satisfaction=1, solved=False)
+    assert caught.value.field == "owner_words"
+    assert snapshot(request) == before
+
+
+def test_a_return_visit_only_follows_a_resolution(cast):
+    request = walk(cast, receive(cast), S.IN_PROGRESS)
+    before = snapshot(request)
+    with pytest.raises(DomainError) as caught:
+        actions.record_return_visit(
+            actor=cast.butler, request=request, how="phone", satisfaction=1, solved=False, owner_words="没修"
+        )
+    assert caught.value.field == "status"
+    assert snapshot(request) == before
+
+
+@pytest.mark.parametrize("status", [S.RETURN_VISIT, S.CLOSED])
+def test_reopen_after_the_visit_or_closure(cast, status):
+    request = walk(cast, receive(cast), status)
+    actions.reopen_request(actor=cast.head_butler, request=request, note="业主来电说又漏了")
+    request.refresh_from_db()
+    assert request.status == S.ASSIGNED and request.assignee == cast.butler and request.closed_at is None
+
+
+def test_reopen_needs_a_note(cast):
+    request = walk(cast, receive(cast), S.CLOSED)
+    before = snapshot(request)
+    with pytest.raises(DomainError) as caught:
+        actions.reopen_request(actor=cast.head_butler, request=request, note=" ")
+    assert caught.value.field == "note"
+    assert snapshot(request) == before
+
+
+# --- service levels, complaints, duty managers -------------------------------------------------
+
+
+def test_the_manager_sets_a_service_level_for_new_requests(cast):
+    level = actions.set_service_level(
+        actor=cast.manager,
+        estate=cast.estate,
+        kind=Request.Kind.REPAIR_IN_UNIT,
+        priority=Request.Priority.NORMAL,
+        arrive_minutes=120,
+        resolve_minutes="480",
+    )
+    assert (level.respond_minutes, level.arrive_minutes, level.resolve_minutes) == (30, 120, 480)
+    request = receive(cast)
+    assert request.arrive_by == MONDAY_10 + 2 * HOUR and request.resolve_by == MONDAY_10 + 8 * HOUR
+    # The other estate keeps the defaults.
+    assert ServiceLevel.objects.filter(estate=cast.other_estate).count() == 0
+    actions.set_service_level(
+        actor=cast.manager, estate=cast.estate, kind="repair_in_unit", priority="normal", resolve_minutes=600
+    )
+    assert ServiceLevel.objects.get(pk=level.pk).resolve_minutes == 600
+
+
+@pytest.mark.parametrize(
+    "values,field",
+    [
+        ({"kind": "x"}, "kind"),
+        ({"priority": "x"}, "priority"),
+        ({"respond_minutes": 0}, "respond_minutes"),
+        ({"arrive_minutes": -5}, "arrive_minutes"),
+        ({"resolve_minutes": "1.5"}, "resolve_minutes"),
+        ({"return_visit_minutes": 10**9}, "return_visit_minutes"),
+    ],
+)
+def test_bad_service_level_names_the_field(cast, values, field):
+    values = {"kind": "complaint", "priority": "normal", **values}
+    with pytest.raises(DomainError) as caught:
+        actions.set_service_level(actor=cast.manager, estate=cast.estate, **values)
+    assert caught.value.field == field
+    assert ServiceLevel.objects.count() == 0
+
+
+@pytest.mark.parametrize("role", ["butler", "assistant", "head_butler", "outsider", "owner"])
+def test_only_the_manager_sets_service_levels(cast, role):
+    with pytest.raises(Http404):
+        actions.set_service_level(
+            actor=cast.user(role), estate=cast.estate, kind="complaint", priority="normal", resolve_minutes=60
+        )
+    assert ServiceLevel.objects.count() == 0
+
+
+def test_classify_a_complaint(cast):
+    request = receive(cast, kind=Request.Kind.COMPLAINT, unit=None)
+    details = actions.classify_complaint(
+        actor=cast.head_butler, request=request, category="attitude", validity="valid", department="front_desk"
+    )
+    assert (details.category, details.validity, details.department) == ("attitude", "valid", "front_desk")
+    assert RequestEvent.objects.filter(request=request, action="classify").count() == 1
+
+
+@pytest.mark.parametrize(
+    "values,field",
+    [({"category": "weather"}, "category"), ({"validity": "maybe"}, "validity"), ({"department": "hr"}, "department")],
+)
+def test_bad_complaint_classification(cast, values, field):
+    request = receive(cast, kind=Request.Kind.COMPLAINT, unit=None)
+    before = snapshot(request)
+    with pytest.raises(DomainError) as caught:
+        actions.classify_complaint(actor=cast.head_butler, request=request, **{"category": "fees", **values})
+    assert caught.value.field == field
+    assert snapshot(request) == before
+    assert ComplaintDetails.objects.get(request=request).category == ""
+
+
+def test_only_a_complaint_is_classified(cast):
+    request = receive(cast)
+    with pytest.raises(DomainError) as caught:
+        actions.classify_complaint(actor=cast.head_butler, request=request, category="fees")
+    assert caught.value.field == "kind"
+    assert ComplaintDetails.objects.count() == 0
+
+
+def test_duty_manager_is_a_head_butler_or_above(cast):
+    day = dt.date(2026, 3, 2)
+    duty = actions.name_duty_manager(actor=cast.manager, estate=cast.estate, date=day, user=cast.head_butler)
+    assert duty.user == cast.head_butler
+    actions.name_duty_manager(actor=cast.head_butler, estate=cast.estate, date=day, user=cast.manager)
+    duty.refresh_from_db()
+    assert duty.user == cast.manager
+    for user in (cast.butler, cast.outsider, cast.owner):
+        with pytest.raises(DomainError) as caught:
+            actions.name_duty_manager(actor=cast.manager, estate=cast.estate, date=day, user=user)
+        assert caught.value.field == "user"
+    with pytest.raises(DomainError) as caught:
+        actions.name_duty_manager(actor=cast.manager, estate=cast.estate, date="明天", user=cast.manager)
+    assert caught.value.field == "date"
+    with pytest.raises(Http404):
+        actions.name_duty_manager(actor=cast.butler, estate=cast.estate, date=day, user=cast.butler)
+    duty.refresh_from_db()
+    assert duty.user == cast.manager
+
+
+# --- escalation ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def notified(monkeypatch):
+    calls = []
+    monkeypatch.setattr(actions, "notify", lambda escalation_id: calls.append(escalation_id))
+    return calls
+
+
+def ladder(request):
+    return list(
+        Escalation.objects.filter(request=request).order_by("id").values_list("deadline", "rung", "notified__username")
+    )
+
+
+def escalate(now, capture):
+    with capture(execute=True):
+        return actions.escalate_overdue(now=now)
+
+
+def test_escalation_climbs_the_ladder_in_office_hours(cast, notified, django_capture_on_commit_callbacks):
+    request = receive(cast, priority=Request.Priority.EMERGENCY)  # on site by 10:30
+    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler, now=at(2, 10, 1))
+    assert escalate(at(2, 10, 30), django_capture_on_commit_callbacks) == []
+    first = escalate(at(2, 10, 31), django_capture_on_commit_callbacks)
+    assert ladder(request) == [("arrive", "assignee", "butler")]
+    assert notified == [first[0].pk]
+    escalate(at(2, 10, 44), django_capture_on_commit_callbacks)  # not yet: half of 30 min, floor 15
+    assert len(ladder(request)) == 1
+    escalate(at(2, 10, 45), django_capture_on_commit_callbacks)
+    assert ladder(request)[-1] == ("arrive", "head_butler", "head_butler")
+    escalate(at(2, 11, 0), django_capture_on_commit_callbacks)
+    assert ladder(request)[-1] == ("arrive", "manager", "manager")
+    # A second run at the same moment, and a later one, add nothing and notify nobody.
+    assert escalate(at(2, 11, 0), django_capture_on_commit_callbacks) == []
+    assert escalate(at(2, 11, 20), django_capture_on_commit_callbacks) == []
+    assert len(notified) == 3 and Escalation.objects.count() == 3
+
+
+def test_an_unassigned_request_escalates_to_its_first_responder(cast, notified, django_capture_on_commit_callbacks):
+    request = receive(cast)  # respond within 30 minutes
+    escalate(at(2, 10, 31), django_capture_on_commit_callbacks)
+    assert ladder(request) == [("respond", "assignee", "assistant")]
+
+
+def test_outside_office_hours_the_duty_manager_is_called(cast, notified, django_capture_on_commit_callbacks):
+    deputy = staff(cast.estate, Post.DEPUTY_MANAGER, "deputy", "赵副经理")
+    actions.name_duty_manager(actor=cast.manager, estate=cast.estate, date=dt.date(2026, 3, 2), user=deputy)
+    request = receive(cast, priority=Request.Priority.EMERGENCY, now=at(2, 20, 0))  # Monday evening
+    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler, now=at(2, 20, 2))
+    escalate(at(2, 20, 31), django_capture_on_commit_callbacks)
+    escalate(at(2, 20, 45), django_capture_on_commit_callbacks)
+    assert ladder(request) == [("arrive", "assignee", "butler"), ("arrive", "duty_manager", "deputy")]
+    # The manager's rung at night is the duty manager again: nobody is paged twice.
+    assert escalate(at(3, 2, 0), django_capture_on_commit_callbacks) == []
+    # In the morning the head butler and the manager learn of it.
+    escalate(at(3, 8, 35), django_capture_on_commit_callbacks)
+    assert ladder(request)[2:] == [("arrive", "head_butler", "head_butler"), ("arrive", "manager", "manager")]
+    assert len(notified) == 4
+
+
+def test_without_a_named_duty_manager_the_ladder_stays(cast, notified, django_capture_on_commit_callbacks):
+    request = receive(cast, priority=Request.Priority.EMERGENCY, now=at(7, 14, 0))  # Saturday
+    escalate(at(7, 15, 0), django_capture_on_commit_callbacks)
+    rungs = {(rung, user) for _deadline, rung, user in ladder(request)}
+    assert rungs == {("assignee", "assistant"), ("head_butler", "head_butler"), ("manager", "manager")}
+
+
+def test_a_paused_clock_does_not_escalate(cast, notified, django_capture_on_commit_callbacks):
+    request = receive(cast, priority=Request.Priority.URGENT)  # resolve within 1 day
+    walk(cast, request, S.IN_PROGRESS)
+    actions.wait_for_owner(actor=cast.butler, request=request, now=at(2, 11, 0))
+    assert escalate(at(4, 11, 0), django_capture_on_commit_callbacks) == []
+    actions.resume_work(actor=cast.butler, request=request, now=at(4, 11, 0))  # paused 2 days
+    assert escalate(at(5, 9, 0), django_capture_on_commit_callbacks) == []
+    escalate(at(5, 10, 1), django_capture_on_commit_callbacks)  # 1 day + 2 days paused
+    assert ladder(request) == [("resolve", "assignee", "butler")]
+
+
+def test_an_overdue_return_visit_escalates(cast, notified, django_capture_on_commit_callbacks):
+    request = walk(cast, receive(cast), S.RESOLVED)
+    escalate(request.return_visit_by + MIN, django_capture_on_commit_callbacks)
+    assert ladder(request) == [("return_visit", "assignee", "butler")]
+
+
+def test_a_reopened_request_escalates_again(cast, notified, django_capture_on_commit_callbacks):
+    request = receive(cast)
+    walk(cast, request, S.IN_PROGRESS)
+    escalate(at(3, 10, 10), django_capture_on_commit_callbacks)  # resolve_by 3 March 10:00 passed
+    assert ("resolve", "assignee", "butler") in ladder(request)
+    actions.resolve_request(actor=cast.butler, request=request, now=at(3, 11, 0))
+    actions.reopen_request(actor=cast.assistant, request=request, note="又漏了", now=at(3, 12, 0))
+    escalate(at(4, 12, 1), django_capture_on_commit_callbacks)
+    assert ("resolve:1", "assignee", "butler") in ladder(request)
+
+
+def test_finished_requests_never_escalate(cast, notified, django_capture_on_commit_callbacks):
+    request = receive(cast)
+    actions.cancel_request(actor=cast.assistant, request=request, reason="重复登记")
+    walk(cast, receive(cast), S.CLOSED)
+    assert escalate(at(20, 10, 0), django_capture_on_commit_callbacks) == []
+
+
+# --- access ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "role,read,write",
+    [
+        ("manager", True, True),
+        ("head_butler", True, True),
+        ("assistant", True, True),  # the first responder
+        ("butler", True, True),  # zone A is theirs
+        ("finance", False, False),
+        ("owner", True, False),
+        ("outsider", False, False),
+    ],
+)
+def test_who_reaches_a_request(cast, role, read, write):
+    request = receive(cast)
+    user = cast.user(role)
+    for mode, allowed in ((False, read), (True, write)):
+        if allowed:
+            assert access_request(user, request.pk, write=mode).pk == request.pk
+        else:
+            with pytest.raises(Http404):
+                access_request(user, request.pk, write=mode)
+
+
+def test_denied_actors_change_nothing(cast):
+    request = receive(cast)
+    before = snapshot(request)
+    for user in (cast.outsider, cast.finance, cast.owner):
+        with pytest.raises(Http404):
+            found = access_request(user, request.pk, write=True)
+            actions.assign_request(actor=user, request=found, assignee=cast.butler)
+    assert snapshot(request) == before
+
+
+def test_a_butler_acts_only_in_their_zone_but_sees_the_estate(cast):
+    request = receive(cast, unit=cast.unit_b, person=cast.neighbour)  # zone B
+    assert access_request(cast.butler, request.pk).pk == request.pk
+    with pytest.raises(Http404):
+        access_request(cast.butler, request.pk, write=True)
+    assert access_request(cast.owner, receive(cast).pk).person == cast.owner_person
+    with pytest.raises(Http404):
+        access_request(cast.owner, request.pk)  # 李四's request
+
+
+def test_the_first_responder_keeps_the_loop(cast):
+    technician = staff(cast.estate, Post.TECHNICIAN, "tech", "李师傅")
+    request = receive(cast, actor=technician, channel=Request.Channel.PATROL, kind="repair_common", unit=None)
+    actions.assign_request(actor=technician, request=request, assignee=cast.butler)
+    assert access_request(technician, request.pk, write=True).pk == request.pk
+    other = receive(cast)
+    with pytest.raises(Http404):
+        access_request(technician, other.pk)
+    actions.assign_request(actor=cast.assistant, request=other, assignee=technician)
+    assert access_request(technician, other.pk, write=True).pk == other.pk
+
+
+def test_missing_request_is_404(cast):
+    with pytest.raises(Http404):
+        access_request(cast.manager, 987654321)

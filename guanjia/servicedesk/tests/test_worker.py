@@ -1,0 +1,61 @@
+"""The escalation job through the real huey worker process, with a fixed clock: each rung,
+the duty manager at night, a second run that adds nothing, and a worker restart."""
+
+import datetime as dt
+
+import pytest
+
+from guanjia.core.roles import Post
+from guanjia.core.testing import run_worker, wait_for
+from guanjia.servicedesk import actions, tasks
+from guanjia.servicedesk.deadlines import SHANGHAI
+from guanjia.servicedesk.models import Escalation, Request
+from guanjia.servicedesk.tests.factories import receive, staff
+
+
+def moment(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    # March 2030, far enough ahead that the every-minute run on the real clock never
+    # finds these requests overdue: only the runs this test enqueues do. 4 March is a Monday.
+    return dt.datetime(2030, 3, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def rungs(request):
+    return list(Escalation.objects.filter(request=request).order_by("id").values_list("rung", "notified__username"))
+
+
+def run_at(worker, when, expected):
+    tasks.escalate_overdue_task(when.isoformat())
+    wait_for(lambda: Escalation.objects.count() >= expected, worker=worker, message=f"{expected} escalations")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_escalation_ladder_through_the_worker(cast):
+    deputy = staff(cast.estate, Post.DEPUTY_MANAGER, "deputy", "赵副经理")
+    actions.name_duty_manager(actor=cast.manager, estate=cast.estate, date=dt.date(2030, 3, 4), user=deputy)
+    day = receive(cast, priority=Request.Priority.EMERGENCY, now=moment(4, 10, 0))  # on site by 10:30
+    night = receive(cast, priority=Request.Priority.EMERGENCY, now=moment(4, 20, 0))  # on site by 20:30
+    for request, at in ((day, moment(4, 10, 1)), (night, moment(4, 20, 1))):
+        actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler, now=at)
+
+    with run_worker() as worker:
+        run_at(worker, moment(4, 10, 31), 1)
+        run_at(worker, moment(4, 10, 45), 2)
+        run_at(worker, moment(4, 11, 0), 3)
+        assert rungs(day) == [("assignee", "butler"), ("head_butler", "head_butler"), ("manager", "manager")]
+        # Night: the assignee, then the duty manager (not for the day's request, whose
+        # head butler and manager already know).
+        run_at(worker, moment(4, 20, 45), 5)
+        assert rungs(night) == [("assignee", "butler"), ("duty_manager", "deputy")]
+        assert len(rungs(day)) == 3
+        # The same moment again: nothing new.
+        result = tasks.escalate_overdue_task(moment(4, 20, 45).isoformat())
+        assert result.get(blocking=True, timeout=30) == 0
+
+    # Work queued while no worker runs is done once one starts again.
+    tasks.escalate_overdue_task(moment(5, 9, 0).isoformat())
+    with run_worker(flush=False) as worker:
+        wait_for(lambda: Escalation.objects.count() >= 7, worker=worker, message="the morning rungs")
+        result = tasks.escalate_overdue_task(moment(5, 9, 0).isoformat())
+        assert result.get(blocking=True, timeout=30) == 0
+    assert rungs(night)[2:] == [("head_butler", "head_butler"), ("manager", "manager")]
+    assert Escalation.objects.count() == 7
