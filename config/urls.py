@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("guanjia.accounts.urls")),
     path("", include("guanjia.estates.urls")),
     path("", include("guanjia.people.urls")),
+    path("", include("guanjia.frontdesk.urls")),
     path("estates/<int:estate_id>/", include("guanjia.people.import_urls")),
 ]

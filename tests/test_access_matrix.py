@@ -392,6 +392,10 @@ ENDPOINTS: list[Endpoint] = [
     page("GET", "people:person_history", HISTORY_READERS, person_id="neighbour"),
     page("GET", "people:attachment", VIEWERS_AND_OWNER, attachment_id="attachment_a"),
     page("GET", "people:attachment", REGISTRY_VIEWERS, attachment_id="attachment_b"),
+    # front desk
+    page("GET", "frontdesk:unit_desk", CUSTODIANS, unit_id="unit_a"),
+    page("GET", "frontdesk:unit_desk", CUSTODIANS, unit_id="unit_b"),
+    page("GET", "frontdesk:unit_desk", OUTSIDER, unit_id="other_unit"),
     # registry workbook: import (a job per upload) and export
     page("GET", "people_import:upload", IMPORTERS, estate_id="estate"),
     page("GET", "people_import:upload", NOBODY, estate_id="other_estate"),
@@ -460,7 +464,7 @@ ENDPOINTS: list[Endpoint] = [
     ),
     operation("GET", "/estates/{estate_id}/export", EXPORTERS, estate_id="estate"),
     operation("GET", "/estates/{estate_id}/export", NOBODY, estate_id="other_estate"),
-    # API: front desk custody ledger
+    # API: front desk custody ledger (its page is listed with the pages above)
     operation("GET", "/estates/{estate_id}/keys", CUSTODIANS, estate_id="estate"),
     operation("GET", "/estates/{estate_id}/keys", OUTSIDER, estate_id="other_estate"),
     operation("POST", "/estates/{estate_id}/keys", CUSTODIANS, NEW_KEY, estate_id="estate"),

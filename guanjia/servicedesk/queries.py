@@ -101,3 +101,12 @@ def complaint_summary(estate: Any, year: int, month: int) -> ComplaintSummary:
         (person_id, names[person_id], count) for person_id, count in people.most_common() if count > 1
     ]
     return summary
+
+
+def open_requests_of_unit(unit_id: int) -> QuerySet[Request]:
+    """What the front desk should know is still open for a unit."""
+    return (
+        Request.objects.filter(unit_id=unit_id, status__in=OPEN_STATUSES)
+        .select_related("assignee", "first_responder")
+        .order_by("received_at")
+    )
