@@ -366,8 +366,9 @@ def check_in_visitor(*, actor: Any, unit: Any, visitor_name: str, visitor_phone:
     visitor_name, visitor_phone = visitor_name.strip(), normalize_phone(visitor_phone)
     if not visitor_name:
         raise DomainError(_("Enter the visitor's name."), field="visitor_name")
-    if visitor_phone and phone_problem(visitor_phone):
-        raise DomainError(phone_problem(visitor_phone) or "", field="visitor_phone")
+    problem = phone_problem(visitor_phone) if visitor_phone else None
+    if problem:
+        raise DomainError(problem, field="visitor_phone")
     problem = admit_problem(unit, visitor_name)
     if problem:
         raise DomainError(problem, field="visitor_name")
