@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "guanjia.servicedesk",
     "guanjia.billing",
     "guanjia.frontdesk",
+    "guanjia.notifications",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,17 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "guanjia@localhost")
+# SMS: a provider's client with send(phone, text); the default writes to the log.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "guanjia.notifications.sms.LoggingBackend")
+# Links in emails and SMS point here.
+SITE_URL = os.environ.get("GUANJIA_SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

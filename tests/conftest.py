@@ -15,7 +15,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 # Every row of these apps is part of the fingerprint: the registry, the owner archive,
 # logins and postings, the audit trail (core.Change), the reveal log (PersonalDataRead),
 # the custody ledger, requests and bills.
-FINGERPRINT_APPS = ("core", "estates", "people", "accounts", "frontdesk", "servicedesk", "billing")
+FINGERPRINT_APPS = ("core", "estates", "people", "accounts", "frontdesk", "servicedesk", "billing", "notifications")
 
 
 def database_fingerprint() -> dict:

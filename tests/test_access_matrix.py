@@ -40,6 +40,12 @@ from guanjia.frontdesk import actions as desk_actions
 from guanjia.frontdesk.models import Key
 from guanjia.people import actions as people_actions
 from guanjia.people import excel, registry_actions
+from tests import access_billing, access_frontdesk, access_servicedesk
+
+# Each domain keeps its rows in a module of its own: objects(world) -> {name: object} adds
+# what its URLs are built from, endpoints() -> [Endpoint] its rows (built with page() and
+# operation() of this module, imported inside the function).
+DOMAIN_ROWS = (access_frontdesk, access_servicedesk, access_billing)
 
 ANONYMOUS = "anonymous"
 PAGE, API = "page", "api"
@@ -118,8 +124,11 @@ class World:
     lent_key: Any
     parcel: Any  # waiting on the shelf for 张三
     handover: Any  # written by another assistant, not yet acknowledged
+    extras: dict[str, Any] = field(default_factory=dict)  # the objects of the domain row modules
 
     def __getattr__(self, name: str) -> Any:
+        if name in self.extras:
+            return self.extras[name]
         return getattr(self.cast, name)
 
 
@@ -150,7 +159,10 @@ def world(cast) -> World:
     ]
     import_job = previewed_import(cast.estate, cast.manager)
     other_import_job = previewed_import(cast.other_estate, None)
-    return World(cast, spare_unit, building_1, *attachments, import_job, other_import_job, *custody(cast))
+    world = World(cast, spare_unit, building_1, *attachments, import_job, other_import_job, *custody(cast))
+    for rows in DOMAIN_ROWS:
+        world.extras.update(rows.objects(world))
+    return world
 
 
 def custody(cast):
@@ -479,6 +491,8 @@ ENDPOINTS: list[Endpoint] = [
     operation("POST", "/estates/{estate_id}/handovers", CUSTODIANS, SHIFT_NOTE, estate_id="estate"),
     operation("POST", "/handovers/{handover_id}/acknowledge", CUSTODIANS, handover_id="handover"),
 ]
+for rows in DOMAIN_ROWS:
+    ENDPOINTS.extend(rows.endpoints())
 
 
 def check_answer(endpoint: Endpoint, role: str, response) -> None:

@@ -1,0 +1,153 @@
+"""Writes of the notification outbox: notify inside the caller's transaction, deliver after
+commit. Delivery claims each due message under a row lock (skip locked), so two workers
+never send the same one, and a failure leaves it waiting with a later retry time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from guanjia.notifications.models import Notification, OutboxMessage
+from guanjia.notifications.sms import backend as sms_backend
+
+logger = logging.getLogger(__name__)
+ALL_CHANNELS = (OutboxMessage.Channel.EMAIL, OutboxMessage.Channel.SMS)
+MAX_ATTEMPTS = 12  # with the back-off below: about a day and a half of retrying
+
+
+def notify(
+    *,
+    recipient,
+    subject: str,
+    body: str = "",
+    link: str = "",
+    estate=None,
+    dedupe_key: str = "",
+    channels: Iterable[str] = ALL_CHANNELS,
+) -> Notification | None:
+    """Tell `recipient` (a User) something: an inbox row now, plus one outbox row per channel
+    the user can be reached on, sent after the surrounding transaction commits.
+
+    Call it inside the transaction of the change it reports, so that both are written or
+    neither. With a dedupe_key, a second call for the same key and user does nothing and
+    returns None (a reminder is not repeated)."""
+    if dedupe_key and Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).exists():
+        return None
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent twin loses without spoiling the caller
+            notification = Notification.objects.create(
+                recipient=recipient,
+                estate=estate,
+                subject=subject[:200],
+                body=body,
+                link=link,
+                dedupe_key=dedupe_key,
+            )
+    except IntegrityError:
+        return None
+    now = timezone.now()
+    reachable = [channel for channel in channels if address_of(recipient, channel)]
+    OutboxMessage.objects.bulk_create(
+        OutboxMessage(notification=notification, channel=channel, next_attempt_at=now) for channel in reachable
+    )
+    if reachable:
+        transaction.on_commit(enqueue_delivery)
+    return notification
+
+
+def enqueue_delivery() -> None:
+    from guanjia.notifications.tasks import deliver_outbox
+
+    deliver_outbox()
+
+
+def address_of(user, channel: str) -> str:
+    if channel == OutboxMessage.Channel.EMAIL:
+        return user.email or ""
+    if channel == OutboxMessage.Channel.SMS:
+        person = getattr(user, "person", None)
+        return user.phone or (person.phone if person is not None else "")
+    return ""
+
+
+def mark_read(*, actor, notification: Notification) -> Notification:
+    """The recipient has seen it (the first time counts)."""
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+    notification.refresh_from_db()
+    return notification
+
+
+def mark_all_read(*, actor) -> int:
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """1, 2, 4 … minutes, at most two hours between tries."""
+    return dt.timedelta(minutes=min(2 ** max(attempts - 1, 0), 120))
+
+
+def deliver_due(now: dt.datetime | None = None, limit: int = 200) -> int:
+    """Send what is due; returns how many went out. Safe to run in several workers at once."""
+    sent = 0
+    for _ in range(limit):
+        outcome = deliver_one(now or timezone.now())
+        if outcome is None:
+            break
+        sent += outcome
+    return sent
+
+
+def deliver_one(now: dt.datetime) -> int | None:
+    """Claim one due message and try it: 1 sent, 0 failed (retried later), None none due."""
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .select_related("notification__recipient__person")
+            .filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "pk")
+            .first()
+        )
+        if message is None:
+            return None
+        message.attempts += 1
+        try:
+            send(message)
+        except Exception as error:  # noqa: BLE001 — any failure of the channel means "try later"
+            logger.warning("outbox message %s not sent: %s", message.pk, error)
+            message.last_error = str(error)[:300]
+            message.next_attempt_at = now + retry_delay(message.attempts)
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = OutboxMessage.Status.FAILED
+            message.save(update_fields=["attempts", "last_error", "next_attempt_at", "status"])
+            return 0
+        message.status = OutboxMessage.Status.SENT
+        message.sent_at = timezone.now()
+        message.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+        return 1
+
+
+def send(message: OutboxMessage) -> None:
+    notification = message.notification
+    address = address_of(notification.recipient, message.channel)
+    if not address:
+        raise ValueError("the recipient has no address on this channel any more")
+    text = notification.subject if not notification.body else f"{notification.subject}\n\n{notification.body}"
+    if notification.link:
+        text += f"\n\n{settings.SITE_URL.rstrip('/')}{notification.link}"
+    if message.channel == OutboxMessage.Channel.EMAIL:
+        email = EmailMessage(
+            subject=notification.subject,
+            body=text,
+            to=[address],
+            # The same Message-ID on a retry lets a mail system drop a copy it already has.
+            headers={"Message-ID": f"<outbox-{message.pk}@guanjia>"},
+        )
+        email.send(fail_silently=False)
+    else:
+        sms_backend().send(address, text)
