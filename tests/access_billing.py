@@ -1,4 +1,4 @@
-"""Access rows of the billing pages and API operations (see tests/test_access_matrix.py)."""
+"""Access rows of the billing pages (see tests/test_access_matrix.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,6 @@ def objects(world: Any) -> dict[str, Any]:
 
 
 def endpoints() -> list[Any]:
-    from tests.test_access_matrix import page, operation  # noqa: F401  (the table's helpers)
+    from tests.test_access_matrix import operation, page  # noqa: F401  (the table's helpers)
 
     return []

@@ -11,6 +11,6 @@ def objects(world: Any) -> dict[str, Any]:
 
 
 def endpoints() -> list[Any]:
-    from tests.test_access_matrix import page, operation  # noqa: F401  (the table's helpers)
+    from tests.test_access_matrix import operation, page  # noqa: F401  (the table's helpers)
 
     return []

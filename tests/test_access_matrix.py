@@ -40,12 +40,12 @@ from guanjia.frontdesk import actions as desk_actions
 from guanjia.frontdesk.models import Key
 from guanjia.people import actions as people_actions
 from guanjia.people import excel, registry_actions
-from tests import access_billing, access_frontdesk, access_servicedesk
+from tests import access_billing, access_billing_api, access_frontdesk, access_servicedesk, access_servicedesk_api
 
 # Each domain keeps its rows in a module of its own: objects(world) -> {name: object} adds
 # what its URLs are built from, endpoints() -> [Endpoint] its rows (built with page() and
 # operation() of this module, imported inside the function).
-DOMAIN_ROWS = (access_frontdesk, access_servicedesk, access_billing)
+DOMAIN_ROWS = (access_frontdesk, access_servicedesk, access_servicedesk_api, access_billing, access_billing_api)
 
 ANONYMOUS = "anonymous"
 PAGE, API = "page", "api"
