@@ -11,7 +11,7 @@ from django.http import Http404
 
 from guanjia.core.roles import Capability, Post
 from guanjia.core.scope import scope_of
-from guanjia.servicedesk.models import Request
+from guanjia.servicedesk.models import FINISHED_STATUSES, Request, RequestPhoto
 
 # The service desk's capabilities, named here for the actions and tests that use them.
 VIEW_REQUESTS = Capability.VIEW_REQUESTS  # see every request of the estate
@@ -77,3 +77,32 @@ def require(user: Any, estate_id: int, rule: str) -> None:
     """For estate-wide settings (service levels, duty managers): 404 unless the rule holds."""
     if not can(user, estate_id, rule):
         raise Http404
+
+
+def is_requester(user: Any, request: Request) -> bool:
+    """The owner or occupant the request is for, signed in to the portal."""
+    person_id = scope_of(user).person_id
+    return person_id is not None and person_id == request.person_id
+
+
+def can_add_photo(user: Any, request: Request) -> bool:
+    """Whoever may act on the request, and the owner it is for, while it is not finished."""
+    if request.status in FINISHED_STATUSES:
+        return False
+    return can_act(user, request) or is_requester(user, request)
+
+
+def access_request_for_photo(user: Any, request_id: int) -> Request:
+    """The request a photo is being added to: 404 unless the user may add one."""
+    request = access_request(user, request_id)
+    if not (can_act(user, request) or is_requester(user, request)):
+        raise Http404
+    return request
+
+
+def access_photo(user: Any, photo_id: int) -> RequestPhoto:
+    """A photo is seen by whoever sees its request."""
+    photo = RequestPhoto.objects.select_related("request").filter(pk=photo_id).first()
+    if photo is None or not can_see(user, photo.request):
+        raise Http404
+    return photo

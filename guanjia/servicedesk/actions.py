@@ -9,12 +9,14 @@ DomainError inside the atomic block, so nothing is half-saved.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +28,7 @@ from guanjia.core.roles import Post
 from guanjia.servicedesk import access, queries
 from guanjia.servicedesk import deadlines as dl
 from guanjia.servicedesk.models import (
+    FINISHED_STATUSES,
     OPEN_STATUSES,
     SATISFIED_FROM,
     ComplaintDetails,
@@ -33,6 +36,7 @@ from guanjia.servicedesk.models import (
     Escalation,
     Request,
     RequestEvent,
+    RequestPhoto,
     ReturnVisit,
     ServiceLevel,
     next_status,
@@ -628,6 +632,106 @@ def name_duty_manager(*, actor: Any, estate: Any, date: dt.date, user: Any) -> D
     duty.save()
     record_change(actor=actor, target=duty, verb=verb, changes=changes, estate_id=estate.pk)
     return duty
+
+
+# --- photos ---------------------------------------------------------------------------------
+
+MAX_PHOTOS_PER_REQUEST = 9
+# What the first bytes of each accepted image format look like, and what Pillow calls it.
+PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+def sniff_photo(head: bytes) -> str | None:
+    """The image type the first bytes announce, whatever the file is called."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def check_photo(upload: Any, field: str = "photo") -> str:
+    """The content type of an uploaded photo, or a DomainError naming `field`: it must be a
+    JPEG, PNG or WebP image by its content (not its name) and at most the attachment limit."""
+    limit = settings.GUANJIA_ATTACHMENT_MAX_BYTES
+    if upload is None or not getattr(upload, "size", 0):
+        raise DomainError(_("Choose a photo to upload."), field=field)
+    if upload.size > limit:
+        raise DomainError(
+            _("A photo is at most %(limit)d MB; this file is %(size).1f MB.")
+            % {"limit": limit // (1024 * 1024), "size": upload.size / (1024 * 1024)},
+            field=field,
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    content_type = sniff_photo(head)
+    if content_type is None:
+        raise DomainError(_("Only photos can be added: JPEG, PNG or WebP images."), field=field)
+    # The first bytes can be faked: the whole file must also decode as that kind of image.
+    from PIL import Image
+
+    upload.seek(0)
+    try:
+        with Image.open(io.BytesIO(upload.read())) as image:
+            found = PHOTO_FORMATS.get(image.format or "")
+            image.verify()
+    except Exception:  # Pillow raises many kinds of errors for a broken or hostile file
+        found = None
+    upload.seek(0)
+    if found != content_type:
+        raise DomainError(_("This file is not a readable image. Take the photo again."), field=field)
+    return content_type
+
+
+def add_request_photo(
+    *, actor: Any, request: Request | int, upload: Any, now: dt.datetime | None = None
+) -> RequestPhoto:
+    """Attach a photo of the problem or of the finished work. Checked before anything is
+    written; the request row is locked so that two uploads cannot pass the limit together."""
+    content_type = check_photo(upload)
+    request_id = request.pk if isinstance(request, Request) else request
+    with transaction.atomic():
+        locked = Request.objects.select_for_update().filter(pk=request_id).first()
+        if locked is None:
+            raise DomainError(_("This request does not exist."), field="request")
+        if not (access.can_act(actor, locked) or access.is_requester(actor, locked)):
+            raise DomainError(_("You cannot add photos to this request."), field="request")
+        if locked.status in FINISHED_STATUSES:
+            raise DomainError(
+                _("This request is “%(status)s”: photos can no longer be added.")
+                % {"status": locked.get_status_display()},
+                field="photo",
+            )
+        if RequestPhoto.objects.filter(request=locked).count() >= MAX_PHOTOS_PER_REQUEST:
+            raise DomainError(
+                _("A request has at most %(count)d photos.") % {"count": MAX_PHOTOS_PER_REQUEST}, field="photo"
+            )
+        name = str(getattr(upload, "name", "") or "").rsplit("/", 1)[-1][:200]
+        photo = RequestPhoto(
+            request=locked,
+            content_type=content_type,
+            size=upload.size,
+            original_name=name,
+            uploaded_by=actor,
+            uploaded_at=now or timezone.now(),
+        )
+        photo.file.save(name or "photo", upload, save=False)
+        # A failure from here on must not leave the file behind without its row.
+        try:
+            photo.save()
+            record_change(
+                actor=actor,
+                target=locked,
+                verb="add_photo",
+                estate_id=locked.estate_id,
+                changes={"photo": [None, name]},
+            )
+        except Exception:
+            photo.file.delete(save=False)
+            raise
+    return photo
 
 
 # --- escalation ---------------------------------------------------------------------------

@@ -346,3 +346,32 @@ class DutyManager(models.Model):
 
     def __str__(self) -> str:
         return f"{self.estate_id} {self.date}: {self.user_id}"
+
+
+def photo_path(instance: RequestPhoto, filename: str) -> str:
+    """Stored under the request's estate and a random name: the uploaded name is never trusted."""
+    import uuid
+
+    extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(instance.content_type, "bin")
+    return f"requests/{instance.request.estate_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class RequestPhoto(models.Model):
+    """A photo of the problem (or of the finished work), checked by content to be an image."""
+
+    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="photos", verbose_name=_("request"))
+    file = models.FileField(_("file"), upload_to=photo_path)
+    content_type = models.CharField(_("content type"), max_length=20)
+    size = models.PositiveIntegerField(_("size"))
+    original_name = models.CharField(_("original name"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        verbose_name = _("request photo")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.original_name or self.pk}"

@@ -57,3 +57,20 @@ def walk(cast: Any, request: Request, to: str, *, now: dt.datetime = MONDAY_10) 
         if status == to:
             return request
     raise AssertionError(f"not on the main path: {to}")
+
+
+def image_bytes(image_format: str = "PNG", size: tuple[int, int] = (8, 8)) -> bytes:
+    """A small real image in the given Pillow format (PNG, JPEG, WEBP)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 80, 40)).save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def photo_upload(name: str = "leak.png", image_format: str = "PNG") -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, image_bytes(image_format), content_type="image/png")
