@@ -46,6 +46,12 @@ def mount_routers() -> None:
     api.add_router("/", estates_router)
     api.add_router("/", people_router)
     api.add_router("/", frontdesk_router)
+    from guanjia.servicedesk.api import router as servicedesk_router
+
+    api.add_router("/", servicedesk_router)
+    from guanjia.notifications.api import router as notifications_router
+
+    api.add_router("/", notifications_router)
     from guanjia.people.import_api import router as import_router
 
     api.add_router("/estates/", import_router)

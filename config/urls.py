@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("guanjia.estates.urls")),
     path("", include("guanjia.people.urls")),
     path("", include("guanjia.frontdesk.urls")),
+    path("", include("guanjia.notifications.urls")),
     path("estates/<int:estate_id>/", include("guanjia.people.import_urls")),
 ]

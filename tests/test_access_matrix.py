@@ -38,6 +38,7 @@ from guanjia.core.scope import scope_of
 from guanjia.estates.tests.factories import UnitFactory
 from guanjia.frontdesk import actions as desk_actions
 from guanjia.frontdesk.models import Key
+from guanjia.notifications.actions import notify
 from guanjia.people import actions as people_actions
 from guanjia.people import excel, registry_actions
 from tests import access_billing, access_billing_api, access_frontdesk, access_servicedesk, access_servicedesk_api
@@ -102,6 +103,7 @@ CAPABILITY_HOLDERS = {
     Capability.VIEW_BILLING: frozenset({"manager", "head_butler", "finance"}),
     Capability.VIEW_ZONE_BILLING: ZONE_EDITORS,
     Capability.MANAGE_BILLING: frozenset({"manager", "finance"}),
+    Capability.APPROVE_REVERSALS: STAFF_MANAGERS,
 }
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -160,6 +162,7 @@ def world(cast) -> World:
     import_job = previewed_import(cast.estate, cast.manager)
     other_import_job = previewed_import(cast.other_estate, None)
     world = World(cast, spare_unit, building_1, *attachments, import_job, other_import_job, *custody(cast))
+    world.extras["owner_notification"] = notify(recipient=cast.owner, subject="矩阵通知", estate=cast.estate)
     for rows in DOMAIN_ROWS:
         world.extras.update(rows.objects(world))
     return world
@@ -363,6 +366,9 @@ ENDPOINTS: list[Endpoint] = [
     page("GET", "accounts:staff", STAFF_VIEWERS, estate_id="estate"),
     page("GET", "accounts:staff", NOBODY, estate_id="other_estate"),  # the outsider is a butler there
     page("GET", "accounts:my_work", NOBODY, estate_id="estate"),  # technicians and crews only
+    # notifications: each user reads their own inbox
+    page("GET", "notifications:inbox", EVERYONE),
+    page("POST", "notifications:read", OWNER, notification_id="owner_notification"),
     # estates
     page("GET", "estates:dashboard", REGISTRY_VIEWERS, estate_id="estate"),
     page("GET", "estates:dashboard", OUTSIDER, estate_id="other_estate"),
@@ -424,6 +430,8 @@ ENDPOINTS: list[Endpoint] = [
     operation("GET", "/estates/{estate_id}/postings", STAFF_VIEWERS, estate_id="estate"),
     operation("GET", "/estates/{estate_id}/postings", NOBODY, estate_id="other_estate"),
     operation("POST", "/estates/{estate_id}/postings", STAFF_MANAGERS, new_posting_body, estate_id="estate"),
+    operation("GET", "/me/notifications", EVERYONE),
+    operation("POST", "/notifications/{notification_id}/read", OWNER, notification_id="owner_notification"),
     # API: registry
     operation("GET", "/estates", EVERYONE),  # each sees the estates they hold posts in
     operation("GET", "/estates/{estate_id}", REGISTRY_VIEWERS, estate_id="estate"),

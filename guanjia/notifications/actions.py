@@ -83,10 +83,6 @@ def mark_read(*, actor, notification: Notification) -> Notification:
     return notification
 
 
-def mark_all_read(*, actor) -> int:
-    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
-
-
 def retry_delay(attempts: int) -> dt.timedelta:
     """1, 2, 4 … minutes, at most two hours between tries."""
     return dt.timedelta(minutes=min(2 ** max(attempts - 1, 0), 120))
@@ -107,7 +103,7 @@ def deliver_one(now: dt.datetime) -> int | None:
     """Claim one due message and try it: 1 sent, 0 failed (retried later), None none due."""
     with transaction.atomic():
         message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
+            OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("notification__recipient__person")
             .filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
             .order_by("next_attempt_at", "pk")
