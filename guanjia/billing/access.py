@@ -15,10 +15,10 @@ from typing import Any
 
 from django.http import Http404
 
-from guanjia.billing.models import Bill
+from guanjia.billing.models import Bill, FeeItem, Payment, ReversalRequest
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
-from guanjia.estates.models import Estate
+from guanjia.estates.models import Estate, Unit
 
 
 def billing_zones(user: Any, estate_id: int) -> set[int] | None:
@@ -65,3 +65,99 @@ def access_bill(user: Any, bill_id: int, *, write: bool = False) -> Bill:
     if not allowed:
         raise Http404
     return bill
+
+
+def is_resident(user: Any, unit_id: int) -> bool:
+    from guanjia.people.models import Residency
+
+    person_id = scope_of(user).person_id
+    return (
+        person_id is not None
+        and Residency.objects.filter(unit_id=unit_id, person_id=person_id, ended__isnull=True).exists()
+    )
+
+
+def can_read_unit_billing(user: Any, unit: Unit) -> bool:
+    scope = scope_of(user)
+    return (
+        scope.can(unit.estate_id, Capability.VIEW_BILLING)
+        or (scope.can(unit.estate_id, Capability.VIEW_ZONE_BILLING) and unit.zone_id in scope.zone_ids)
+        or is_resident(user, unit.pk)
+    )
+
+
+def access_unit_billing(user: Any, unit_id: int, *, write: bool = False, pay: bool = False) -> Unit:
+    """A unit's bills and payments. Read: billing staff of the estate, the butler of its zone,
+    its residents. write: record payments (finance, manager). pay: start an online payment
+    (finance, manager and the unit's residents)."""
+    unit = Unit.objects.select_related("estate", "zone").filter(pk=unit_id).first()
+    if unit is None:
+        raise Http404
+    scope = scope_of(user)
+    if write:
+        allowed = scope.can(unit.estate_id, Capability.MANAGE_BILLING)
+    elif pay:
+        allowed = scope.can(unit.estate_id, Capability.MANAGE_BILLING) or is_resident(user, unit.pk)
+    else:
+        allowed = can_read_unit_billing(user, unit)
+    if not allowed:
+        raise Http404
+    return unit
+
+
+def can_chase_arrears(user: Any, unit: Unit) -> bool:
+    """Collection (催缴) is done by finance and the manager, and by the butler of the unit's zone."""
+    scope = scope_of(user)
+    return scope.can(unit.estate_id, Capability.MANAGE_BILLING) or (
+        scope.can(unit.estate_id, Capability.VIEW_ZONE_BILLING) and unit.zone_id in scope.zone_ids
+    )
+
+
+def access_unit_collection(user: Any, unit_id: int, *, write: bool = False) -> Unit:
+    """A unit's collection log: read by whoever reads the estate's or the zone's bills,
+    written by finance, the manager and the zone's butler. Never by the owner."""
+    unit = Unit.objects.select_related("estate", "zone").filter(pk=unit_id).first()
+    if unit is None:
+        raise Http404
+    scope = scope_of(user)
+    if write:
+        allowed = can_chase_arrears(user, unit)
+    else:
+        allowed = scope.can(unit.estate_id, Capability.VIEW_BILLING) or can_chase_arrears(user, unit)
+    if not allowed:
+        raise Http404
+    return unit
+
+
+def access_payment(user: Any, payment_id: int) -> Payment:
+    """A payment (and its receipt): billing staff of the estate, the zone's butler, the
+    unit's residents."""
+    payment = Payment.objects.select_related("unit", "unit__zone", "estate").filter(pk=payment_id).first()
+    if payment is None or not can_read_unit_billing(user, payment.unit):
+        raise Http404
+    return payment
+
+
+def access_reversal_request(user: Any, request_id: int, *, approve: bool = False) -> ReversalRequest:
+    """Reversal requests are seen by those who manage billing; decided by those who may
+    approve reversals (the requester is refused by the action, with a reason)."""
+    request = ReversalRequest.objects.select_related("payment", "bill").filter(pk=request_id).first()
+    if request is None:
+        raise Http404
+    capability = Capability.APPROVE_REVERSALS if approve else Capability.MANAGE_BILLING
+    if not scope_of(user).can(request.estate_id, capability):
+        raise Http404
+    return request
+
+
+def access_billing_write(user: Any, estate_id: int | None) -> None:
+    if estate_id is None or not scope_of(user).can(estate_id, Capability.MANAGE_BILLING):
+        raise Http404
+
+
+def access_fee_item(user: Any, fee_item_id: int, *, write: bool = False) -> FeeItem:
+    item = FeeItem.objects.filter(pk=fee_item_id).first()
+    if item is None:
+        raise Http404
+    access_estate_billing(user, item.estate_id, write=write)
+    return item

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import secrets
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
@@ -14,17 +15,20 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanjia.billing import money
+from guanjia.billing import gateway, money
 from guanjia.billing.models import (
     Allocation,
     Bill,
     BillingRun,
+    CollectionLog,
     FeeItem,
     FeeStandard,
     MeterReading,
     Payment,
+    PaymentOrder,
     ReceiptCounter,
     Reversal,
+    ReversalRequest,
     WaterTier,
 )
 from guanjia.core import jobs
@@ -33,6 +37,7 @@ from guanjia.core.errors import DomainError, Problems
 from guanjia.core.jobs import set_progress
 from guanjia.core.models import Job
 from guanjia.estates.models import Estate, Unit
+from guanjia.notifications.actions import notify
 
 HOUSE_TYPES = frozenset(Unit.HouseType.values)
 MAX_PRICE = Decimal("100000000")
@@ -821,3 +826,514 @@ def run_billing_job(*, job_id: int) -> None:
         jobs.fail_job(job.pk, error.message, result=error.as_dict())
         return
     jobs.finish_job(job.pk, {"run": run.pk, "lines_created": run.lines_created, "units": run.units_total})
+
+
+# -- Reversals with a reason and an approval -------------------------------------------------
+
+
+def approvers_of(estate_id: int) -> list[Any]:
+    """The users who may approve a reversal in the estate (the capability table decides)."""
+    from guanjia.accounts.models import Posting
+    from guanjia.core.roles import Capability, post_can
+
+    postings = Posting.objects.filter(estate_id=estate_id, active=True).select_related("user").order_by("user_id")
+    users = {p.user_id: p.user for p in postings if post_can(p.post, Capability.APPROVE_REVERSALS)}
+    return list(users.values())
+
+
+@transaction.atomic
+def request_reversal(
+    *, actor: Any, payment: Payment | None = None, bill: Bill | None = None, reason: str
+) -> ReversalRequest:
+    """Ask for a 红冲 of a payment or of a bill. Nothing is reversed yet: someone else who may
+    approve reversals decides (approve_reversal / reject_reversal). Refused without a reason,
+    for something already reversed, for a bill that still has payments on it, and when a
+    request for the same thing is already waiting."""
+    reason = check_reason(reason)
+    if (payment is None) == (bill is None):
+        raise DomainError(_("Choose the payment or the bill to reverse."), field="target")
+    if payment is not None:
+        lock_unit(payment.unit_id)
+        locked_payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked_payment.status != Payment.Status.VALID:
+            raise DomainError(_("This payment is already reversed."), field="payment")
+        estate_id = locked_payment.estate_id
+    else:
+        assert bill is not None
+        lock_unit(bill.unit_id)
+        locked_bill = Bill.objects.select_for_update().get(pk=bill.pk)
+        if locked_bill.status == Bill.Status.REVERSED:
+            raise DomainError(_("This bill is already reversed."), field="bill")
+        if locked_bill.paid_amount > 0:
+            raise DomainError(_("This bill has payments; reverse them first."), field="bill")
+        estate_id = locked_bill.estate_id
+    try:
+        with transaction.atomic():
+            request = ReversalRequest.objects.create(
+                estate_id=estate_id, payment=payment, bill=bill, reason=reason, requested_by=actor
+            )
+    except IntegrityError:
+        raise DomainError(_("A reversal of this is already awaiting approval."), field="target") from None
+    record_change(
+        actor=actor,
+        target=request,
+        verb="request_reversal",
+        estate_id=estate_id,
+        changes={"payment": [None, request.payment_id], "bill": [None, request.bill_id]},
+        note=reason,
+    )
+    what = (
+        _("receipt No. %(number)s") % {"number": payment.receipt_number}
+        if payment is not None
+        else _("bill %(bill)s") % {"bill": request.bill_id}
+    )
+    for approver in approvers_of(estate_id):
+        if approver.pk != getattr(actor, "pk", None):
+            notify(
+                recipient=approver,
+                subject=_("A reversal of %(what)s awaits your approval") % {"what": what},
+                body=reason,
+                estate=request.estate,
+                dedupe_key=f"billing:reversal-request:{request.pk}",
+            )
+    return request
+
+
+def decide(actor: Any, request: ReversalRequest) -> ReversalRequest:
+    locked = ReversalRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status != ReversalRequest.Status.PENDING:
+        raise DomainError(_("This request has already been decided."), field="request")
+    if getattr(actor, "pk", None) is None or actor.pk == locked.requested_by_id:
+        raise DomainError(_("A reversal is approved or rejected by someone other than who asked."), field="request")
+    return locked
+
+
+@transaction.atomic
+def approve_reversal(*, actor: Any, request: ReversalRequest, note: str = "") -> ReversalRequest:
+    """Apply a requested reversal: the payment or the bill is reversed with the request's
+    reason, every balance it touched is restored, and the request records who approved."""
+    locked = decide(actor, request)
+    if locked.payment_id is not None:
+        reversal = reverse_payment(actor=actor, payment=locked.payment, reason=locked.reason)  # type: ignore[arg-type]
+    else:
+        reversal = reverse_bill(actor=actor, bill=locked.bill, reason=locked.reason)  # type: ignore[arg-type]
+    locked.status = ReversalRequest.Status.APPROVED
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.decision_note = note.strip()[:300]
+    locked.reversal = reversal
+    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "reversal"])
+    record_change(
+        actor=actor,
+        target=locked,
+        verb="approve",
+        estate_id=locked.estate_id,
+        changes={"status": [ReversalRequest.Status.PENDING, ReversalRequest.Status.APPROVED]},
+        note=locked.decision_note,
+    )
+    notify(
+        recipient=locked.requested_by,
+        subject=_("Your reversal request was approved"),
+        body=locked.reason,
+        estate=locked.estate,
+        dedupe_key=f"billing:reversal-request:{locked.pk}:decided",
+    )
+    request.status = locked.status
+    return locked
+
+
+@transaction.atomic
+def reject_reversal(*, actor: Any, request: ReversalRequest, note: str = "") -> ReversalRequest:
+    """Refuse a requested reversal; nothing in the ledger changes, the request stays on file."""
+    locked = decide(actor, request)
+    locked.status = ReversalRequest.Status.REJECTED
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.decision_note = note.strip()[:300]
+    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    record_change(
+        actor=actor,
+        target=locked,
+        verb="reject",
+        estate_id=locked.estate_id,
+        changes={"status": [ReversalRequest.Status.PENDING, ReversalRequest.Status.REJECTED]},
+        note=locked.decision_note,
+    )
+    notify(
+        recipient=locked.requested_by,
+        subject=_("Your reversal request was rejected"),
+        body=locked.decision_note or locked.reason,
+        estate=locked.estate,
+        dedupe_key=f"billing:reversal-request:{locked.pk}:decided",
+    )
+    request.status = locked.status
+    return locked
+
+
+# -- Online payment --------------------------------------------------------------------------
+
+
+def outstanding_of(unit: Unit) -> Decimal:
+    """What the unit owes on its open owner bills, due or not."""
+    total = Bill.objects.filter(unit=unit, status=Bill.Status.OPEN, payer=Bill.Payer.OWNER).aggregate(
+        total=Sum(F("amount") - F("paid_amount"))
+    )["total"]
+    return money.round_to_fen(Decimal(str(total))) if total is not None else Decimal("0.00")
+
+
+@transaction.atomic
+def create_payment_order(
+    *, actor: Any, unit: Unit, bill_ids: list[int] | None = None, amount: Any = None
+) -> tuple[PaymentOrder, gateway.Checkout]:
+    """Open an online payment for a unit: for chosen open bills (their whole outstanding
+    amount), or for an amount (settled oldest first; the rest becomes prepaid), or, with
+    neither, for everything the unit owes. Returns the order and what the payer is shown."""
+    if bill_ids:
+        ids = set(bill_ids)
+        bills = list(Bill.objects.filter(unit=unit, status=Bill.Status.OPEN, pk__in=ids))
+        if len(bills) != len(ids):
+            raise DomainError(_("A chosen bill is already paid, reversed or not this unit's."), field="bills")
+        value = sum((bill.amount - bill.paid_amount for bill in bills), Decimal("0.00"))
+        chosen = sorted(ids)
+    elif amount is not None and str(amount).strip() != "":
+        value = parse_decimal(
+            amount, field="amount", places=2, message=_("Amount must be a number of yuan, e.g. 300.00.")
+        )
+        chosen = []
+    else:
+        value = outstanding_of(unit)
+        chosen = []
+    if value <= 0:
+        raise DomainError(_("Amount must be greater than zero."), field="amount")
+    if value >= MAX_PRICE:
+        raise DomainError(_("Amount is too large."), field="amount")
+    order = PaymentOrder.objects.create(
+        estate_id=unit.estate_id,
+        unit=unit,
+        order_number=f"GJ{unit.estate_id}-{secrets.token_hex(10).upper()}",
+        amount=value,
+        bill_ids=chosen,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    record_change(
+        actor=actor,
+        target=order,
+        verb="create",
+        estate_id=unit.estate_id,
+        changes={"amount": [None, str(value)], "bills": [None, chosen]},
+    )
+    checkout = gateway.current_gateway().checkout(
+        order_number=order.order_number, amount=value, subject=_("Property fees of %(unit)s") % {"unit": unit.code}
+    )
+    return order, checkout
+
+
+class ForgedCallback(Exception):
+    """A callback whose signature does not check out: refused, nothing recorded."""
+
+
+class CallbackResult(NamedTuple):
+    order: PaymentOrder | None
+    payment: Payment | None
+    created: bool
+
+
+def handle_gateway_callback(*, body: bytes, signature: str) -> CallbackResult:
+    """The gateway tells us an order was paid. The signature is checked over the raw body
+    before anything is read from it. The order's row lock serializes callbacks for one order,
+    and the transaction id is the payment's reference (unique per estate), so a repeated
+    callback finds the payment already on file and records nothing: it is answered OK all
+    the same, which is what makes the gateway stop retrying.
+
+    The money paid is recorded even if it differs from the order (it was received): the
+    chosen bills are settled only when it matches them exactly and they still owe it;
+    otherwise it settles the unit's bills oldest first and the rest becomes prepaid."""
+    if not gateway.signature_valid(body, signature):
+        raise ForgedCallback
+    try:
+        data = gateway.current_gateway().parse_callback(body)
+    except gateway.CallbackError:
+        raise DomainError(_("The callback body cannot be read."), field="body") from None
+    if not data.transaction_id:
+        raise DomainError(_("The callback has no transaction id."), field="transaction_id")
+    with transaction.atomic():
+        order = PaymentOrder.objects.select_for_update().filter(order_number=data.order_number).first()
+        if order is None:
+            raise DomainError(_("No such payment order."), field="order_number")
+        if data.status != gateway.SUCCESS:
+            return CallbackResult(order, None, False)
+        existing = Payment.objects.filter(estate_id=order.estate_id, reference=data.transaction_id).first()
+        if existing is not None:
+            return CallbackResult(order, existing, False)
+        unit = Unit.objects.get(pk=order.unit_id)
+        chosen: list[int] | None = None
+        if order.bill_ids and order.payment_id is None and data.amount == order.amount:
+            still_due = Bill.objects.filter(pk__in=order.bill_ids, unit=unit, status=Bill.Status.OPEN).aggregate(
+                total=Sum(F("amount") - F("paid_amount"))
+            )["total"]
+            if still_due is not None and Decimal(str(still_due)) == data.amount:
+                chosen = list(order.bill_ids)
+        payment = record_payment(
+            actor=None,
+            unit=unit,
+            amount=data.amount,
+            method=Payment.Method.ONLINE,
+            bill_ids=chosen,
+            reference=data.transaction_id,
+            note=_("Online order %(order)s") % {"order": order.order_number},
+        )
+        if order.payment_id is None:
+            order.status = PaymentOrder.Status.PAID
+            order.payment = payment
+            order.paid_at = timezone.now()
+            order.save(update_fields=["status", "payment", "paid_at"])
+        return CallbackResult(order, payment, True)
+
+
+# -- Arrears collection ----------------------------------------------------------------------
+
+
+def check_choice(value: str, choices: list[str], *, field: str, message: str) -> str:
+    if value not in choices:
+        raise DomainError(message, field=field)
+    return value
+
+
+@transaction.atomic
+def log_collection(
+    *,
+    actor: Any,
+    unit: Unit,
+    contact: str,
+    outcome: str,
+    promised_date: datetime.date | None = None,
+    note: str = "",
+) -> CollectionLog:
+    """Record one contact about a unit's arrears (催缴). A promise to pay needs its date,
+    today or later; on that date the one who logged it is reminded to follow up."""
+    check_choice(contact, CollectionLog.Contact.values, field="contact", message=_("Choose how you made contact."))
+    check_choice(outcome, CollectionLog.Outcome.values, field="outcome", message=_("Choose the outcome."))
+    if outcome == CollectionLog.Outcome.PROMISED and promised_date is None:
+        raise DomainError(_("Enter the date the payer promised to pay."), field="promised_date")
+    if promised_date is not None and promised_date < timezone.localdate():
+        raise DomainError(_("The promised date cannot be in the past."), field="promised_date")
+    entry = CollectionLog.objects.create(
+        estate_id=unit.estate_id,
+        unit=unit,
+        contact=contact,
+        outcome=outcome,
+        promised_date=promised_date,
+        note=note.strip()[:500],
+        logged_by=actor,
+    )
+    record_change(
+        actor=actor,
+        target=entry,
+        verb="create",
+        estate_id=unit.estate_id,
+        changes={"outcome": [None, outcome], "promised_date": [None, plain(promised_date)]},
+    )
+    return entry
+
+
+def remind_promised_payments(*, today: datetime.date | None = None) -> list[int]:
+    """The daily follow-up: for every promise to pay whose date has come and that has not
+    been followed up yet, remind the one who logged it, if the unit still owes anything due.
+    Each entry is claimed under a row lock (skip locked) and marked, and the notice carries a
+    dedupe key, so running twice, or in two workers at once, reminds once. Returns the ids of
+    the entries that were followed up."""
+    today = today or timezone.localdate()
+    done: list[int] = []
+    with transaction.atomic():
+        due = (
+            CollectionLog.objects.select_for_update(skip_locked=True)
+            .filter(outcome=CollectionLog.Outcome.PROMISED, promised_date__lte=today, reminded_at__isnull=True)
+            .order_by("pk")
+        )
+        for entry in due.select_related("unit", "estate", "logged_by"):
+            owed = (
+                Bill.objects.filter(unit_id=entry.unit_id, status=Bill.Status.OPEN, due_date__lte=today)
+                .exclude(payer=Bill.Payer.DEVELOPER)
+                .aggregate(total=Sum(F("amount") - F("paid_amount")))["total"]
+            )
+            if owed:
+                notify(
+                    recipient=entry.logged_by,
+                    subject=_("%(unit)s promised to pay by %(date)s: follow up")
+                    % {"unit": entry.unit.code, "date": entry.promised_date},
+                    body=_("Still owed: ¥%(owed)s. %(note)s") % {"owed": fen_text(owed), "note": entry.note},
+                    estate=entry.estate,
+                    dedupe_key=f"billing:collection:{entry.pk}:promise",
+                )
+            entry.reminded_at = timezone.now()
+            entry.save(update_fields=["reminded_at"])
+            done.append(entry.pk)
+    return done
+
+
+def fen_text(value: Any) -> str:
+    return str(money.round_to_fen(Decimal(str(value))))
+
+
+def bill_recipients(unit_id: int) -> list[Any]:
+    """The signed-up people a unit's owner bills are addressed to: current owners and
+    co-owners with a login."""
+    from guanjia.accounts.models import User
+    from guanjia.people.models import Residency
+
+    people = Residency.objects.filter(
+        unit_id=unit_id, ended__isnull=True, relation__in=[Residency.Relation.OWNER, Residency.Relation.CO_OWNER]
+    ).values("person_id")
+    return list(User.objects.filter(person_id__in=people, is_active=True).order_by("pk"))
+
+
+@transaction.atomic
+def send_arrears_reminders(
+    *, actor: Any, estate: Estate, as_of: datetime.date | None = None, zone_ids: Iterable[int] | None = None
+) -> int:
+    """Arrears reminder notices (催缴通知) to the owners of every unit with owner bills due
+    and unpaid on `as_of`: in their portal inbox and by SMS (and e-mail when on file), at
+    most once a month per unit and owner. A polite notice of what is owed, nothing else:
+    no late fee unless the estate has one, and never a threat to cut water or power.
+    Returns how many notices were sent."""
+    as_of = as_of or timezone.localdate()
+    bills = Bill.objects.filter(estate=estate, status=Bill.Status.OPEN, payer=Bill.Payer.OWNER, due_date__lte=as_of)
+    if zone_ids is not None:
+        bills = bills.filter(unit__zone_id__in=list(zone_ids))
+    owed = bills.values("unit_id", "unit__code").annotate(total=Sum(F("amount") - F("paid_amount"))).order_by("unit_id")
+    sent = 0
+    for row in owed:
+        if not row["total"] or row["total"] <= 0:
+            continue
+        for recipient in bill_recipients(row["unit_id"]):
+            notice = notify(
+                recipient=recipient,
+                subject=_("Fee reminder for %(unit)s") % {"unit": row["unit__code"]},
+                body=_(
+                    "Our records show ¥%(owed)s of property fees due and unpaid for %(unit)s as of %(date)s. "
+                    "Please pay at the service center or online in your owner portal. "
+                    "If you have already paid, please ignore this notice."
+                )
+                % {"owed": fen_text(row["total"]), "unit": row["unit__code"], "date": as_of},
+                estate=estate,
+                dedupe_key=f"billing:arrears:{row['unit_id']}:{as_of:%Y-%m}",
+            )
+            sent += notice is not None
+    record_change(
+        actor=actor,
+        target=estate,
+        verb="send_arrears_reminders",
+        estate_id=estate.pk,
+        changes={"sent": [None, sent], "as_of": [None, str(as_of)]},
+    )
+    return sent
+
+
+# -- Meter readings from a workbook ------------------------------------------------------------
+
+READING_COLUMNS = {
+    "unit": ("A", _("Unit")),
+    "reading": ("B", _("Reading")),
+    "initial_reading": ("C", _("Initial reading")),
+}
+MAX_READING_ROWS = 20000
+
+
+def import_meter_readings(*, actor: Any, fee_item: FeeItem, period: datetime.date, upload: Any) -> list[MeterReading]:
+    """Meter readings for one month from an .xlsx workbook: column A the unit code (e.g.
+    1-1-1201), B the reading, C optionally the initial reading of a new meter; row 1 is the
+    header. Every row is checked before anything is saved and every problem is reported
+    with its row and column; one problem and nothing is saved."""
+    from openpyxl import load_workbook
+
+    if fee_item.kind != FeeItem.Kind.METERED:
+        raise DomainError(_("Choose a metered fee item of this estate."), field="fee_item")
+    check_period_start(period, field="period")
+    try:
+        workbook = load_workbook(upload, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001  (openpyxl raises many kinds for a bad file)
+        raise DomainError(_("The file is not an Excel workbook (.xlsx)."), field="file") from None
+    sheet = workbook.worksheets[0]
+    units = {code: pk for pk, code in Unit.objects.filter(estate_id=fee_item.estate_id).values_list("pk", "code")}
+    on_file = set(MeterReading.objects.filter(fee_item=fee_item, period__gte=period).values_list("unit_id", flat=True))
+    last: dict[int, Decimal] = {}
+    for unit_id, reading in (
+        MeterReading.objects.filter(fee_item=fee_item, period__lt=period)
+        .order_by("unit_id", "period")
+        .values_list("unit_id", "reading")
+    ):
+        last[unit_id] = reading
+    problems = Problems()
+    rows: list[tuple[int, Decimal, Decimal]] = []
+    seen: set[int] = set()
+
+    def problem(row: int, key: str, message: str) -> None:
+        letter, title = READING_COLUMNS[key]
+        problems.add(
+            key,
+            _("Row %(row)d, column %(column)s (%(title)s): %(message)s")
+            % {"row": row, "column": letter, "title": title, "message": message},
+            row=row,
+        )
+
+    for number, values in enumerate(sheet.iter_rows(min_row=2, max_col=3, values_only=True), start=2):
+        if number > MAX_READING_ROWS + 1:
+            problems.add("file", _("The workbook has more than %(max)d rows.") % {"max": MAX_READING_ROWS})
+            break
+        code, reading, initial = (list(values) + [None, None, None])[:3]
+        if all(value in (None, "") for value in (code, reading, initial)):
+            continue
+        unit_id = units.get(str(code or "").strip())
+        if unit_id is None:
+            problem(number, "unit", _("No unit with this code in the estate."))
+            continue
+        if unit_id in seen:
+            problem(number, "unit", _("This unit appears twice in the file."))
+            continue
+        seen.add(unit_id)
+        if unit_id in on_file:
+            problem(number, "unit", _("A reading for this month or a later one is already on file."))
+            continue
+        try:
+            value = parse_decimal(reading, field="reading", places=2, message=_("Enter a number, e.g. 1234.50."))
+            start = last.get(unit_id)
+            if start is None:
+                start = parse_decimal(
+                    initial if initial not in (None, "") else "0",
+                    field="initial_reading",
+                    places=2,
+                    message=_("Enter a number, e.g. 1234.50."),
+                )
+        except DomainError as error:
+            problem(number, error.field, error.message)
+            continue
+        if value < 0:
+            problem(number, "reading", _("Reading cannot be negative."))
+        elif value < start:
+            problem(
+                number,
+                "reading",
+                _("Reading %(reading)s is lower than the previous reading %(previous)s.")
+                % {"reading": value, "previous": start},
+            )
+        else:
+            rows.append((unit_id, value, start))
+    workbook.close()
+    if not problems and not rows:
+        problems.add("file", _("The workbook has no readings."))
+    problems.raise_if_any(_("Please correct the workbook; nothing was saved."))
+    saved = []
+    with transaction.atomic():
+        unit_objects = Unit.objects.in_bulk([unit_id for unit_id, _value, _start in rows])
+        for unit_id, value, start in rows:
+            saved.append(
+                record_meter_reading(
+                    actor=actor,
+                    unit=unit_objects[unit_id],
+                    fee_item=fee_item,
+                    period=period,
+                    reading=value,
+                    initial_reading=start,
+                )
+            )
+    return saved

@@ -332,3 +332,141 @@ class Reversal(models.Model):
 
     def __str__(self) -> str:
         return f"reversal of payment {self.payment_id} / bill {self.bill_id}"
+
+
+class ReversalRequest(models.Model):
+    """A request to reverse (红冲) a payment or a bill: asked for by finance with a reason,
+    applied only when someone else with the right to approve agrees. Kept for ever, whatever
+    the decision; the Reversal it leads to points back at it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    estate = models.ForeignKey("estates.Estate", on_delete=models.PROTECT, related_name="reversal_requests")
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="reversal_requests"
+    )
+    bill = models.ForeignKey(Bill, null=True, blank=True, on_delete=models.PROTECT, related_name="reversal_requests")
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+    reversal = models.OneToOneField(Reversal, null=True, blank=True, on_delete=models.PROTECT, related_name="request")
+
+    class Meta:
+        verbose_name = _("reversal request")
+        verbose_name_plural = _("reversal requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(payment__isnull=False, bill__isnull=True) | Q(payment__isnull=True, bill__isnull=False),
+                name="reversal_request_of_one_thing",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="reversal_request_reason_required"),
+            # Four eyes: the one who asked does not approve.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+                name="reversal_request_decided_by_another",
+            ),
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=Q(status="pending", payment__isnull=False),
+                name="reversal_request_one_pending_per_payment",
+            ),
+            models.UniqueConstraint(
+                fields=["bill"],
+                condition=Q(status="pending", bill__isnull=False),
+                name="reversal_request_one_pending_per_bill",
+            ),
+        ]
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"reversal request {self.pk} ({self.status})"
+
+
+class CollectionLog(models.Model):
+    """One contact with a unit about its arrears (催缴记录): how, what came of it, and the
+    date the payer promised to pay, on which the one who logged it is reminded."""
+
+    class Contact(models.TextChoices):
+        PHONE = "phone", _("Phone call")
+        VISIT = "visit", _("Home visit")
+        SMS = "sms", _("Text message")
+        WECHAT = "wechat", _("WeChat")
+        LETTER = "letter", _("Written notice")
+
+    class Outcome(models.TextChoices):
+        PROMISED = "promised", _("Promised to pay")
+        PAID = "paid", _("Paid")
+        REFUSED = "refused", _("Refused")
+        DISPUTED = "disputed", _("Disputes the bill")
+        NO_ANSWER = "no_answer", _("No answer")
+        OTHER = "other", _("Other")
+
+    estate = models.ForeignKey("estates.Estate", on_delete=models.PROTECT, related_name="collection_logs")
+    unit = models.ForeignKey("estates.Unit", on_delete=models.PROTECT, related_name="collection_logs")
+    contact = models.CharField(_("contact"), max_length=12, choices=Contact.choices)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    promised_date = models.DateField(_("promised date"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    logged_at = models.DateTimeField(auto_now_add=True)
+    # Set by the follow-up run when the reminder went out (once).
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("collection log entry")
+        verbose_name_plural = _("collection log entries")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome="promised") | Q(promised_date__isnull=False),
+                name="collection_log_promise_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["promised_date", "reminded_at"], name="collection_log_follow_up_idx")]
+        ordering = ["-logged_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.contact} {self.outcome}"
+
+
+class PaymentOrder(models.Model):
+    """An online payment started by an owner or a cashier (线上支付订单): what it is for and
+    how much. The gateway's signed callback turns it into a Payment, exactly once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+
+    estate = models.ForeignKey("estates.Estate", on_delete=models.PROTECT, related_name="payment_orders")
+    unit = models.ForeignKey("estates.Unit", on_delete=models.PROTECT, related_name="payment_orders")
+    order_number = models.CharField(_("order number"), max_length=40, unique=True)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    bill_ids = models.JSONField(default=list, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="order")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment order")
+        verbose_name_plural = _("payment orders")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_order_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="pending", payment__isnull=True) | Q(status="paid", payment__isnull=False),
+                name="payment_order_paid_has_payment",
+            ),
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_number} {self.amount} {self.status}"

@@ -47,6 +47,7 @@ class Capability(models.TextChoices):
     VIEW_BILLING = "view_billing", _("See every bill of the estate")
     VIEW_ZONE_BILLING = "view_zone_billing", _("See the bills of own zones")
     MANAGE_BILLING = "manage_billing", _("Fee standards, billing runs and payments")
+    APPROVE_REVERSALS = "approve_reversals", _("Approve reversals of payments and bills")
 
 
 C = Capability
@@ -70,6 +71,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             C.NAME_DUTY_MANAGER,
             C.VIEW_BILLING,
             C.MANAGE_BILLING,
+            C.APPROVE_REVERSALS,
         }
     ),
     Post.DEPUTY_MANAGER: frozenset(

@@ -1,0 +1,423 @@
+"""JSON endpoints of billing: fee items and standards, meter readings (one by one or from a
+workbook), billing runs as jobs, bills, payments and online payment orders, reversal
+requests and their approval, arrears and collection figures, the collection log, and the
+gateway's signed callback. Thin: authorize, call an action or a query, serialize."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
+
+from guanjia.billing import access, actions, gateway, money, queries
+from guanjia.billing.models import Bill, CollectionLog, FeeItem, FeeStandard, MeterReading, Payment, ReversalRequest
+from guanjia.billing.schemas import (
+    AgingRowOut,
+    BillingRunIn,
+    BillOut,
+    CallbackOut,
+    CollectionLogIn,
+    CollectionLogOut,
+    CollectionOut,
+    DecisionIn,
+    FeeItemIn,
+    FeeItemOut,
+    FeeStandardIn,
+    FeeStandardOut,
+    ImportedReadingsOut,
+    JobOut,
+    MeterReadingIn,
+    MeterReadingOut,
+    PaymentIn,
+    PaymentOrderIn,
+    PaymentOrderOut,
+    PaymentOut,
+    RecoveryOut,
+    RemindersIn,
+    RemindersOut,
+    ReversalRequestIn,
+    ReversalRequestOut,
+    TierOut,
+    TiersIn,
+)
+from guanjia.core.errors import DomainError
+from guanjia.core.models import Job
+from guanjia.core.roles import Capability
+from guanjia.core.schemas import ErrorOut
+from guanjia.core.scope import scope_of
+from guanjia.estates.models import Unit
+
+router = Router(tags=["billing"])
+MAX_ROWS = 5000
+
+
+def readable_estate(user: Any, estate_id: int):
+    """The estate and the zones the user's billing reads are limited to (None: all)."""
+    estate = access.access_estate_billing(user, estate_id)
+    return estate, access.billing_zones(user, estate.pk)
+
+
+def bills_query():
+    return Bill.objects.select_related("unit", "fee_item")
+
+
+# -- Fee items and standards ---------------------------------------------------------------
+
+
+@router.get("/estates/{estate_id}/fee-items", response=list[FeeItemOut], operation_id="billing_fee_items_list")
+def list_fee_items(request: HttpRequest, estate_id: int):
+    estate, _zones = readable_estate(request.auth, estate_id)
+    return list(FeeItem.objects.filter(estate=estate))
+
+
+@router.post(
+    "/estates/{estate_id}/fee-items", response={201: FeeItemOut, 400: ErrorOut}, operation_id="billing_fee_items_create"
+)
+def create_fee_item(request: HttpRequest, estate_id: int, payload: FeeItemIn):
+    estate = access.access_estate_billing(request.auth, estate_id, write=True)
+    return Status(201, actions.create_fee_item(actor=request.auth, estate=estate, **payload.dict()))
+
+
+@router.get("/fee-items/{fee_item_id}/standards", response=list[FeeStandardOut], operation_id="billing_standards_list")
+def list_standards(request: HttpRequest, fee_item_id: int):
+    item = access.access_fee_item(request.auth, fee_item_id)
+    return list(FeeStandard.objects.filter(fee_item=item))
+
+
+@router.post(
+    "/fee-items/{fee_item_id}/standards",
+    response={201: FeeStandardOut, 400: ErrorOut},
+    operation_id="billing_standards_set",
+    summary="A new unit price for a house type from a date on (a negative or zero price is refused)",
+)
+def set_standard(request: HttpRequest, fee_item_id: int, payload: FeeStandardIn):
+    item = access.access_fee_item(request.auth, fee_item_id, write=True)
+    return Status(201, actions.set_fee_standard(actor=request.auth, fee_item=item, **payload.dict()))
+
+
+@router.put(
+    "/fee-items/{fee_item_id}/tiers", response={200: list[TierOut], 400: ErrorOut}, operation_id="billing_tiers_set"
+)
+def set_tiers(request: HttpRequest, fee_item_id: int, payload: TiersIn):
+    item = access.access_fee_item(request.auth, fee_item_id, write=True)
+    tiers = [(tier.upper_bound, tier.price) for tier in payload.tiers]
+    return actions.set_water_tiers(actor=request.auth, fee_item=item, tiers=tiers)
+
+
+# -- Meter readings ------------------------------------------------------------------------
+
+
+@router.get("/estates/{estate_id}/meter-readings", response=list[MeterReadingOut], operation_id="billing_readings_list")
+def list_readings(request: HttpRequest, estate_id: int, period: datetime.date, fee_item_id: int | None = None):
+    estate, zones = readable_estate(request.auth, estate_id)
+    readings = MeterReading.objects.filter(unit__estate=estate, period=period)
+    if fee_item_id is not None:
+        readings = readings.filter(fee_item_id=fee_item_id)
+    if zones is not None:
+        readings = readings.filter(unit__zone_id__in=zones)
+    return list(readings.order_by("unit_id", "fee_item_id")[:MAX_ROWS])
+
+
+@router.post(
+    "/estates/{estate_id}/meter-readings",
+    response={201: MeterReadingOut, 400: ErrorOut},
+    operation_id="billing_readings_record",
+    summary="One meter reading (a reading lower than the last is refused)",
+)
+def record_reading(request: HttpRequest, estate_id: int, payload: MeterReadingIn):
+    estate = access.access_estate_billing(request.auth, estate_id, write=True)
+    unit = Unit.objects.filter(pk=payload.unit_id, estate=estate).first()
+    item = FeeItem.objects.filter(pk=payload.fee_item_id, estate=estate).first()
+    if unit is None:
+        raise DomainError(_("Choose a unit of this estate."), field="unit_id")
+    if item is None:
+        raise DomainError(_("Choose a metered fee item of this estate."), field="fee_item_id")
+    values = payload.dict(exclude={"unit_id", "fee_item_id"})
+    return Status(201, actions.record_meter_reading(actor=request.auth, unit=unit, fee_item=item, **values))
+
+
+@router.post(
+    "/fee-items/{fee_item_id}/meter-readings/import",
+    response={201: ImportedReadingsOut, 400: ErrorOut},
+    operation_id="billing_readings_import",
+    summary="A month's readings from an .xlsx workbook: all saved, or none with every problem by row and column",
+)
+def import_readings(request: HttpRequest, fee_item_id: int, period: Form[datetime.date], file: File[UploadedFile]):
+    item = access.access_fee_item(request.auth, fee_item_id, write=True)
+    saved = actions.import_meter_readings(actor=request.auth, fee_item=item, period=period, upload=file)
+    return Status(201, {"saved": len(saved)})
+
+
+# -- Billing runs --------------------------------------------------------------------------
+
+
+def job_out(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "status": job.status,
+        "stage": job.stage,
+        "done": job.done,
+        "total": job.total,
+        "percent": job.percent,
+        "finished": job.finished,
+        "message": job.message,
+        "result": job.result or {},
+    }
+
+
+@router.post(
+    "/estates/{estate_id}/billing-runs",
+    response={202: JobOut, 400: ErrorOut},
+    operation_id="billing_runs_start",
+    summary="Queue the billing run of a month; poll the job for its progress",
+)
+def start_run(request: HttpRequest, estate_id: int, payload: BillingRunIn):
+    estate = access.access_estate_billing(request.auth, estate_id, write=True)
+    job = actions.start_billing_run(actor=request.auth, estate=estate, period_start=payload.period_start)
+    return Status(202, job_out(job))
+
+
+@router.get("/estates/{estate_id}/billing-runs/{job_id}", response=JobOut, operation_id="billing_runs_get")
+def get_run(request: HttpRequest, estate_id: int, job_id: int):
+    estate = access.access_estate_billing(request.auth, estate_id, write=True)
+    job = Job.objects.filter(pk=job_id, estate_id=estate.pk, kind=actions.BILLING_JOB).first()
+    if job is None:
+        raise Http404
+    return job_out(job)
+
+
+# -- Bills ---------------------------------------------------------------------------------
+
+
+@router.get("/estates/{estate_id}/bills", response=list[BillOut], operation_id="billing_bills_list")
+def list_bills(
+    request: HttpRequest,
+    estate_id: int,
+    period: datetime.date | None = None,
+    unit_id: int | None = None,
+    status: str | None = None,
+):
+    estate, zones = readable_estate(request.auth, estate_id)
+    bills = bills_query().filter(estate=estate)
+    if period is not None:
+        bills = bills.filter(period_start=period)
+    if unit_id is not None:
+        bills = bills.filter(unit_id=unit_id)
+    if status:
+        bills = bills.filter(status=status)
+    if zones is not None:
+        bills = bills.filter(unit__zone_id__in=zones)
+    return list(bills.order_by("period_start", "unit__code", "fee_item__code")[:MAX_ROWS])
+
+
+@router.get("/units/{unit_id}/bills", response=list[BillOut], operation_id="billing_unit_bills")
+def unit_bills(request: HttpRequest, unit_id: int):
+    unit = access.access_unit_billing(request.auth, unit_id)
+    return list(bills_query().filter(unit=unit).order_by("-period_start", "fee_item__code")[:MAX_ROWS])
+
+
+@router.get("/bills/{bill_id}", response=BillOut, operation_id="billing_bills_get")
+def get_bill(request: HttpRequest, bill_id: int):
+    return access.access_bill(request.auth, bill_id)
+
+
+# -- Payments ------------------------------------------------------------------------------
+
+
+@router.post(
+    "/units/{unit_id}/payments",
+    response={201: PaymentOut, 400: ErrorOut},
+    operation_id="billing_payments_record",
+    summary="Money received: settles the chosen bills or the oldest first; the rest is prepaid",
+)
+def record_payment(request: HttpRequest, unit_id: int, payload: PaymentIn):
+    unit = access.access_unit_billing(request.auth, unit_id, write=True)
+    return Status(201, actions.record_payment(actor=request.auth, unit=unit, **payload.dict()))
+
+
+@router.get("/units/{unit_id}/payments", response=list[PaymentOut], operation_id="billing_unit_payments")
+def unit_payments(request: HttpRequest, unit_id: int):
+    unit = access.access_unit_billing(request.auth, unit_id)
+    return list(Payment.objects.filter(unit=unit).order_by("-received_at", "-pk")[:MAX_ROWS])
+
+
+@router.get("/payments/{payment_id}", response=PaymentOut, operation_id="billing_payments_get")
+def get_payment(request: HttpRequest, payment_id: int):
+    return access.access_payment(request.auth, payment_id)
+
+
+@router.post(
+    "/units/{unit_id}/payment-orders",
+    response={201: PaymentOrderOut, 400: ErrorOut},
+    operation_id="billing_payment_orders_create",
+    summary="Start an online payment for chosen bills, an amount, or all that is owed",
+)
+def create_payment_order(request: HttpRequest, unit_id: int, payload: PaymentOrderIn):
+    unit = access.access_unit_billing(request.auth, unit_id, pay=True)
+    order, checkout = actions.create_payment_order(actor=request.auth, unit=unit, **payload.dict())
+    return Status(
+        201,
+        {
+            "id": order.pk,
+            "order_number": order.order_number,
+            "unit_id": order.unit_id,
+            "amount": order.amount,
+            "bill_ids": order.bill_ids,
+            "status": order.status,
+            "redirect_url": checkout.redirect_url,
+            "qr_text": checkout.qr_text,
+        },
+    )
+
+
+@router.post(
+    "/billing/gateway/callback",
+    auth=None,
+    response={200: CallbackOut, 400: ErrorOut, 403: ErrorOut},
+    operation_id="billing_gateway_callback",
+    # Called by the payment gateway, not by API clients: no session or token, the HMAC
+    # signature of the body is the credential. Kept out of the published schema.
+    include_in_schema=False,
+)
+def gateway_callback(request: HttpRequest):
+    signature = request.headers.get(gateway.SIGNATURE_HEADER, "")
+    try:
+        result = actions.handle_gateway_callback(body=request.body, signature=signature)
+    except actions.ForgedCallback:
+        return Status(403, {"detail": _("The callback signature is not valid."), "field": "signature"})
+    return Status(
+        200,
+        {
+            "status": "ok",
+            "order_number": result.order.order_number if result.order else "",
+            "payment_id": result.payment.pk if result.payment else None,
+            "duplicate": result.payment is not None and not result.created,
+        },
+    )
+
+
+# -- Reversals (红冲) with approval -----------------------------------------------------------
+
+
+@router.post(
+    "/reversal-requests",
+    response={201: ReversalRequestOut, 400: ErrorOut},
+    operation_id="billing_reversal_requests_create",
+    summary="Ask for a payment or a bill to be reversed, with the reason; another approves",
+)
+def request_reversal(request: HttpRequest, payload: ReversalRequestIn):
+    payment = bill = None
+    if payload.payment_id is not None:
+        payment = Payment.objects.filter(pk=payload.payment_id).first()
+        access.access_billing_write(request.auth, payment.estate_id if payment else None)
+    if payload.bill_id is not None:
+        bill = Bill.objects.filter(pk=payload.bill_id).first()
+        access.access_billing_write(request.auth, bill.estate_id if bill else None)
+    if payment is None and bill is None:
+        raise DomainError(_("Choose the payment or the bill to reverse."), field="target")
+    created = actions.request_reversal(actor=request.auth, payment=payment, bill=bill, reason=payload.reason)
+    return Status(201, created)
+
+
+@router.get(
+    "/estates/{estate_id}/reversal-requests",
+    response=list[ReversalRequestOut],
+    operation_id="billing_reversal_requests_list",
+)
+def list_reversal_requests(request: HttpRequest, estate_id: int, status: str | None = None):
+    estate = access.access_estate_billing(request.auth, estate_id, write=True)
+    requests = ReversalRequest.objects.filter(estate=estate)
+    if status:
+        requests = requests.filter(status=status)
+    return list(requests[:MAX_ROWS])
+
+
+@router.post(
+    "/reversal-requests/{request_id}/approve",
+    response={200: ReversalRequestOut, 400: ErrorOut},
+    operation_id="billing_reversal_requests_approve",
+)
+def approve_reversal(request: HttpRequest, request_id: int, payload: DecisionIn):
+    target = access.access_reversal_request(request.auth, request_id, approve=True)
+    return actions.approve_reversal(actor=request.auth, request=target, note=payload.note)
+
+
+@router.post(
+    "/reversal-requests/{request_id}/reject",
+    response={200: ReversalRequestOut, 400: ErrorOut},
+    operation_id="billing_reversal_requests_reject",
+)
+def reject_reversal(request: HttpRequest, request_id: int, payload: DecisionIn):
+    target = access.access_reversal_request(request.auth, request_id, approve=True)
+    return actions.reject_reversal(actor=request.auth, request=target, note=payload.note)
+
+
+# -- Arrears and collection figures ----------------------------------------------------------
+
+
+@router.get("/estates/{estate_id}/arrears", response=list[AgingRowOut], operation_id="billing_arrears_by_zone")
+def arrears(request: HttpRequest, estate_id: int, as_of: datetime.date | None = None):
+    estate, zones = readable_estate(request.auth, estate_id)
+    return queries.arrears_aging(estate.pk, as_of or timezone.localdate(), zone_ids=zones)
+
+
+@router.get("/estates/{estate_id}/collection", response=CollectionOut, operation_id="billing_collection_rate")
+def collection(request: HttpRequest, estate_id: int, period: datetime.date):
+    estate, zones = readable_estate(request.auth, estate_id)
+    period = actions.check_period_start(period, field="period")
+    return {
+        "period_start": period,
+        "totals": queries.period_totals(estate.pk, period, zone_ids=zones),
+        "zones": queries.collection_by_zone(estate.pk, period, zone_ids=zones),
+    }
+
+
+@router.get("/estates/{estate_id}/arrears-recovery", response=RecoveryOut, operation_id="billing_arrears_recovery")
+def arrears_recovery(request: HttpRequest, estate_id: int, period: datetime.date):
+    estate = access.access_estate_billing(request.auth, estate_id)
+    if access.billing_zones(request.auth, estate.pk) is not None:
+        raise Http404  # an estate-wide figure
+    period = actions.check_period_start(period, field="period")
+    end = money.month_end(period)
+    return {"period_start": period, "period_end": end, **queries.arrears_recovery(estate.pk, period, end)}
+
+
+@router.post(
+    "/estates/{estate_id}/arrears-reminders",
+    response={200: RemindersOut, 400: ErrorOut},
+    operation_id="billing_arrears_reminders_send",
+    summary="Reminder notices to owners with fees due (portal inbox and SMS), once a month per unit",
+)
+def send_reminders(request: HttpRequest, estate_id: int, payload: RemindersIn):
+    estate, zones = readable_estate(request.auth, estate_id)
+    if zones is None and not scope_of(request.auth).can(estate.pk, Capability.MANAGE_BILLING):
+        raise Http404  # the head butler reads the figures; finance and the zone butlers send
+    sent = actions.send_arrears_reminders(actor=request.auth, estate=estate, as_of=payload.as_of, zone_ids=zones)
+    return {"sent": sent}
+
+
+# -- The collection log --------------------------------------------------------------------
+
+
+@router.get(
+    "/units/{unit_id}/collection-logs", response=list[CollectionLogOut], operation_id="billing_collection_logs_list"
+)
+def list_collection_logs(request: HttpRequest, unit_id: int):
+    unit = access.access_unit_collection(request.auth, unit_id)
+    return list(CollectionLog.objects.filter(unit=unit)[:MAX_ROWS])
+
+
+@router.post(
+    "/units/{unit_id}/collection-logs",
+    response={201: CollectionLogOut, 400: ErrorOut},
+    operation_id="billing_collection_logs_create",
+)
+def log_collection(request: HttpRequest, unit_id: int, payload: CollectionLogIn):
+    unit = access.access_unit_collection(request.auth, unit_id, write=True)
+    return Status(201, actions.log_collection(actor=request.auth, unit=unit, **payload.dict()))
