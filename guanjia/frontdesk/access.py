@@ -8,7 +8,7 @@ from django.http import Http404
 
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
-from guanjia.frontdesk.models import Handover, Key, Parcel
+from guanjia.frontdesk.models import DoNotAdmit, Handover, Key, KeyAuthorization, Parcel, Visit, VisitorPass
 
 
 def access_key(user: Any, key_id: int) -> Key:
@@ -40,3 +40,78 @@ def access_handover(user: Any, handover_id: int) -> Handover:
     if handover is None or not scope_of(user).can(handover.estate_id, Capability.HANDLE_CUSTODY):
         raise Http404
     return handover
+
+
+def custodian_estate(user: Any, estate_id: int) -> Any:
+    from guanjia.estates.access import access_estate
+
+    return access_estate(user, estate_id, Capability.HANDLE_CUSTODY)
+
+
+def access_visit(user: Any, visit_id: int) -> Visit:
+    visit = Visit.objects.select_related("unit").filter(pk=visit_id).first()
+    if visit is None or not scope_of(user).can(visit.estate_id, Capability.HANDLE_CUSTODY):
+        raise Http404
+    return visit
+
+
+# The owner's side: a person who currently lives in the unit, signed in.
+
+
+def resident_unit_ids(user: Any) -> set[int]:
+    from guanjia.people.models import Residency
+
+    person_id = scope_of(user).person_id
+    if person_id is None:
+        return set()
+    return set(Residency.objects.filter(person_id=person_id, ended__isnull=True).values_list("unit_id", flat=True))
+
+
+def resident_person(user: Any) -> Any:
+    """The signed-in owner's archive entry; 404 for staff without one."""
+    if scope_of(user).person_id is None:
+        raise Http404
+    return user.person
+
+
+def access_my_unit(user: Any, unit_id: int) -> Any:
+    from guanjia.estates.models import Unit
+
+    if unit_id not in resident_unit_ids(user):
+        raise Http404
+    return Unit.objects.select_related("estate").get(pk=unit_id)
+
+
+def access_my_key(user: Any, key_id: int) -> Key:
+    key = Key.objects.select_related("unit").filter(pk=key_id).first()
+    if key is None or key.unit_id is None or key.unit_id not in resident_unit_ids(user):
+        raise Http404
+    return key
+
+
+def access_authorization(user: Any, authorization_id: int) -> KeyAuthorization:
+    """The owner of the key's unit, or the desk staff of its estate."""
+    authorization = KeyAuthorization.objects.select_related("key").filter(pk=authorization_id).first()
+    if authorization is None:
+        raise Http404
+    key = authorization.key
+    if not (
+        scope_of(user).can(key.estate_id, Capability.HANDLE_CUSTODY)
+        or (key.unit_id is not None and key.unit_id in resident_unit_ids(user))
+    ):
+        raise Http404
+    return authorization
+
+
+def access_my_pass(user: Any, pass_id: int) -> VisitorPass:
+    visitor_pass = VisitorPass.objects.select_related("unit").filter(pk=pass_id).first()
+    if visitor_pass is None or visitor_pass.unit_id not in resident_unit_ids(user):
+        raise Http404
+    return visitor_pass
+
+
+def access_my_instruction(user: Any, instruction_id: int) -> DoNotAdmit:
+    instruction = DoNotAdmit.objects.select_related("unit").filter(pk=instruction_id).first()
+    if instruction is None or instruction.unit_id not in resident_unit_ids(user):
+        raise Http404
+    return instruction

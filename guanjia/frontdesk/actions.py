@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,7 @@ from guanjia.core.errors import DomainError
 from guanjia.core.validators import normalize_phone, phone_problem
 from guanjia.frontdesk.models import (
     CustodyEvent,
+    DeskSettings,
     DoNotAdmit,
     Handover,
     Key,
@@ -94,17 +96,7 @@ def authorize_borrower(
     valid_until: datetime.date,
     granted_by: Any = None,
 ) -> KeyAuthorization:
-    borrower_name, purpose = borrower_name.strip(), purpose.strip()
-    borrower_phone = normalize_phone(borrower_phone)
-    if not borrower_name:
-        raise DomainError(_("Enter the borrower's name."), field="borrower_name")
-    problem = phone_problem(borrower_phone)
-    if problem:
-        raise DomainError(problem, field="borrower_phone")
-    if not purpose:
-        raise DomainError(_("Say what the key may be borrowed for."), field="purpose")
-    if valid_until < timezone.localdate():
-        raise DomainError(_("The authorization must run until today or later."), field="valid_until")
+    borrower_name, borrower_phone, purpose = clean_authorization(borrower_name, borrower_phone, purpose, valid_until)
     authorization = KeyAuthorization.objects.create(
         key=key,
         granted_by=granted_by,
@@ -222,16 +214,31 @@ def receive_parcel(
     courier: str = "",
     tracking_number: str = "",
     left_by: str = "",
+    kind: str = Parcel.Kind.PARCEL,
+    description: str = "",
+    left_by_phone: str = "",
 ) -> Parcel:
     """Check a parcel (or an item someone leaves for the unit) in, with a fresh 6-digit
-    pickup code, unique among the estate's waiting parcels."""
+    pickup code, unique among the estate's waiting parcels. The people of the unit who sign
+    in are told the code in the same transaction."""
     recipient_name, shelf = recipient_name.strip(), shelf.strip()
     tracking_number = tracking_number.strip().upper()
+    description, left_by_phone = description.strip(), normalize_phone(left_by_phone)
+    if kind not in Parcel.Kind.values:
+        raise DomainError(_("Choose parcel or entrusted item."), field="kind")
     if not recipient_name:
         raise DomainError(_("Enter the recipient's name."), field="recipient_name")
     if not shelf:
         raise DomainError(_("Enter the shelf it is kept on."), field="shelf")
-    if not tracking_number and not left_by.strip():
+    if kind == Parcel.Kind.ITEM:
+        if not left_by.strip():
+            raise DomainError(_("Enter who left the item."), field="left_by")
+        if not description:
+            raise DomainError(_("Describe the item."), field="description")
+        problem = phone_problem(left_by_phone) if left_by_phone else None
+        if problem:
+            raise DomainError(problem, field="left_by_phone")
+    elif not tracking_number and not left_by.strip():
         raise DomainError(_("Enter the tracking number, or who left the item."), field="tracking_number")
     now = timezone.now()
     for _attempt in range(PICKUP_CODE_ATTEMPTS):
@@ -243,6 +250,9 @@ def receive_parcel(
                     courier=courier.strip(),
                     tracking_number=tracking_number,
                     left_by=left_by.strip(),
+                    kind=kind,
+                    description=description,
+                    left_by_phone=left_by_phone,
                     recipient_name=recipient_name,
                     shelf=shelf,
                     pickup_code=new_pickup_code(),
@@ -270,7 +280,51 @@ def receive_parcel(
         checked_how=shelf,
         at=now,
     )
+    tell_residents_of_parcel(parcel)
     return parcel
+
+
+def residents_with_logins(unit_id: int) -> list[Any]:
+    """The users who live in a unit (owners, tenants, family members with a portal login)."""
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, person__residencies__unit_id=unit_id, person__residencies__ended__isnull=True)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def parcel_label(parcel: Parcel) -> str:
+    if parcel.kind == Parcel.Kind.ITEM:
+        return _("an item left by %(name)s (%(description)s)") % {
+            "name": parcel.left_by,
+            "description": parcel.description,
+        }
+    return _("a parcel %(courier)s %(number)s") % {"courier": parcel.courier, "number": parcel.tracking_number}
+
+
+def tell_residents_of_parcel(parcel: Parcel) -> None:
+    from guanjia.notifications.actions import notify
+
+    subject = _("Waiting for you at the front desk: pickup code %(code)s") % {"code": parcel.pickup_code}
+    body = _("%(what)s for %(recipient)s is kept at the front desk. Show the pickup code %(code)s to collect it.") % {
+        "what": parcel_label(parcel),
+        "recipient": parcel.recipient_name,
+        "code": parcel.pickup_code,
+    }
+    users = residents_with_logins(parcel.unit_id)
+    estate = parcel.estate if users else None
+    for user in users:
+        notify(
+            recipient=user,
+            subject=subject,
+            body=body,
+            link=reverse("frontdesk:my_parcels"),
+            estate=estate,
+            dedupe_key=f"parcel:{parcel.pk}:received",
+        )
 
 
 @transaction.atomic
@@ -391,18 +445,43 @@ def check_out_visitor(*, actor: Any, visit: Visit) -> Visit:
     return Visit.objects.get(pk=visit.pk)
 
 
-def open_items(estate_id: int) -> dict[str, list[dict]]:
-    """What the next shift takes over: keys out and parcels waiting, listed by the system."""
+SHIFT_FALLBACK = datetime.timedelta(hours=8)  # the longest front-desk shift
+
+
+def shift_started(estate_id: int, now: datetime.datetime) -> datetime.datetime:
+    """This shift began when the previous one wrote its handover (or, for the first, 8 hours ago)."""
+    last = Handover.objects.filter(estate_id=estate_id, written_at__lte=now).order_by("-written_at").first()
+    return last.written_at if last else now - SHIFT_FALLBACK
+
+
+def open_items(estate_id: int, now: datetime.datetime | None = None) -> dict[str, list[dict]]:
+    """What the next shift takes over: keys out, parcels and items waiting, and the requests
+    received during this shift that are still open, listed by the system."""
+    from guanjia.servicedesk.models import OPEN_STATUSES, Request
+
+    now = now or timezone.now()
     keys_out = KeyLoan.objects.filter(key__estate_id=estate_id, returned_at__isnull=True).select_related("key")
     waiting = Parcel.objects.filter(estate_id=estate_id, status=Parcel.Status.WAITING).select_related("unit")
+    requests = Request.objects.filter(
+        estate_id=estate_id, status__in=OPEN_STATUSES, received_at__gte=shift_started(estate_id, now)
+    ).select_related("unit")
     return {
+        "requests_open": [
+            {
+                "id": request.pk,
+                "title": request.title,
+                "unit": request.unit.code if request.unit else "",
+                "status": request.get_status_display(),
+            }
+            for request in requests.order_by("received_at", "pk")
+        ],
         "keys_out": [
             {"tag": loan.key.tag, "borrower": loan.borrower_name, "due_at": loan.due_at.isoformat()}
             for loan in keys_out.order_by("due_at")
         ],
         "parcels_waiting": [
             {"unit": parcel.unit.code, "recipient": parcel.recipient_name, "shelf": parcel.shelf}
-            for parcel in waiting.order_by("received_at")
+            for parcel in waiting.order_by("received_at", "pk")
         ],
     }
 
@@ -411,8 +490,9 @@ def open_items(estate_id: int) -> dict[str, list[dict]]:
 def write_handover(*, actor: Any, estate: Any, note: str) -> Handover:
     if not note.strip():
         raise DomainError(_("Write what the next shift needs to know."), field="note")
+    now = timezone.now()
     return Handover.objects.create(
-        estate=estate, written_by=actor, written_at=timezone.now(), note=note.strip(), open_items=open_items(estate.pk)
+        estate=estate, written_by=actor, written_at=now, note=note.strip(), open_items=open_items(estate.pk, now)
     )
 
 
@@ -426,3 +506,308 @@ def acknowledge_handover(*, actor: Any, handover: Handover) -> Handover:
     if not updated:
         raise DomainError(_("This handover is already acknowledged."), field="handover")
     return Handover.objects.get(pk=handover.pk)
+
+
+# Keys: lost or damaged, the owner's authorizations ------------------------------------
+
+BROKEN_STATUSES = {Key.Status.LOST: CustodyEvent.Action.KEY_LOST, Key.Status.DAMAGED: CustodyEvent.Action.KEY_DAMAGED}
+
+
+@transaction.atomic
+def mark_key(*, actor: Any, key: Key, status: str, note: str = "") -> Key:
+    """A key reported lost or damaged. If it was out, the loan ends here: the borrower
+    lost or broke it, and the event names them."""
+    if status not in BROKEN_STATUSES:
+        raise DomainError(_("Choose lost or damaged."), field="status")
+    key = Key.objects.select_for_update().get(pk=key.pk)
+    if key.status == status:
+        raise DomainError(
+            _("This key is already marked %(status)s.") % {"status": key.get_status_display()}, field="status"
+        )
+    now = timezone.now()
+    loan = KeyLoan.objects.select_for_update().filter(key=key, returned_at__isnull=True).first()
+    if loan is not None:
+        loan.returned_at, loan.returned_to = now, actor
+        loan.save(update_fields=["returned_at", "returned_to"])
+    before = key.status
+    key.status, key.note = status, (note.strip() or key.note)[:200]
+    key.save(update_fields=["status", "note"])
+    log_event(
+        estate_id=key.estate_id,
+        action=BROKEN_STATUSES[status],
+        actor=actor,
+        key=key,
+        counterpart=loan.borrower_name if loan else "",
+        checked_how=note.strip(),
+        at=now,
+    )
+    record_change(actor=actor, target=key, verb="update", estate_id=key.estate_id, changes={"status": [before, status]})
+    return key
+
+
+def clean_authorization(
+    borrower_name: str, borrower_phone: str, purpose: str, valid_until: datetime.date
+) -> tuple[str, str, str]:
+    borrower_name, purpose = borrower_name.strip(), purpose.strip()
+    borrower_phone = normalize_phone(borrower_phone)
+    if not borrower_name:
+        raise DomainError(_("Enter the borrower's name."), field="borrower_name")
+    problem = phone_problem(borrower_phone)
+    if problem:
+        raise DomainError(problem, field="borrower_phone")
+    if not purpose:
+        raise DomainError(_("Say what the key may be borrowed for."), field="purpose")
+    if valid_until < timezone.localdate():
+        raise DomainError(_("The authorization must run until today or later."), field="valid_until")
+    return borrower_name, borrower_phone, purpose
+
+
+@transaction.atomic
+def update_authorization(
+    *,
+    actor: Any,
+    authorization: KeyAuthorization,
+    borrower_name: str,
+    borrower_phone: str,
+    purpose: str,
+    valid_until: datetime.date,
+) -> KeyAuthorization:
+    authorization = KeyAuthorization.objects.select_for_update().get(pk=authorization.pk)
+    if authorization.revoked_at:
+        raise DomainError(_("This authorization was revoked; add a new one."), field="authorization")
+    name, phone, purpose = clean_authorization(borrower_name, borrower_phone, purpose, valid_until)
+    changes = {
+        field: [str(getattr(authorization, field)), str(value)]
+        for field, value in (
+            ("borrower_name", name),
+            ("borrower_phone", phone),
+            ("purpose", purpose),
+            ("valid_until", valid_until),
+        )
+        if getattr(authorization, field) != value
+    }
+    if changes:
+        authorization.borrower_name, authorization.borrower_phone = name, phone
+        authorization.purpose, authorization.valid_until = purpose, valid_until
+        authorization.save(update_fields=["borrower_name", "borrower_phone", "purpose", "valid_until"])
+        if "borrower_phone" in changes:
+            changes["borrower_phone"] = ["***", "***"]  # the audit trail keeps no phone numbers in clear
+        record_change(
+            actor=actor,
+            target=authorization.key,
+            verb="authorize",
+            estate_id=authorization.key.estate_id,
+            changes=changes,
+        )
+    return authorization
+
+
+@transaction.atomic
+def revoke_authorization(*, actor: Any, authorization: KeyAuthorization) -> KeyAuthorization:
+    now = timezone.now()
+    updated = KeyAuthorization.objects.filter(pk=authorization.pk, revoked_at__isnull=True).update(revoked_at=now)
+    if not updated:
+        raise DomainError(_("This authorization is already revoked."), field="authorization")
+    authorization.refresh_from_db()
+    record_change(
+        actor=actor,
+        target=authorization.key,
+        verb="revoke",
+        estate_id=authorization.key.estate_id,
+        changes={"borrower": [authorization.borrower_name, None]},
+    )
+    return authorization
+
+
+# Visitor passes and do-not-admit instructions (the owner's side) ----------------------
+
+
+@transaction.atomic
+def revoke_visitor_pass(*, person: Any, visitor_pass: VisitorPass) -> VisitorPass:
+    updated = VisitorPass.objects.filter(pk=visitor_pass.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if not updated:
+        raise DomainError(_("This pass is already withdrawn."), field="visitor_pass")
+    return VisitorPass.objects.get(pk=visitor_pass.pk)
+
+
+@transaction.atomic
+def add_do_not_admit(*, person: Any, unit: Any, name: str, note: str = "") -> DoNotAdmit:
+    name = name.strip()
+    if not name:
+        raise DomainError(_("Enter the name of the person not to admit."), field="name")
+    if DoNotAdmit.objects.filter(unit=unit, name=name, lifted_at__isnull=True).exists():
+        raise DomainError(_("%(name)s is already on the list.") % {"name": name}, field="name")
+    return DoNotAdmit.objects.create(unit=unit, name=name, note=note.strip()[:200], given_by=person)
+
+
+@transaction.atomic
+def lift_do_not_admit(*, person: Any, instruction: DoNotAdmit) -> DoNotAdmit:
+    updated = DoNotAdmit.objects.filter(pk=instruction.pk, lifted_at__isnull=True).update(lifted_at=timezone.now())
+    if not updated:
+        raise DomainError(_("This instruction is already lifted."), field="instruction")
+    return DoNotAdmit.objects.get(pk=instruction.pk)
+
+
+# Settings and reminders -----------------------------------------------------------------
+
+
+def settings_of(estate_id: int) -> DeskSettings:
+    """The estate's reminder settings; the defaults until someone changes them."""
+    return DeskSettings.objects.filter(estate_id=estate_id).first() or DeskSettings(estate_id=estate_id)
+
+
+@transaction.atomic
+def configure_desk(*, actor: Any, estate: Any, unclaimed_days: int, handover_ack_minutes: int) -> DeskSettings:
+    if not 1 <= unclaimed_days <= 60:
+        raise DomainError(_("Unclaimed days run from 1 to 60."), field="unclaimed_days")
+    if not 5 <= handover_ack_minutes <= 24 * 60:
+        raise DomainError(
+            _("The handover acknowledgement time runs from 5 to 1440 minutes."), field="handover_ack_minutes"
+        )
+    current = settings_of(estate.pk)
+    changes = {
+        "unclaimed_days": [current.unclaimed_days, unclaimed_days],
+        "handover_ack_minutes": [current.handover_ack_minutes, handover_ack_minutes],
+    }
+    desk_settings, _created = DeskSettings.objects.update_or_create(
+        estate=estate, defaults={"unclaimed_days": unclaimed_days, "handover_ack_minutes": handover_ack_minutes}
+    )
+    record_change(actor=actor, target=desk_settings, verb="update", estate_id=estate.pk, changes=changes)
+    return desk_settings
+
+
+def posted(estate_id: int, post: str) -> list[Any]:
+    from guanjia.accounts.models import Posting
+
+    postings = Posting.objects.filter(estate_id=estate_id, post=post, active=True, user__is_active=True)
+    return [posting.user for posting in postings.select_related("user").order_by("user_id")]
+
+
+def send_desk_alerts(*, now: datetime.datetime | None = None, estate_id: int | None = None) -> int:
+    """The reminder job: overdue keys, unclaimed parcels, unacknowledged handovers. Safe to
+    run twice: each reminder has a dedupe key, so a user hears of one thing once.
+    Returns how many notifications were new."""
+    from guanjia.estates.models import Estate
+
+    now = now or timezone.now()
+    estates = Estate.objects.all() if estate_id is None else Estate.objects.filter(pk=estate_id)
+    sent = 0
+    for estate in estates.order_by("pk"):
+        with transaction.atomic():
+            sent += alert_overdue_keys(estate, now) + alert_unclaimed_parcels(estate, now)
+            sent += alert_unacknowledged_handovers(estate, now)
+    return sent
+
+
+def alert_overdue_keys(estate: Any, now: datetime.datetime) -> int:
+    from guanjia.frontdesk.queries import overdue_loans
+    from guanjia.notifications.actions import notify
+
+    loans = list(overdue_loans(estate.pk, now))
+    if not loans:
+        return 0
+    assistants = posted(estate.pk, "assistant")
+    sent = 0
+    for loan in loans:
+        butler = loan.key.unit.zone.butler if loan.key.unit and loan.key.unit.zone else None
+        recipients = assistants + ([butler] if butler and butler not in assistants else [])
+        subject = _("Key %(tag)s is overdue") % {"tag": loan.key.tag}
+        body = _("%(borrower)s should have returned key %(tag)s by %(due)s.") % {
+            "borrower": loan.borrower_name,
+            "tag": loan.key.tag,
+            "due": timezone.localtime(loan.due_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        for user in recipients:
+            created = notify(
+                recipient=user,
+                subject=subject,
+                body=body,
+                link=reverse("frontdesk:key", args=[loan.key_id]),
+                estate=estate,
+                dedupe_key=f"key-loan:{loan.pk}:overdue",
+            )
+            sent += created is not None
+    return sent
+
+
+def alert_unclaimed_parcels(estate: Any, now: datetime.datetime) -> int:
+    from guanjia.frontdesk.queries import unclaimed_parcels
+    from guanjia.notifications.actions import notify
+
+    days = settings_of(estate.pk).unclaimed_days
+    sent = 0
+    for parcel in unclaimed_parcels(estate.pk, now, days).select_related("unit__zone__butler"):
+        butler = parcel.unit.zone.butler if parcel.unit.zone else None
+        residents = residents_with_logins(parcel.unit_id)
+        subject = _("Not yet collected after %(days)s days: %(unit)s") % {"days": days, "unit": parcel.unit.code}
+        body = _("%(what)s for %(recipient)s has waited on shelf %(shelf)s since %(since)s.") % {
+            "what": parcel_label(parcel),
+            "recipient": parcel.recipient_name,
+            "shelf": parcel.shelf,
+            "since": timezone.localtime(parcel.received_at).strftime("%Y-%m-%d"),
+        }
+        for user in residents:
+            created = notify(
+                recipient=user,
+                subject=subject,
+                body=body + " " + _("Pickup code: %(code)s.") % {"code": parcel.pickup_code},
+                link=reverse("frontdesk:my_parcels"),
+                estate=estate,
+                dedupe_key=f"parcel:{parcel.pk}:unclaimed",
+            )
+            sent += created is not None
+        if butler is not None and butler not in residents:
+            created = notify(
+                recipient=butler,
+                subject=subject,
+                body=body,
+                link=reverse("frontdesk:parcels", args=[estate.pk]),
+                estate=estate,
+                dedupe_key=f"parcel:{parcel.pk}:unclaimed",
+            )
+            sent += created is not None
+    return sent
+
+
+def alert_unacknowledged_handovers(estate: Any, now: datetime.datetime) -> int:
+    from guanjia.frontdesk.queries import unacknowledged_handovers
+    from guanjia.notifications.actions import notify
+
+    minutes = settings_of(estate.pk).handover_ack_minutes
+    handovers = list(unacknowledged_handovers(estate.pk, now, datetime.timedelta(minutes=minutes)))
+    if not handovers:
+        return 0
+    sent = 0
+    for handover in handovers:
+        subject = _("A shift handover is not acknowledged")
+        body = _(
+            "The handover written by %(writer)s at %(at)s has not been acknowledged within %(minutes)s minutes."
+        ) % {
+            "writer": handover.written_by,
+            "at": timezone.localtime(handover.written_at).strftime("%Y-%m-%d %H:%M"),
+            "minutes": minutes,
+        }
+        for user in posted(estate.pk, "head_butler"):
+            created = notify(
+                recipient=user,
+                subject=subject,
+                body=body,
+                link=reverse("frontdesk:handovers", args=[estate.pk]),
+                estate=estate,
+                dedupe_key=f"handover:{handover.pk}:unacknowledged",
+            )
+            sent += created is not None
+    return sent
+
+
+def find_unit(estate: Any, code: str, field: str = "unit_code") -> Any:
+    """A unit of the estate by the code the desk types (1-1-1201)."""
+    from guanjia.estates.models import Unit
+
+    code = code.strip().upper()
+    if not code:
+        raise DomainError(_("Enter the unit code, such as 1-1-1201."), field=field)
+    unit = Unit.objects.filter(estate_id=estate.pk, code=code).select_related("estate").first()
+    if unit is None:
+        raise DomainError(_("No unit %(code)s in this estate.") % {"code": code}, field=field)
+    return unit

@@ -94,11 +94,19 @@ class KeyLoan(models.Model):
 class Parcel(models.Model):
     """A parcel or an item left at the desk for someone (托管物品), until it is handed over (传交)."""
 
+    class Kind(models.TextChoices):
+        PARCEL = "parcel", _("Parcel")
+        ITEM = "item", _("Entrusted item")
+
     class Status(models.TextChoices):
         WAITING = "waiting", _("Waiting for pickup")
         HANDED_OVER = "handed_over", _("Handed over")
 
     estate = models.ForeignKey("estates.Estate", on_delete=models.PROTECT, related_name="parcels")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.PARCEL)
+    # An entrusted item: what it is and how to reach whoever left it (left_by is their name).
+    description = models.CharField(_("description"), max_length=100, blank=True)
+    left_by_phone = models.CharField(_("depositor phone"), max_length=20, blank=True)
     unit = models.ForeignKey("estates.Unit", on_delete=models.PROTECT, related_name="parcels")
     courier = models.CharField(_("courier"), max_length=30, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True)
@@ -142,6 +150,7 @@ class CustodyEvent(models.Model):
         KEY_LENT = "key_lent", _("Key lent")
         KEY_RETURNED = "key_returned", _("Key returned")
         KEY_LOST = "key_lost", _("Key reported lost")
+        KEY_DAMAGED = "key_damaged", _("Key reported damaged")
         PARCEL_RECEIVED = "parcel_received", _("Parcel received")
         PARCEL_HANDED_OVER = "parcel_handed_over", _("Parcel handed over")
 
@@ -156,6 +165,7 @@ class CustodyEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["estate", "at"], name="custody_event_log_idx")]
 
     def __str__(self) -> str:
         return f"{self.action} at {self.at}"
@@ -235,3 +245,16 @@ class Handover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.estate_id} {self.written_at}"
+
+
+class DeskSettings(models.Model):
+    """Per-estate settings of the front desk's reminders."""
+
+    estate = models.OneToOneField("estates.Estate", on_delete=models.PROTECT, related_name="+")
+    unclaimed_days = models.PositiveSmallIntegerField(_("days before a parcel counts as unclaimed"), default=3)
+    handover_ack_minutes = models.PositiveSmallIntegerField(
+        _("minutes for the next shift to acknowledge a handover"), default=60
+    )
+
+    def __str__(self) -> str:
+        return f"{self.estate_id}: {self.unclaimed_days} d, {self.handover_ack_minutes} min"

@@ -6,9 +6,19 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from guanjia.frontdesk.models import DoNotAdmit, Handover, Key, KeyLoan, Parcel, VisitorPass
+from guanjia.frontdesk.models import (
+    CustodyEvent,
+    DoNotAdmit,
+    Handover,
+    Key,
+    KeyAuthorization,
+    KeyLoan,
+    Parcel,
+    Visit,
+    VisitorPass,
+)
 
 
 def overdue_loans(estate_id: int, now: datetime.datetime) -> QuerySet[KeyLoan]:
@@ -65,3 +75,132 @@ def desk_view(unit: Any, now: datetime.datetime) -> DeskView:
         do_not_admit=list(unit.do_not_admit.filter(lifted_at__isnull=True).order_by("name")),
         requests=list(open_requests_of_unit(unit.pk)),
     )
+
+
+def waiting_parcels(estate_id: int, kind: str = "") -> QuerySet[Parcel]:
+    parcels = Parcel.objects.filter(estate_id=estate_id, status=Parcel.Status.WAITING)
+    if kind:
+        parcels = parcels.filter(kind=kind)
+    return parcels.select_related("unit").order_by("-received_at", "-pk")
+
+
+def parcels_of_units(unit_ids: set[int]) -> QuerySet[Parcel]:
+    """The owner's view: what waits for their units, then what they collected lately."""
+    return (
+        Parcel.objects.filter(unit_id__in=unit_ids).select_related("unit", "estate").order_by("status", "-received_at")
+    )
+
+
+def keys_of_estate(estate_id: int) -> list[Key]:
+    keys = list(Key.objects.filter(estate_id=estate_id).select_related("unit").order_by("tag"))
+    loans = {loan.key_id: loan for loan in KeyLoan.objects.filter(key__estate_id=estate_id, returned_at__isnull=True)}
+    for key in keys:
+        key.current_loan = loans.get(key.pk)  # type: ignore[attr-defined]
+    return keys
+
+
+def current_loan(key: Key) -> KeyLoan | None:
+    return KeyLoan.objects.filter(key=key, returned_at__isnull=True).first()
+
+
+def live_authorizations(key: Key, today: datetime.date) -> QuerySet[KeyAuthorization]:
+    return key.authorizations.filter(revoked_at__isnull=True, valid_until__gte=today).order_by("valid_until", "pk")
+
+
+EVENT_KINDS = ("key", "parcel", "item")
+
+
+def event_log(estate_id: int, *, unit: Any = None, kind: str = "") -> QuerySet[CustodyEvent]:
+    """The custody ledger, newest first, optionally for one unit and one kind of thing."""
+    events = CustodyEvent.objects.filter(estate_id=estate_id)
+    if unit is not None:
+        events = events.filter(Q(key__unit=unit) | Q(parcel__unit=unit))
+    if kind == "key":
+        events = events.filter(key__isnull=False)
+    elif kind in (Parcel.Kind.PARCEL, Parcel.Kind.ITEM):
+        events = events.filter(parcel__kind=kind)
+    return events.select_related("actor", "key", "key__unit", "parcel", "parcel__unit").order_by("-at", "-id")
+
+
+def visits_between(estate_id: int, start: datetime.datetime, end: datetime.datetime) -> QuerySet[Visit]:
+    return (
+        Visit.objects.filter(estate_id=estate_id, checked_in_at__gte=start, checked_in_at__lt=end)
+        .select_related("unit", "checked_in_by", "visitor_pass")
+        .order_by("-checked_in_at", "-pk")
+    )
+
+
+def visitors_inside(estate_id: int) -> QuerySet[Visit]:
+    return (
+        Visit.objects.filter(estate_id=estate_id, checked_out_at__isnull=True)
+        .select_related("unit")
+        .order_by("-checked_in_at")
+    )
+
+
+def do_not_admit_of_estate(estate_id: int) -> QuerySet[DoNotAdmit]:
+    return (
+        DoNotAdmit.objects.filter(unit__estate_id=estate_id, lifted_at__isnull=True)
+        .select_related("unit")
+        .order_by("unit__code", "name")
+    )
+
+
+@dataclass
+class DeskHit:
+    """One unit the one-box search found, with what the desk holds or knows for it."""
+
+    unit: Any
+    people: list[str]
+    parcels: int
+    keys: int
+    passes: int
+    instructions: list[str]
+    requests: int
+
+
+def desk_search(estate_id: int, query: str, now: datetime.datetime, limit: int = 10) -> list[DeskHit]:
+    """The front desk's one box (a unit code, a name, pinyin initials, a phone tail): the
+    units found, each with its parcels waiting, keys, expected visitors, do-not-admit
+    instructions and open requests, in a fixed number of queries whatever the estate's size."""
+    from guanjia.estates.models import Unit
+    from guanjia.people.queries import search
+    from guanjia.servicedesk.models import OPEN_STATUSES, Request
+
+    result = search(estate_id, query)
+    units: dict[int, Any] = {unit.pk: unit for unit in result.units}
+    people: dict[int, list[str]] = {}
+    for person in result.people:
+        for residency in person.current_residencies:
+            units.setdefault(residency.unit_id, residency.unit)
+            people.setdefault(residency.unit_id, []).append(person.name)
+    ids = list(units)[:limit]
+    if not ids:
+        return []
+
+    def counts(queryset: QuerySet, field: str = "unit_id") -> dict[int, int]:
+        return dict(queryset.values(field).annotate(n=Count("*")).values_list(field, "n"))
+
+    parcels = counts(Parcel.objects.filter(unit_id__in=ids, status=Parcel.Status.WAITING))
+    keys = counts(Key.objects.filter(unit_id__in=ids))
+    passes = counts(VisitorPass.objects.filter(unit_id__in=ids, revoked_at__isnull=True, valid_until__gte=now))
+    requests = counts(Request.objects.filter(unit_id__in=ids, status__in=OPEN_STATUSES))
+    instructions: dict[int, list[str]] = {}
+    for unit_id, name in DoNotAdmit.objects.filter(unit_id__in=ids, lifted_at__isnull=True).values_list(
+        "unit_id", "name"
+    ):
+        instructions.setdefault(unit_id, []).append(name)
+    ordered = sorted(ids, key=lambda pk: units[pk].code)
+    zoned = {unit.pk: unit for unit in Unit.objects.filter(pk__in=ids).select_related("zone")}
+    return [
+        DeskHit(
+            unit=zoned[pk],
+            people=people.get(pk, []),
+            parcels=parcels.get(pk, 0),
+            keys=keys.get(pk, 0),
+            passes=passes.get(pk, 0),
+            instructions=instructions.get(pk, []),
+            requests=requests.get(pk, 0),
+        )
+        for pk in ordered
+    ]
