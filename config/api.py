@@ -38,6 +38,7 @@ def domain_error(request: HttpRequest, error: DomainError):
 
 def mount_routers() -> None:
     from guanjia.accounts.api import router as accounts_router
+    from guanjia.billing.api import router as billing_router
     from guanjia.estates.api import router as estates_router
     from guanjia.frontdesk.api import router as frontdesk_router
     from guanjia.people.api import router as people_router
@@ -46,6 +47,7 @@ def mount_routers() -> None:
     api.add_router("/", estates_router)
     api.add_router("/", people_router)
     api.add_router("/", frontdesk_router)
+    api.add_router("/", billing_router)
     from guanjia.servicedesk.api import router as servicedesk_router
 
     api.add_router("/", servicedesk_router)

@@ -113,14 +113,18 @@ def set_tiers(request: HttpRequest, fee_item_id: int, payload: TiersIn):
 
 
 @router.get("/estates/{estate_id}/meter-readings", response=list[MeterReadingOut], operation_id="billing_readings_list")
-def list_readings(request: HttpRequest, estate_id: int, period: datetime.date, fee_item_id: int | None = None):
+def list_readings(
+    request: HttpRequest, estate_id: int, period: datetime.date | None = None, fee_item_id: int | None = None
+):
     estate, zones = readable_estate(request.auth, estate_id)
-    readings = MeterReading.objects.filter(unit__estate=estate, period=period)
+    readings = MeterReading.objects.filter(unit__estate=estate)
+    if period is not None:
+        readings = readings.filter(period=period)
     if fee_item_id is not None:
         readings = readings.filter(fee_item_id=fee_item_id)
     if zones is not None:
         readings = readings.filter(unit__zone_id__in=zones)
-    return list(readings.order_by("unit_id", "fee_item_id")[:MAX_ROWS])
+    return list(readings.order_by("-period", "unit_id", "fee_item_id")[:MAX_ROWS])
 
 
 @router.post(
@@ -368,9 +372,10 @@ def arrears(request: HttpRequest, estate_id: int, as_of: datetime.date | None = 
 
 
 @router.get("/estates/{estate_id}/collection", response=CollectionOut, operation_id="billing_collection_rate")
-def collection(request: HttpRequest, estate_id: int, period: datetime.date):
+def collection(request: HttpRequest, estate_id: int, period: datetime.date | None = None):
+    """当期收缴率 of a month (this month by default), for the estate and per zone."""
     estate, zones = readable_estate(request.auth, estate_id)
-    period = actions.check_period_start(period, field="period")
+    period = actions.check_period_start(period or money.month_start(timezone.localdate()), field="period")
     return {
         "period_start": period,
         "totals": queries.period_totals(estate.pk, period, zone_ids=zones),
@@ -379,11 +384,12 @@ def collection(request: HttpRequest, estate_id: int, period: datetime.date):
 
 
 @router.get("/estates/{estate_id}/arrears-recovery", response=RecoveryOut, operation_id="billing_arrears_recovery")
-def arrears_recovery(request: HttpRequest, estate_id: int, period: datetime.date):
+def arrears_recovery(request: HttpRequest, estate_id: int, period: datetime.date | None = None):
+    """清欠率 of a month (this month by default)."""
     estate = access.access_estate_billing(request.auth, estate_id)
     if access.billing_zones(request.auth, estate.pk) is not None:
         raise Http404  # an estate-wide figure
-    period = actions.check_period_start(period, field="period")
+    period = actions.check_period_start(period or money.month_start(timezone.localdate()), field="period")
     end = money.month_end(period)
     return {"period_start": period, "period_end": end, **queries.arrears_recovery(estate.pk, period, end)}
 
