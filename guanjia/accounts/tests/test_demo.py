@@ -162,3 +162,27 @@ def test_made_up_people_are_valid_and_repeatable():
             assert 2 <= len(member.values["name"]) <= 4
             assert "phone" not in member.values or MOBILE_PATTERN.match(member.values["phone"])
     assert first.household(status="undelivered", delivered=None, villa=True) == []
+
+
+@pytest.mark.django_db
+def test_the_demo_estate_has_requests_custody_and_bills(tmp_path):
+    from guanjia.billing.models import Bill, Payment
+    from guanjia.frontdesk.models import Handover, KeyLoan, Parcel
+    from guanjia.servicedesk.models import Request
+
+    output = load_demo(tmp_path, "--units", "160")
+    cuihu = Estate.objects.get(code="cuihu")
+    statuses = set(Request.objects.filter(estate=cuihu).values_list("status", flat=True))
+    assert {"received", "assigned", "in_progress", "resolved", "closed"} <= statuses
+    assert KeyLoan.objects.filter(key__estate=cuihu, returned_at=None).count() == 1
+    assert Parcel.objects.filter(estate=cuihu, status=Parcel.Status.WAITING).exists()
+    assert Handover.objects.filter(estate=cuihu).exists()
+    # Three months of property fees, most of them paid, each payment with its receipt number.
+    bills = Bill.objects.filter(unit__estate=cuihu)
+    assert bills.values("period_start").distinct().count() == 3
+    payments = Payment.objects.filter(estate=cuihu)
+    assert 0 < payments.count() < bills.count()
+    assert sorted(payments.values_list("receipt_number", flat=True)) == list(range(1, payments.count() + 1))
+    assert "服务请求" in output
+    # The villa estate stays as the registry made it.
+    assert not Bill.objects.filter(unit__estate__code="yunqi").exists()

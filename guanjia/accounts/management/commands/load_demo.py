@@ -33,6 +33,7 @@ from django.db import transaction
 from django.utils import translation
 
 from guanjia.accounts.actions import create_user, post_staff
+from guanjia.accounts.demo_activity import add_activity
 from guanjia.accounts.models import Posting, User
 from guanjia.core.audit import record_change
 from guanjia.core.errors import DomainError, Problems
@@ -352,6 +353,7 @@ def post_label(post: str) -> str:
 class DemoLoader:
     def __init__(self, *, seed: int, bulk: bool, say: Any):
         self.rng = random.Random(seed)
+        self.seed = seed
         self.maker = PeopleMaker(self.rng, today=TODAY)
         self.bulk = bulk
         self.say = say
@@ -372,6 +374,11 @@ class DemoLoader:
                 f"{tally.vehicles} 辆车，{time.monotonic() - started:.1f} 秒"
             )
         self.add_owner_login()
+        if not self.bulk:
+            # Requests, custody and bills in the first estate; big bulk demos stay registry-only.
+            first_estate = company.estates.order_by("pk").first()
+            staff = {user.username: user for user in User.objects.filter(postings__estate=first_estate)}
+            add_activity(first_estate, staff, random.Random(self.seed), say=self.say)
         return self.logins
 
     # Staff -------------------------------------------------------------------------------
