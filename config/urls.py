@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("guanjia.people.urls")),
     path("", include("guanjia.frontdesk.urls")),
     path("", include("guanjia.billing.urls")),
+    path("", include("guanjia.servicedesk.urls")),
     path("", include("guanjia.notifications.urls")),
     path("estates/<int:estate_id>/", include("guanjia.people.import_urls")),
 ]

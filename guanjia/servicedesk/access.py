@@ -106,3 +106,24 @@ def access_photo(user: Any, photo_id: int) -> RequestPhoto:
     if photo is None or not can_see(user, photo.request):
         raise Http404
     return photo
+
+
+def access_portal_request(user: Any, request_id: int) -> Request:
+    """A request in the owner portal: only the owner it is for."""
+    request = Request.objects.select_related("estate", "unit", "assignee", "first_responder").filter(pk=request_id)
+    found = request.first()
+    if found is None or not is_requester(user, found):
+        raise Http404
+    return found
+
+
+def access_estate_desk(user: Any, estate_id: int) -> Any:
+    """Pages every member of staff of the estate has (my loops, my work): 404 for the rest."""
+    from guanjia.estates.models import Estate
+
+    if not is_posted(user, estate_id):
+        raise Http404
+    estate = Estate.objects.filter(pk=estate_id).first()
+    if estate is None:
+        raise Http404
+    return estate

@@ -12,19 +12,20 @@ import datetime as dt
 import io
 import logging
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanjia.core.audit import apply_changes, plain, record_change
 from guanjia.core.errors import DomainError, Problems
 from guanjia.core.roles import Post
+from guanjia.notifications.actions import notify
 from guanjia.servicedesk import access, queries
 from guanjia.servicedesk import deadlines as dl
 from guanjia.servicedesk.models import (
@@ -62,14 +63,48 @@ UNCHANGED: Any = object()  # a keyword argument not given
 MAX_MINUTES = 366 * dl.DAY  # a service level longer than a year is a typing mistake
 
 
-def notify(escalation_id: int) -> None:
-    """The seam for notifications: called after commit, once per new escalation.
-    The outbox (in-app, email, SMS) plugs in here in a later step."""
-    logger.info("servicedesk escalation %s", escalation_id)
+def request_link(request: Request, *, portal: bool = False) -> str:
+    return reverse("servicedesk:portal_request" if portal else "servicedesk:request", args=[request.pk])
 
 
-def notify_later(escalation_id: int) -> None:
-    notify(escalation_id)  # looked up when called, so the seam can be replaced
+def tell(recipient: Any, request: Request, subject: Any, body: Any, dedupe_key: str, *, portal: bool = False) -> None:
+    """One notification about a request, written in the caller's transaction (the outbox sends
+    it after commit). Written in the site's language: the recipient is not the one acting."""
+    with translation.override(settings.LANGUAGE_CODE):
+        notify(
+            recipient=recipient,
+            subject=str(subject),
+            body=str(body),
+            link=request_link(request, portal=portal),
+            estate=request.estate,
+            dedupe_key=dedupe_key,
+        )
+
+
+def notify_escalation(escalation: Escalation, request: Request) -> None:
+    deadline_names = {
+        dl.RESPOND: gettext_lazy("respond"),
+        dl.ARRIVE: gettext_lazy("be on site"),
+        dl.RESOLVE: gettext_lazy("resolve"),
+        dl.RETURN_VISIT: gettext_lazy("return-visit"),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        what = deadline_names.get(escalation.deadline.split(":")[0], escalation.deadline)
+        subject = _("Overdue: #%(id)s %(title)s") % {"id": request.pk, "title": request.title}
+        body = _("The time to %(what)s passed at %(due)s. You are told as: %(rung)s.") % {
+            "what": what,
+            "due": timezone.localtime(escalation.due_at).strftime("%Y-%m-%d %H:%M"),
+            "rung": escalation.get_rung_display(),
+        }
+    tell(escalation.notified, request, subject, body, f"escalation:{escalation.pk}")
+
+
+def requester_login(request: Request) -> Any:
+    """The portal login of the owner the request is for, if they have one."""
+    if request.person_id is None:
+        return None
+    user_model = apps.get_model("accounts", "User")
+    return user_model.objects.filter(person_id=request.person_id, is_active=True).first()
 
 
 def allowance_for(estate_id: int, kind: str, priority: str) -> dl.Allowance:
@@ -188,9 +223,11 @@ def receive_request(
     person: Any = None,
     now: dt.datetime | None = None,
 ) -> Request:
-    """Record a new request. The actor becomes its first responder (首问负责制) for good."""
+    """Record a new request. The actor becomes its first responder (首问负责制) for good; a
+    request an owner submits in the portal is owned by their zone's butler (decision 0003)."""
     problems = Problems()
-    if not access.is_posted(actor, estate.pk):
+    from_portal = channel == Request.Channel.PORTAL and not access.is_posted(actor, estate.pk)
+    if not from_portal and not access.is_posted(actor, estate.pk):
         problems.add("first_responder", _("Only staff of this estate can receive its requests."))
     kind = resolve_choice(kind, Request.Kind, "kind", _("Choose the kind of request from the list."), problems)
     channel = resolve_choice(channel, Request.Channel, "channel", _("Choose how the request came in."), problems)
@@ -208,6 +245,9 @@ def receive_request(
     found_person = find_in_estate("people.Person", person, estate.pk)
     if found_person is False:
         problems.add("person", _("Choose an owner or occupant of this estate."))
+    first_responder = actor
+    if from_portal:
+        first_responder, found_person = check_portal_intake(actor, found_unit, found_person, problems)
     problems.raise_if_any(_("Please correct the request."))
 
     at = now or timezone.now()
@@ -222,7 +262,7 @@ def receive_request(
         priority=priority,
         title=title,
         description=(description or "").strip(),
-        first_responder=actor,
+        first_responder=first_responder,
         zone_id=found_unit.zone_id if found_unit else None,
         received_at=at,
         respond_by=due.respond_by,
@@ -239,10 +279,54 @@ def receive_request(
         estate_id=estate.pk,
         changes={
             name: [None, plain(getattr(request, name))]
-            for name in ("kind", "channel", "priority", "title", "unit", "person", "resolve_by")
+            for name in ("kind", "channel", "priority", "title", "unit", "person", "first_responder", "resolve_by")
         },
     )
+    if first_responder != actor:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("New request from the portal: #%(id)s %(title)s") % {"id": request.pk, "title": title}
+            body = _("%(unit)s: %(kind)s. You are its first responder.") % {
+                "unit": found_unit.code if found_unit else "",
+                "kind": request.get_kind_display(),
+            }
+        tell(first_responder, request, subject, body, f"request:{request.pk}:received")
     return request
+
+
+def portal_first_responder(unit: Any) -> Any:
+    """Decision 0003: a request from the owner portal belongs to the butler of the unit's zone,
+    else (no zone, no butler, or the butler no longer posted) to the estate's head butler."""
+    user_model = apps.get_model("accounts", "User")
+    butler_id = unit.zone.butler_id if unit.zone_id else None
+    if butler_id is not None and butler_id in posted_user_ids(unit.estate_id, {Post.BUTLER}):
+        return user_model.objects.get(pk=butler_id)
+    head_butlers = posted_user_ids(unit.estate_id, {Post.HEAD_BUTLER})
+    return user_model.objects.get(pk=head_butlers[0]) if head_butlers else None
+
+
+def check_portal_intake(actor: Any, unit: Any, person: Any, problems: Problems) -> tuple[Any, Any]:
+    """An owner submitting in the portal: the request is for themselves, about one of their
+    own units. Returns (first responder, person)."""
+    own_person_id = getattr(actor, "person_id", None)
+    if own_person_id is None:
+        problems.add("first_responder", _("Only staff of this estate can receive its requests."))
+        return actor, person
+    if person and person.pk != own_person_id:
+        problems.add("person", _("A request from the portal is made in your own name."))
+    if unit is False:
+        return actor, person
+    residency_model = apps.get_model("people", "Residency")
+    if (
+        unit is None
+        or not residency_model.objects.filter(person_id=own_person_id, unit=unit, ended__isnull=True).exists()
+    ):
+        problems.add("unit", _("Choose one of your own units."))
+        return actor, person
+    responder = portal_first_responder(unit)
+    if responder is None:
+        problems.add("unit", _("No butler looks after this unit yet. Please call the service center."))
+        return actor, person
+    return responder, apps.get_model("people", "Person").objects.get(pk=own_person_id)
 
 
 def assign_request(
@@ -262,7 +346,17 @@ def assign_request(
         values: dict[str, Any] = {"assignee": assignee}
         if locked.responded_at is None:
             values["responded_at"] = at
-        return apply_changes(locked, values)
+        changes = apply_changes(locked, values)
+        if assignee.pk != getattr(actor, "pk", None):
+            with translation.override(settings.LANGUAGE_CODE):
+                subject = _("Assigned to you: #%(id)s %(title)s") % {"id": locked.pk, "title": locked.title}
+                body = _("%(kind)s, %(priority)s. %(note)s") % {
+                    "kind": locked.get_kind_display(),
+                    "priority": locked.get_priority_display(),
+                    "note": note,
+                }
+            tell(assignee, locked, subject, body.strip(), f"request:{locked.pk}:assign:{locked.version}")
+        return changes
 
     return transition(
         actor=actor,
@@ -359,7 +453,14 @@ def resolve_request(
 
     def apply(locked: Request, at: dt.datetime) -> dict:
         allowance = allowance_for(locked.estate_id, locked.kind, locked.priority)
-        return apply_changes(locked, {"resolved_at": at, "return_visit_by": dl.return_visit_deadline(at, allowance)})
+        changes = apply_changes(locked, {"resolved_at": at, "return_visit_by": dl.return_visit_deadline(at, allowance)})
+        owner = requester_login(locked)
+        if owner is not None:
+            with translation.override(settings.LANGUAGE_CODE):
+                subject = _("Done: #%(id)s %(title)s") % {"id": locked.pk, "title": locked.title}
+                body = _("We have resolved your request. Please confirm it is done, or tell us what is still wrong.")
+            tell(owner, locked, subject, body, f"request:{locked.pk}:resolved:{locked.version}", portal=True)
+        return changes
 
     return transition(
         actor=actor,
@@ -369,6 +470,21 @@ def resolve_request(
         expected_version=expected_version,
         now=now,
         apply=apply,
+    )
+
+
+def tell_reopened(locked: Request, words: str) -> None:
+    """The assignee (else the first responder) learns that the owner is not satisfied."""
+    recipient_id = locked.assignee_id or locked.first_responder_id
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Reopened: #%(id)s %(title)s") % {"id": locked.pk, "title": locked.title}
+    user_model = apps.get_model("accounts", "User")
+    tell(
+        user_model.objects.get(pk=recipient_id),
+        locked,
+        subject,
+        words,
+        f"request:{locked.pk}:reopen:{locked.reopen_count}",
     )
 
 
@@ -393,7 +509,9 @@ def reopen_request(
         raise DomainError(_("Write down why the request is reopened."), field="note")
 
     def apply(locked: Request, at: dt.datetime) -> dict:
-        return apply_changes(locked, reopen_values(locked, at))
+        changes = apply_changes(locked, reopen_values(locked, at))
+        tell_reopened(locked, note)
+        return changes
 
     return transition(
         actor=actor,
@@ -453,6 +571,7 @@ def record_return_visit(
         changes = {"return_visit": [None, {"satisfaction": rating, "solved": bool(solved)}]}
         if not satisfied:
             changes.update(apply_changes(locked, reopen_values(locked, at)))
+            tell_reopened(locked, words)
         return changes
 
     transition(
@@ -465,6 +584,36 @@ def record_return_visit(
         apply=apply,
     )
     return created[0]
+
+
+def confirm_resolution(
+    *,
+    actor: Any,
+    request: Request,
+    satisfaction: Any,
+    solved: bool,
+    owner_words: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> ReturnVisit:
+    """The owner answers in the portal: satisfied, the request closes with their rating; not
+    satisfied, it is reopened to the same assignee with their words."""
+    if not access.is_requester(actor, request):
+        raise DomainError(_("Only the owner the request is for can confirm it."), field="request")
+    with transaction.atomic():
+        visit = record_return_visit(
+            actor=actor,
+            request=request,
+            how=ReturnVisit.How.PORTAL,
+            satisfaction=satisfaction,
+            solved=solved,
+            owner_words=owner_words,
+            expected_version=expected_version,
+            now=now,
+        )
+        if visit.satisfied:
+            close_request(actor=actor, request=request, note=_("Confirmed by the owner in the portal."), now=now)
+    return visit
 
 
 def close_request(
@@ -832,15 +981,16 @@ def escalate_request(request: Request, ladder: Ladder) -> list[Escalation]:
                 continue
             try:
                 # The unique (request, deadline, rung) closes the race with a parallel run.
+                # The notification is written with the rung, in the same transaction.
                 with transaction.atomic():
                     escalation = Escalation.objects.create(
                         request=request, rung=rung, deadline=name, notified_id=user_id, due_at=deadline, at=ladder.now
                     )
+                    notify_escalation(escalation, request)
             except IntegrityError:
                 continue
             existing.add(rung)
             created.append(escalation)
-            transaction.on_commit(partial(notify_later, escalation.pk))
     return created
 
 

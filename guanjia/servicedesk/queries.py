@@ -110,3 +110,189 @@ def open_requests_of_unit(unit_id: int) -> QuerySet[Request]:
         .select_related("assignee", "first_responder")
         .order_by("received_at")
     )
+
+
+# --- API reads (servicedesk_api) ------------------------------------------------------------
+# Pure reads for guanjia/servicedesk/api.py. Kept in this section so that edits elsewhere in
+# the file do not collide with it.
+
+
+def filtered_board(
+    estate: Any,
+    *,
+    now: dt.datetime | None = None,
+    status: str = "",
+    kind: str = "",
+    priority: str = "",
+    zone_id: int | None = None,
+    assignee_id: int | None = None,
+    unit_id: int | None = None,
+    overdue: bool | None = None,
+) -> QuerySet[Request]:
+    """The board with the API's filters. Without a status it is board() itself (open work,
+    overdue first); a status, even a finished one, lists the requests in that status, in the
+    board's order."""
+    now = now or timezone.now()
+    requests = board(estate, now=now)
+    if status:
+        estate_id = getattr(estate, "pk", estate)
+        requests = (
+            Request.objects.filter(estate_id=estate_id, status=status)
+            .annotate(
+                overdue=Case(
+                    When(overdue_condition(now), then=Value(True)), default=Value(False), output_field=BooleanField()
+                )
+            )
+            .select_related(*LIST_JOINS)
+            .order_by(F("overdue").desc(), F("resolve_by").asc(nulls_last=True), "received_at", "id")
+        )
+    filters: dict[str, Any] = {}
+    if kind:
+        filters["kind"] = kind
+    if priority:
+        filters["priority"] = priority
+    if zone_id is not None:
+        filters["zone_id"] = zone_id
+    if assignee_id is not None:
+        filters["assignee_id"] = assignee_id
+    if unit_id is not None:
+        filters["unit_id"] = unit_id
+    if overdue is not None:
+        filters["overdue"] = overdue
+    return requests.filter(**filters)
+
+
+def assigned_to(user: Any) -> QuerySet[Request]:
+    """The work on someone's desk: requests assigned to them that are not finished."""
+    return (
+        Request.objects.filter(assignee=user)
+        .exclude(status__in=FINISHED_STATUSES)
+        .select_related(*LIST_JOINS)
+        .order_by("received_at", "id")
+    )
+
+
+def requests_of_person(person_id: int) -> QuerySet[Request]:
+    """An owner's own requests (the portal), newest first."""
+    return Request.objects.filter(person_id=person_id).select_related(*LIST_JOINS).order_by("-received_at", "-id")
+
+
+def request_with_timeline(request_id: int) -> Request | None:
+    """One request with its events, return visits and complaint details loaded."""
+    from django.db.models import Prefetch
+
+    from guanjia.servicedesk.models import RequestEvent, ReturnVisit
+
+    return (
+        Request.objects.select_related(*LIST_JOINS, "complaint")
+        .prefetch_related(
+            Prefetch("events", queryset=RequestEvent.objects.select_related("actor").order_by("at", "id")),
+            Prefetch("return_visits", queryset=ReturnVisit.objects.select_related("by").order_by("at", "id")),
+            "photos",
+        )
+        .filter(pk=request_id)
+        .first()
+    )
+
+
+def service_levels_of(estate: Any) -> list[dict[str, Any]]:
+    """Every kind x priority with the limits in force: the estate's own row, else the default."""
+    from guanjia.servicedesk.models import ServiceLevel
+
+    estate_id = getattr(estate, "pk", estate)
+    own = {(level.kind, level.priority): level for level in ServiceLevel.objects.filter(estate_id=estate_id)}
+    rows = []
+    for kind in Request.Kind.values:
+        for priority in Request.Priority.values:
+            level = own.get((kind, priority))
+            if level is not None:
+                limits = (
+                    level.respond_minutes,
+                    level.arrive_minutes,
+                    level.resolve_minutes,
+                    level.return_visit_minutes,
+                )
+            else:
+                default = dl.default_allowance(kind, priority)
+                limits = (default.respond, default.arrive, default.resolve, default.return_visit)
+            rows.append(
+                {
+                    "kind": kind,
+                    "priority": priority,
+                    "respond_minutes": limits[0],
+                    "arrive_minutes": limits[1],
+                    "resolve_minutes": limits[2],
+                    "return_visit_minutes": limits[3],
+                    "custom": level is not None,
+                }
+            )
+    return rows
+
+
+def duty_managers_of(estate: Any, start: dt.date, days: int) -> QuerySet[Any]:
+    """The duty managers the estate named for `days` duty days from `start`."""
+    from guanjia.servicedesk.models import DutyManager
+
+    estate_id = getattr(estate, "pk", estate)
+    return (
+        DutyManager.objects.filter(estate_id=estate_id, date__gte=start, date__lt=start + dt.timedelta(days=days))
+        .select_related("user")
+        .order_by("date")
+    )
+
+
+def with_overdue(requests: QuerySet[Request], now: dt.datetime | None = None) -> QuerySet[Request]:
+    """The same requests, each marked `overdue` when a deadline has passed unmet."""
+    return requests.annotate(
+        overdue=Case(
+            When(overdue_condition(now or timezone.now()), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def loops_in_estate(user: Any, estate_id: int) -> QuerySet[Request]:
+    """My loops (首问负责制) in one estate, overdue marked."""
+    return with_overdue(my_loops(user).filter(estate_id=estate_id))
+
+
+def assigned_in_estate(user: Any, estate_id: int) -> QuerySet[Request]:
+    """The work assigned to this person in one estate and not yet resolved: oldest first."""
+    return with_overdue(assigned_to(user).filter(estate_id=estate_id, status__in=OPEN_STATUSES))
+
+
+def open_requests_of_person(person_id: int) -> QuerySet[Request]:
+    """What the caller still has open, for the intake screen."""
+    return with_overdue(
+        Request.objects.filter(person_id=person_id)
+        .exclude(status__in=FINISHED_STATUSES)
+        .select_related("unit", "assignee", "first_responder")
+        .order_by("received_at", "id")
+    )
+
+
+@dataclass
+class TimelineEntry:
+    at: dt.datetime
+    kind: str  # event, escalation, return_visit, photo
+    item: Any
+
+
+def timeline(request: Request, *, include_escalations: bool = True) -> list[TimelineEntry]:
+    """Everything that happened to a request, in time order: status changes, escalations,
+    return visits and photos."""
+    entries = [
+        TimelineEntry(event.at, "event", event) for event in request.events.select_related("actor").order_by("at", "id")
+    ]
+    if include_escalations:
+        entries += [
+            TimelineEntry(escalation.at, "escalation", escalation)
+            for escalation in request.escalations.select_related("notified").order_by("at", "id")
+        ]
+    entries += [TimelineEntry(visit.at, "return_visit", visit) for visit in request.return_visits.select_related("by")]
+    entries += [
+        TimelineEntry(photo.uploaded_at, "photo", photo) for photo in request.photos.select_related("uploaded_by")
+    ]
+    order = {"event": 0, "return_visit": 1, "photo": 2, "escalation": 3}
+    return sorted(entries, key=lambda entry: (entry.at, order[entry.kind], entry.item.pk))

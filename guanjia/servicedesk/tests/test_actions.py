@@ -6,6 +6,7 @@ from django.http import Http404
 from guanjia.core.errors import DomainError
 from guanjia.core.models import Change
 from guanjia.core.roles import Post
+from guanjia.notifications.models import Notification
 from guanjia.servicedesk import actions
 from guanjia.servicedesk.access import access_request
 from guanjia.servicedesk.models import ComplaintDetails, Escalation, Request, RequestEvent, ReturnVisit, ServiceLevel
@@ -495,11 +496,23 @@ def test_duty_manager_is_a_head_butler_or_above(cast):
 # --- escalation ---------------------------------------------------------------------------------
 
 
+class Notified:
+    """The escalations notified so far, read from the inbox rows written with them."""
+
+    def ids(self):
+        keys = Notification.objects.filter(dedupe_key__startswith="escalation:").order_by("id")
+        return [int(key.split(":")[1]) for key in keys.values_list("dedupe_key", flat=True)]
+
+    def __eq__(self, other):
+        return self.ids() == other
+
+    def __len__(self):
+        return len(self.ids())
+
+
 @pytest.fixture
-def notified(monkeypatch):
-    calls = []
-    monkeypatch.setattr(actions, "notify", lambda escalation_id: calls.append(escalation_id))
-    return calls
+def notified():
+    return Notified()
 
 
 def ladder(request):

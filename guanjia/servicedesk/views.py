@@ -1,0 +1,674 @@
+"""Pages of the service desk: the front-desk intake, my loops, my work, the head butler's
+board, the request page with its timeline and action forms, service levels, the month's
+complaints, and the owner portal. Thin: parse, authorize, call an action, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from guanjia.accounts.queries import postings_of_estate
+from guanjia.core.errors import DomainError
+from guanjia.core.forms import add_domain_error
+from guanjia.core.roles import Capability
+from guanjia.estates.access import access_estate
+from guanjia.estates.models import Unit
+from guanjia.people import queries as people_queries
+from guanjia.people.models import Person
+from guanjia.servicedesk import access, actions, queries
+from guanjia.servicedesk import deadlines as dl
+from guanjia.servicedesk.forms import (
+    AssignForm,
+    CancelForm,
+    ClassifyForm,
+    ConfirmForm,
+    IntakeForm,
+    NoteForm,
+    PhotoForm,
+    PortalRequestForm,
+    RequiredNoteForm,
+    ReturnVisitForm,
+    ServiceLevelForm,
+    title_from,
+)
+from guanjia.servicedesk.models import TRANSITIONS, Request, ServiceLevel
+
+S = Request.Status
+BOARD_LIMIT = 200
+
+
+# --- the request page and its action forms ------------------------------------------------------
+
+
+def staff_choices(estate_id: int) -> list[tuple[str, str]]:
+    seen: dict[int, str] = {}
+    for posting in postings_of_estate(estate_id):
+        label = f"{posting.user} · {posting.get_post_display()}"
+        seen[posting.user_id] = (
+            f"{seen[posting.user_id]}, {posting.get_post_display()}" if posting.user_id in seen else label
+        )
+    return [(str(user_id), label) for user_id, label in seen.items()]
+
+
+def find_assignee(estate_id: int, value: str) -> Any:
+    for posting in postings_of_estate(estate_id):
+        if str(posting.user_id) == value:
+            return posting.user
+    return None
+
+
+def with_version(data: dict) -> dict:
+    return {"expected_version": data.get("version")}
+
+
+Handler = Callable[[Any, Request, dict], object]
+
+# action -> (button label, form class, what it does). The order is the order on the page.
+ACTIONS: dict[str, tuple[Any, type, Handler]] = {
+    "assign": (
+        gettext_lazy("Assign"),
+        AssignForm,
+        lambda user, sr, data: actions.assign_request(
+            actor=user,
+            request=sr,
+            assignee=find_assignee(sr.estate_id, data["assignee"]),
+            note=data["note"],
+            **with_version(data),
+        ),
+    ),
+    "start": (
+        gettext_lazy("Start work"),
+        NoteForm,
+        lambda user, sr, data: actions.start_work(actor=user, request=sr, note=data["note"], **with_version(data)),
+    ),
+    "wait_parts": (
+        gettext_lazy("Wait for parts"),
+        NoteForm,
+        lambda user, sr, data: actions.wait_for_parts(actor=user, request=sr, note=data["note"], **with_version(data)),
+    ),
+    "wait_owner": (
+        gettext_lazy("Wait for the owner"),
+        NoteForm,
+        lambda user, sr, data: actions.wait_for_owner(actor=user, request=sr, note=data["note"], **with_version(data)),
+    ),
+    "resume": (
+        gettext_lazy("Resume"),
+        NoteForm,
+        lambda user, sr, data: actions.resume_work(actor=user, request=sr, note=data["note"], **with_version(data)),
+    ),
+    "resolve": (
+        gettext_lazy("Resolve"),
+        NoteForm,
+        lambda user, sr, data: actions.resolve_request(actor=user, request=sr, note=data["note"], **with_version(data)),
+    ),
+    "return_visit": (
+        gettext_lazy("Record the return visit"),
+        ReturnVisitForm,
+        lambda user, sr, data: actions.record_return_visit(
+            actor=user,
+            request=sr,
+            how=data["how"],
+            satisfaction=data["satisfaction"],
+            solved=data["solved"],
+            owner_words=data["owner_words"],
+            **with_version(data),
+        ),
+    ),
+    "close": (
+        gettext_lazy("Close"),
+        NoteForm,
+        lambda user, sr, data: actions.close_request(actor=user, request=sr, note=data["note"], **with_version(data)),
+    ),
+    "reopen": (
+        gettext_lazy("Reopen"),
+        RequiredNoteForm,
+        lambda user, sr, data: actions.reopen_request(actor=user, request=sr, note=data["note"], **with_version(data)),
+    ),
+    "cancel": (
+        gettext_lazy("Cancel the request"),
+        CancelForm,
+        lambda user, sr, data: actions.cancel_request(
+            actor=user, request=sr, reason=data["reason"], **with_version(data)
+        ),
+    ),
+}
+
+
+def available_actions(user: Any, sr: Request) -> list[str]:
+    """The actions the transition table allows now, for a user who may act on the request."""
+    if not access.can_act(user, sr):
+        return []
+    allowed = set(TRANSITIONS.get(sr.status, {}))
+    if sr.status == S.RESOLVED and sr.return_visit_by is not None:
+        allowed.discard("close")  # the return visit comes first
+    return [name for name in ACTIONS if name in allowed]
+
+
+def action_form(name: str, sr: Request, data: Any = None) -> Any:
+    form_class = ACTIONS[name][1]
+    initial = {"version": sr.version}
+    if form_class is AssignForm:
+        return AssignForm(data, initial=initial, staff_choices=staff_choices(sr.estate_id), prefix=name)
+    return form_class(data, initial=initial, prefix=name)
+
+
+def render_request_page(
+    request,
+    sr: Request,
+    *,
+    failed: str = "",
+    failed_form: Any = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    names = available_actions(user, sr)
+    forms = []
+    for name in names:
+        form = failed_form if name == failed and failed_form is not None else action_form(name, sr)
+        forms.append({"name": name, "label": ACTIONS[name][0], "form": form, "open": name == failed})
+    can_classify = sr.kind == Request.Kind.COMPLAINT and access.can(user, sr.estate_id, access.ANALYSE_COMPLAINTS)
+    classify_form = None
+    if can_classify:
+        details = getattr(sr, "complaint", None)
+        classify_form = (
+            failed_form
+            if failed == "classify"
+            else ClassifyForm(
+                initial={
+                    "category": getattr(details, "category", ""),
+                    "validity": getattr(details, "validity", "pending"),
+                    "department": getattr(details, "department", ""),
+                }
+            )
+        )
+    context = {
+        "estate": sr.estate,
+        "sr": sr,
+        "timeline": queries.timeline(sr),
+        "photos": sr.photos.order_by("uploaded_at", "id"),
+        "action_forms": forms,
+        "classify_form": classify_form,
+        "photo_form": (failed_form if failed == "photo" else PhotoForm()) if access.can_add_photo(user, sr) else None,
+        "error": error,
+        "overdue": bool(actions.passed_deadlines(sr, timezone.now())),
+        "complaint": getattr(sr, "complaint", None) if sr.kind == Request.Kind.COMPLAINT else None,
+    }
+    return render(request, "servicedesk/request.html", context, status=status)
+
+
+def refused_status(error: DomainError) -> int:
+    """409 when someone else changed the request meanwhile, 400 for any other refusal."""
+    return 409 if error.field == "version" else 400
+
+
+@login_required
+@require_GET
+def request_page(request, request_id: int):
+    sr = access.access_request(request.user, request_id)
+    return render_request_page(request, sr)
+
+
+@login_required
+@require_POST
+def request_action(request, request_id: int, action: str):
+    if action not in ACTIONS:
+        raise Http404
+    sr = access.access_request(request.user, request_id, write=True)
+    form = action_form(action, sr, request.POST)
+    if form.is_valid():
+        try:
+            ACTIONS[action][2](request.user, sr, form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+            sr = access.access_request(request.user, request_id)
+            return render_request_page(
+                request, sr, failed=action, failed_form=form, error=error.message, status=refused_status(error)
+            )
+        messages.success(request, _("Saved: %(action)s.") % {"action": ACTIONS[action][0]})
+        return redirect("servicedesk:request", request_id=sr.pk)
+    return render_request_page(request, sr, failed=action, failed_form=form, status=400)
+
+
+@login_required
+@require_POST
+def classify(request, request_id: int):
+    sr = access.access_request(request.user, request_id)
+    if not access.can(request.user, sr.estate_id, access.ANALYSE_COMPLAINTS):
+        raise Http404
+    form = ClassifyForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.classify_complaint(actor=request.user, request=sr, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+            return render_request_page(
+                request, sr, failed="classify", failed_form=form, error=error.message, status=400
+            )
+        messages.success(request, _("The complaint details are saved."))
+        return redirect("servicedesk:request", request_id=sr.pk)
+    return render_request_page(request, sr, failed="classify", failed_form=form, status=400)
+
+
+@login_required
+@require_POST
+def add_photo(request, request_id: int):
+    sr = access.access_request_for_photo(request.user, request_id)
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            actions.add_request_photo(actor=request.user, request=sr, upload=form.cleaned_data["photo"])
+        except DomainError as error:
+            add_domain_error(form, error)
+            return render_request_page(request, sr, failed="photo", failed_form=form, error=error.message, status=400)
+        messages.success(request, _("The photo is added."))
+        return redirect("servicedesk:request", request_id=sr.pk)
+    return render_request_page(request, sr, failed="photo", failed_form=form, status=400)
+
+
+@login_required
+@require_GET
+def photo(request, photo_id: int):
+    found = access.access_photo(request.user, photo_id)
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+# --- front-desk intake --------------------------------------------------------------------------
+
+
+def unit_by_code(estate_id: int, code: str) -> Unit | None:
+    """The unit the desk typed, or None when the field is empty; unknown codes are refused."""
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    unit = Unit.objects.filter(estate_id=estate_id, code=code).first()
+    if unit is None:
+        raise DomainError(_("No unit with this code in the estate."), field="unit")
+    return unit
+
+
+def intake_caller(estate_id: int, params: Any) -> tuple[Person | None, Unit | None]:
+    """The caller and unit picked from the search results (ids in the query string)."""
+    person = unit = None
+    person_id, unit_id = params.get("person", ""), params.get("unit_id", "")
+    if str(person_id).isdigit():
+        person = Person.objects.filter(pk=int(person_id), estate_id=estate_id).first()
+    if str(unit_id).isdigit():
+        unit = Unit.objects.filter(pk=int(unit_id), estate_id=estate_id).select_related("zone").first()
+    return person, unit
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intake(request, estate_id: int):
+    """One screen at the front desk: find the caller by phone or unit, see what they have
+    open, record the new request."""
+    estate = access_estate(request.user, estate_id, Capability.FRONT_DESK_SEARCH)
+    params = request.POST if request.method == "POST" else request.GET
+    query = request.GET.get("q", "")[:50]
+    result = people_queries.search(estate.pk, query) if query else None
+    person, unit = intake_caller(estate.pk, params)
+    residencies = people_queries.units_of_person(person) if person else []
+    if unit is None and len(residencies) >= 1:
+        unit = residencies[0].unit
+    initial = {"person": person.pk if person else None, "unit": unit.code if unit else ""}
+    form = IntakeForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    found_unit = unit_by_code(estate.pk, data["unit"])
+                    created = actions.receive_request(
+                        actor=request.user,
+                        estate=estate,
+                        kind=data["kind"],
+                        channel=data["channel"],
+                        priority=data["priority"],
+                        title=data["title"] or title_from(data["description"]),
+                        description=data["description"],
+                        unit=found_unit,
+                        person=data["person"],
+                    )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("Request #%(id)s is recorded.") % {"id": created.pk})
+                return redirect("servicedesk:request", request_id=created.pk)
+    open_requests = []
+    if person is not None:
+        open_requests = list(queries.open_requests_of_person(person.pk))
+    elif unit is not None:
+        open_requests = list(queries.with_overdue(queries.open_requests_of_unit(unit.pk)))
+    context = {
+        "estate": estate,
+        "query": query,
+        "result": result,
+        "person": person,
+        "unit": unit,
+        "residencies": residencies,
+        "residents": people_queries.residents_of(unit) if unit and not person else [],
+        "open_requests": open_requests,
+        "form": form,
+    }
+    template = (
+        "servicedesk/intake.html#results" if request.htmx and request.method == "GET" else "servicedesk/intake.html"
+    )
+    return render(request, template, context, status=status)
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_loops(request, estate_id: int):
+    """首问负责制: every request I first received that is not yet closed, wherever it is."""
+    estate = access.access_estate_desk(request.user, estate_id)
+    requests = list(queries.loops_in_estate(request.user, estate.pk))
+    return render(
+        request,
+        "servicedesk/list.html",
+        {"estate": estate, "requests": requests, "heading": _("My loops"), "empty": _("No open loops.")},
+    )
+
+
+@login_required
+@require_GET
+def my_work(request, estate_id: int):
+    """The requests assigned to me and not yet resolved (phone-sized)."""
+    estate = access.access_estate_desk(request.user, estate_id)
+    requests = list(queries.assigned_in_estate(request.user, estate.pk))
+    return render(
+        request,
+        "servicedesk/list.html",
+        {
+            "estate": estate,
+            "requests": requests,
+            "heading": _("Assigned to me"),
+            "empty": _("Nothing assigned to you."),
+        },
+    )
+
+
+@login_required
+@require_GET
+def board(request, estate_id: int):
+    """The head butler's board: open requests, overdue first."""
+    estate = access_estate(request.user, estate_id, Capability.VIEW_REQUESTS)
+    requests = list(queries.board(estate)[: BOARD_LIMIT + 1])
+    return render(
+        request,
+        "servicedesk/list.html",
+        {
+            "estate": estate,
+            "requests": requests[:BOARD_LIMIT],
+            "more": len(requests) > BOARD_LIMIT,
+            "heading": _("Request board"),
+            "empty": _("No open requests."),
+            "show_first_responder": True,
+        },
+    )
+
+
+# --- service levels and complaints --------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def service_levels(request, estate_id: int):
+    estate = access_estate(request.user, estate_id, Capability.MANAGE_SERVICE_LEVELS)
+    failed = None
+    status = 200
+    if request.method == "POST":
+        form = ServiceLevelForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.set_service_level(actor=request.user, estate=estate, **form.cleaned_data)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("The service level is saved."))
+                return redirect("servicedesk:service_levels", estate_id=estate.pk)
+        failed = form
+        status = 400
+    rows = queries.service_levels_of(estate)
+    kinds, priorities = dict(Request.Kind.choices), dict(Request.Priority.choices)
+    for row in rows:
+        row["kind_label"], row["priority_label"] = kinds[row["kind"]], priorities[row["priority"]]
+        if failed is not None and (failed.data.get("kind"), failed.data.get("priority")) == (
+            row["kind"],
+            row["priority"],
+        ):
+            row["form"] = failed
+        else:
+            row["form"] = ServiceLevelForm(
+                initial={
+                    "kind": row["kind"],
+                    "priority": row["priority"],
+                    "respond_minutes": row["respond_minutes"],
+                    "arrive_minutes": row["arrive_minutes"],
+                    "resolve_minutes": row["resolve_minutes"],
+                    "return_visit_minutes": row["return_visit_minutes"],
+                },
+                auto_id=f"id_{row['kind']}_{row['priority']}_%s",
+            )
+    return render(
+        request,
+        "servicedesk/service_levels.html",
+        {"estate": estate, "rows": rows, "own_count": ServiceLevel.objects.filter(estate=estate).count()},
+        status=status,
+    )
+
+
+def parse_month(value: str, today: dt.date) -> tuple[int, int] | None:
+    if not value:
+        return today.year, today.month
+    try:
+        parsed = dt.datetime.strptime(value.strip(), "%Y-%m")
+    except ValueError:
+        return None
+    if not 2000 <= parsed.year <= 2100:
+        return None
+    return parsed.year, parsed.month
+
+
+@login_required
+@require_GET
+def complaints(request, estate_id: int):
+    """The month's complaints: by category, valid ones, time to resolve, repeat complainants."""
+    estate = access_estate(request.user, estate_id, Capability.ANALYSE_COMPLAINTS)
+    today = timezone.localtime().date()
+    month = parse_month(request.GET.get("month", ""), today)
+    error = ""
+    status = 200
+    if month is None:
+        error = _("Enter the month as YYYY-MM, e.g. 2026-03.")
+        status = 400
+        month = (today.year, today.month)
+    summary = queries.complaint_summary(estate, *month)
+    from guanjia.servicedesk.models import ComplaintDetails
+
+    labels = dict(ComplaintDetails.Category.choices)
+    categories = [(labels.get(key, _("Not classified yet")), count) for key, count in summary.by_category.items()]
+    start, end = dl.local_month_bounds(*month)
+    month_requests = (
+        Request.objects.filter(estate=estate, kind=Request.Kind.COMPLAINT, received_at__gte=start, received_at__lt=end)
+        .select_related("complaint", "person", "unit")
+        .order_by("received_at", "id")[:500]
+    )
+    return render(
+        request,
+        "servicedesk/complaints.html",
+        {
+            "estate": estate,
+            "summary": summary,
+            "categories": categories,
+            "month_value": f"{month[0]:04d}-{month[1]:02d}",
+            "error": error,
+            "complaints": month_requests,
+        },
+        status=status,
+    )
+
+
+# --- the owner portal ---------------------------------------------------------------------------
+
+
+def portal_person(user: Any) -> Person:
+    person = getattr(user, "person", None)
+    if person is None:
+        raise Http404
+    return person
+
+
+@login_required
+@require_GET
+def portal_requests(request):
+    person = portal_person(request.user)
+    return render(
+        request,
+        "servicedesk/portal_list.html",
+        {"person": person, "requests": list(queries.requests_of_person(person.pk)[:200])},
+    )
+
+
+def portal_unit(value: str) -> Unit:
+    unit = Unit.objects.select_related("estate", "zone").filter(pk=int(value)).first() if value.isdigit() else None
+    if unit is None:
+        raise DomainError(_("Choose one of your own units."), field="unit")
+    return unit
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portal_new(request):
+    """Submit a request from a phone, with photos. All or nothing: a refused photo keeps the
+    request from being recorded, so the owner fixes it and sends again."""
+    person = portal_person(request.user)
+    units = [residency.unit for residency in people_queries.units_of_person(person)]
+    if not units:
+        raise Http404
+    form = PortalRequestForm(request.POST or None, units=units)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            uploads = request.FILES.getlist("photos")
+            try:
+                if len(uploads) > actions.MAX_PHOTOS_PER_REQUEST:
+                    raise DomainError(
+                        _("A request has at most %(count)d photos.") % {"count": actions.MAX_PHOTOS_PER_REQUEST},
+                        field="photos",
+                    )
+                for upload in uploads:
+                    actions.check_photo(upload, field="photos")
+                unit = portal_unit(data["unit"])
+                with transaction.atomic():
+                    created = actions.receive_request(
+                        actor=request.user,
+                        estate=unit.estate,
+                        kind=data["kind"],
+                        channel=Request.Channel.PORTAL,
+                        priority=data["priority"],
+                        title=title_from(data["description"]),
+                        description=data["description"],
+                        unit=unit,
+                        person=person,
+                    )
+                    for upload in uploads:
+                        actions.add_request_photo(actor=request.user, request=created, upload=upload)
+            except DomainError as error:
+                add_domain_error(form, error)
+                if error.field == "photos":
+                    form.photo_error = error.message  # type: ignore[attr-defined]
+            else:
+                messages.success(request, _("Your request is sent. Your butler will contact you."))
+                return redirect("servicedesk:portal_request", request_id=created.pk)
+    return render(request, "servicedesk/portal_new.html", {"person": person, "form": form}, status=status)
+
+
+def render_portal_request(
+    request, sr: Request, *, confirm_form: Any = None, photo_form: Any = None, error: str = "", status: int = 200
+) -> HttpResponse:
+    context = {
+        "sr": sr,
+        "timeline": queries.timeline(sr, include_escalations=False),
+        "photos": sr.photos.order_by("uploaded_at", "id"),
+        "confirm_form": (confirm_form or ConfirmForm(initial={"version": sr.version}))
+        if sr.status == S.RESOLVED
+        else None,
+        "photo_form": (photo_form or PhotoForm()) if access.can_add_photo(request.user, sr) else None,
+        "error": error,
+    }
+    return render(request, "servicedesk/portal_request.html", context, status=status)
+
+
+@login_required
+@require_GET
+def portal_request(request, request_id: int):
+    return render_portal_request(request, access.access_portal_request(request.user, request_id))
+
+
+@login_required
+@require_POST
+def portal_confirm(request, request_id: int):
+    """The owner confirms the resolution with a rating, or rejects it in their own words."""
+    sr = access.access_portal_request(request.user, request_id)
+    form = ConfirmForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            visit = actions.confirm_resolution(
+                actor=request.user,
+                request=sr,
+                satisfaction=data["satisfaction"],
+                solved=data["solved"] == "yes",
+                owner_words=data["owner_words"],
+                expected_version=data["version"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+            sr = access.access_portal_request(request.user, request_id)
+            return render_portal_request(
+                request, sr, confirm_form=form, error=error.message, status=refused_status(error)
+            )
+        if visit.satisfied:
+            messages.success(request, _("Thank you: the request is closed."))
+        else:
+            messages.success(request, _("We are sorry: the request is reopened and we will come back to it."))
+        return redirect("servicedesk:portal_request", request_id=sr.pk)
+    return render_portal_request(request, sr, confirm_form=form, status=400)
+
+
+@login_required
+@require_POST
+def portal_add_photo(request, request_id: int):
+    sr = access.access_portal_request(request.user, request_id)
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            actions.add_request_photo(actor=request.user, request=sr, upload=form.cleaned_data["photo"])
+        except DomainError as error:
+            add_domain_error(form, error)
+            return render_portal_request(request, sr, photo_form=form, error=error.message, status=400)
+        messages.success(request, _("The photo is added."))
+        return redirect("servicedesk:portal_request", request_id=sr.pk)
+    return render_portal_request(request, sr, photo_form=form, status=400)
