@@ -476,6 +476,26 @@ def copy_bills(bills: list[BillRow]) -> None:
         cursor.execute("DROP TABLE billing_bill_load")
 
 
+def refuse_problems(problems: Problems) -> None:
+    if problems:
+        first = problems.items[0]
+        summary = first.message
+        if len(problems.items) > 1:
+            summary = _("%(first)s (and %(more)d more problems)") % {
+                "first": first.message,
+                "more": len(problems.items) - 1,
+            }
+        raise DomainError(summary, field=first.field, problems=list(problems.items))
+
+
+def check_billing_run(*, estate: Estate, period_start: Any) -> None:
+    """Refuse, before a run is queued, what would stop it (an area missing on a unit being
+    billed, incomplete tiers); the run checks again itself when it starts."""
+    check_period_start(period_start)
+    plan = BillingPlan(estate, period_start)
+    refuse_problems(plan.problems_with(billable_units(estate)))
+
+
 def run_billing(
     *,
     actor: Any,
@@ -497,16 +517,7 @@ def run_billing(
     check_period_start(period_start)
     plan = BillingPlan(estate, period_start)
     units = billable_units(estate)
-    problems = plan.problems_with(units)
-    if problems:
-        first = problems.items[0]
-        summary = first.message
-        if len(problems.items) > 1:
-            summary = _("%(first)s (and %(more)d more problems)") % {
-                "first": first.message,
-                "more": len(problems.items) - 1,
-            }
-        raise DomainError(summary, field=first.field, problems=list(problems.items))
+    refuse_problems(plan.problems_with(units))
 
     item_ids = [item.pk for item, _start, _end in plan.items]
     existing = Bill.objects.filter(estate=estate, period_start=period_start, fee_item_id__in=item_ids)
@@ -1257,12 +1268,12 @@ def import_meter_readings(*, actor: Any, fee_item: FeeItem, period: datetime.dat
     units = {code: pk for pk, code in Unit.objects.filter(estate_id=fee_item.estate_id).values_list("pk", "code")}
     on_file = set(MeterReading.objects.filter(fee_item=fee_item, period__gte=period).values_list("unit_id", flat=True))
     last: dict[int, Decimal] = {}
-    for unit_id, reading in (
+    for known_unit, known_reading in (
         MeterReading.objects.filter(fee_item=fee_item, period__lt=period)
         .order_by("unit_id", "period")
         .values_list("unit_id", "reading")
     ):
-        last[unit_id] = reading
+        last[known_unit] = known_reading
     problems = Problems()
     rows: list[tuple[int, Decimal, Decimal]] = []
     seen: set[int] = set()

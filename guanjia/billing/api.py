@@ -70,7 +70,7 @@ def bills_query():
 
 
 @router.get("/estates/{estate_id}/fee-items", response=list[FeeItemOut], operation_id="billing_fee_items_list")
-def list_fee_items(request: HttpRequest, estate_id: int):
+def list_fee_items(request, estate_id: int):
     estate, _zones = readable_estate(request.auth, estate_id)
     return list(FeeItem.objects.filter(estate=estate))
 
@@ -78,13 +78,13 @@ def list_fee_items(request: HttpRequest, estate_id: int):
 @router.post(
     "/estates/{estate_id}/fee-items", response={201: FeeItemOut, 400: ErrorOut}, operation_id="billing_fee_items_create"
 )
-def create_fee_item(request: HttpRequest, estate_id: int, payload: FeeItemIn):
+def create_fee_item(request, estate_id: int, payload: FeeItemIn):
     estate = access.access_estate_billing(request.auth, estate_id, write=True)
     return Status(201, actions.create_fee_item(actor=request.auth, estate=estate, **payload.dict()))
 
 
 @router.get("/fee-items/{fee_item_id}/standards", response=list[FeeStandardOut], operation_id="billing_standards_list")
-def list_standards(request: HttpRequest, fee_item_id: int):
+def list_standards(request, fee_item_id: int):
     item = access.access_fee_item(request.auth, fee_item_id)
     return list(FeeStandard.objects.filter(fee_item=item))
 
@@ -95,7 +95,7 @@ def list_standards(request: HttpRequest, fee_item_id: int):
     operation_id="billing_standards_set",
     summary="A new unit price for a house type from a date on (a negative or zero price is refused)",
 )
-def set_standard(request: HttpRequest, fee_item_id: int, payload: FeeStandardIn):
+def set_standard(request, fee_item_id: int, payload: FeeStandardIn):
     item = access.access_fee_item(request.auth, fee_item_id, write=True)
     return Status(201, actions.set_fee_standard(actor=request.auth, fee_item=item, **payload.dict()))
 
@@ -103,7 +103,7 @@ def set_standard(request: HttpRequest, fee_item_id: int, payload: FeeStandardIn)
 @router.put(
     "/fee-items/{fee_item_id}/tiers", response={200: list[TierOut], 400: ErrorOut}, operation_id="billing_tiers_set"
 )
-def set_tiers(request: HttpRequest, fee_item_id: int, payload: TiersIn):
+def set_tiers(request, fee_item_id: int, payload: TiersIn):
     item = access.access_fee_item(request.auth, fee_item_id, write=True)
     tiers = [(tier.upper_bound, tier.price) for tier in payload.tiers]
     return actions.set_water_tiers(actor=request.auth, fee_item=item, tiers=tiers)
@@ -113,9 +113,7 @@ def set_tiers(request: HttpRequest, fee_item_id: int, payload: TiersIn):
 
 
 @router.get("/estates/{estate_id}/meter-readings", response=list[MeterReadingOut], operation_id="billing_readings_list")
-def list_readings(
-    request: HttpRequest, estate_id: int, period: datetime.date | None = None, fee_item_id: int | None = None
-):
+def list_readings(request, estate_id: int, period: datetime.date | None = None, fee_item_id: int | None = None):
     estate, zones = readable_estate(request.auth, estate_id)
     readings = MeterReading.objects.filter(unit__estate=estate)
     if period is not None:
@@ -133,7 +131,7 @@ def list_readings(
     operation_id="billing_readings_record",
     summary="One meter reading (a reading lower than the last is refused)",
 )
-def record_reading(request: HttpRequest, estate_id: int, payload: MeterReadingIn):
+def record_reading(request, estate_id: int, payload: MeterReadingIn):
     estate = access.access_estate_billing(request.auth, estate_id, write=True)
     unit = Unit.objects.filter(pk=payload.unit_id, estate=estate).first()
     item = FeeItem.objects.filter(pk=payload.fee_item_id, estate=estate).first()
@@ -151,7 +149,7 @@ def record_reading(request: HttpRequest, estate_id: int, payload: MeterReadingIn
     operation_id="billing_readings_import",
     summary="A month's readings from an .xlsx workbook: all saved, or none with every problem by row and column",
 )
-def import_readings(request: HttpRequest, fee_item_id: int, period: Form[datetime.date], file: File[UploadedFile]):
+def import_readings(request, fee_item_id: int, period: Form[datetime.date], file: File[UploadedFile]):
     item = access.access_fee_item(request.auth, fee_item_id, write=True)
     saved = actions.import_meter_readings(actor=request.auth, fee_item=item, period=period, upload=file)
     return Status(201, {"saved": len(saved)})
@@ -181,14 +179,15 @@ def job_out(job: Job) -> dict[str, Any]:
     operation_id="billing_runs_start",
     summary="Queue the billing run of a month; poll the job for its progress",
 )
-def start_run(request: HttpRequest, estate_id: int, payload: BillingRunIn):
+def start_run(request, estate_id: int, payload: BillingRunIn):
     estate = access.access_estate_billing(request.auth, estate_id, write=True)
+    actions.check_billing_run(estate=estate, period_start=payload.period_start)
     job = actions.start_billing_run(actor=request.auth, estate=estate, period_start=payload.period_start)
     return Status(202, job_out(job))
 
 
 @router.get("/estates/{estate_id}/billing-runs/{job_id}", response=JobOut, operation_id="billing_runs_get")
-def get_run(request: HttpRequest, estate_id: int, job_id: int):
+def get_run(request, estate_id: int, job_id: int):
     estate = access.access_estate_billing(request.auth, estate_id, write=True)
     job = Job.objects.filter(pk=job_id, estate_id=estate.pk, kind=actions.BILLING_JOB).first()
     if job is None:
@@ -201,7 +200,7 @@ def get_run(request: HttpRequest, estate_id: int, job_id: int):
 
 @router.get("/estates/{estate_id}/bills", response=list[BillOut], operation_id="billing_bills_list")
 def list_bills(
-    request: HttpRequest,
+    request,
     estate_id: int,
     period: datetime.date | None = None,
     unit_id: int | None = None,
@@ -221,13 +220,13 @@ def list_bills(
 
 
 @router.get("/units/{unit_id}/bills", response=list[BillOut], operation_id="billing_unit_bills")
-def unit_bills(request: HttpRequest, unit_id: int):
+def unit_bills(request, unit_id: int):
     unit = access.access_unit_billing(request.auth, unit_id)
     return list(bills_query().filter(unit=unit).order_by("-period_start", "fee_item__code")[:MAX_ROWS])
 
 
 @router.get("/bills/{bill_id}", response=BillOut, operation_id="billing_bills_get")
-def get_bill(request: HttpRequest, bill_id: int):
+def get_bill(request, bill_id: int):
     return access.access_bill(request.auth, bill_id)
 
 
@@ -240,19 +239,19 @@ def get_bill(request: HttpRequest, bill_id: int):
     operation_id="billing_payments_record",
     summary="Money received: settles the chosen bills or the oldest first; the rest is prepaid",
 )
-def record_payment(request: HttpRequest, unit_id: int, payload: PaymentIn):
+def record_payment(request, unit_id: int, payload: PaymentIn):
     unit = access.access_unit_billing(request.auth, unit_id, write=True)
     return Status(201, actions.record_payment(actor=request.auth, unit=unit, **payload.dict()))
 
 
 @router.get("/units/{unit_id}/payments", response=list[PaymentOut], operation_id="billing_unit_payments")
-def unit_payments(request: HttpRequest, unit_id: int):
+def unit_payments(request, unit_id: int):
     unit = access.access_unit_billing(request.auth, unit_id)
     return list(Payment.objects.filter(unit=unit).order_by("-received_at", "-pk")[:MAX_ROWS])
 
 
 @router.get("/payments/{payment_id}", response=PaymentOut, operation_id="billing_payments_get")
-def get_payment(request: HttpRequest, payment_id: int):
+def get_payment(request, payment_id: int):
     return access.access_payment(request.auth, payment_id)
 
 
@@ -262,7 +261,7 @@ def get_payment(request: HttpRequest, payment_id: int):
     operation_id="billing_payment_orders_create",
     summary="Start an online payment for chosen bills, an amount, or all that is owed",
 )
-def create_payment_order(request: HttpRequest, unit_id: int, payload: PaymentOrderIn):
+def create_payment_order(request, unit_id: int, payload: PaymentOrderIn):
     unit = access.access_unit_billing(request.auth, unit_id, pay=True)
     order, checkout = actions.create_payment_order(actor=request.auth, unit=unit, **payload.dict())
     return Status(
@@ -315,7 +314,7 @@ def gateway_callback(request: HttpRequest):
     operation_id="billing_reversal_requests_create",
     summary="Ask for a payment or a bill to be reversed, with the reason; another approves",
 )
-def request_reversal(request: HttpRequest, payload: ReversalRequestIn):
+def request_reversal(request, payload: ReversalRequestIn):
     payment = bill = None
     if payload.payment_id is not None:
         payment = Payment.objects.filter(pk=payload.payment_id).first()
@@ -334,7 +333,7 @@ def request_reversal(request: HttpRequest, payload: ReversalRequestIn):
     response=list[ReversalRequestOut],
     operation_id="billing_reversal_requests_list",
 )
-def list_reversal_requests(request: HttpRequest, estate_id: int, status: str | None = None):
+def list_reversal_requests(request, estate_id: int, status: str | None = None):
     estate = access.access_estate_billing(request.auth, estate_id, write=True)
     requests = ReversalRequest.objects.filter(estate=estate)
     if status:
@@ -347,7 +346,7 @@ def list_reversal_requests(request: HttpRequest, estate_id: int, status: str | N
     response={200: ReversalRequestOut, 400: ErrorOut},
     operation_id="billing_reversal_requests_approve",
 )
-def approve_reversal(request: HttpRequest, request_id: int, payload: DecisionIn):
+def approve_reversal(request, request_id: int, payload: DecisionIn):
     target = access.access_reversal_request(request.auth, request_id, approve=True)
     return actions.approve_reversal(actor=request.auth, request=target, note=payload.note)
 
@@ -357,7 +356,7 @@ def approve_reversal(request: HttpRequest, request_id: int, payload: DecisionIn)
     response={200: ReversalRequestOut, 400: ErrorOut},
     operation_id="billing_reversal_requests_reject",
 )
-def reject_reversal(request: HttpRequest, request_id: int, payload: DecisionIn):
+def reject_reversal(request, request_id: int, payload: DecisionIn):
     target = access.access_reversal_request(request.auth, request_id, approve=True)
     return actions.reject_reversal(actor=request.auth, request=target, note=payload.note)
 
@@ -366,13 +365,13 @@ def reject_reversal(request: HttpRequest, request_id: int, payload: DecisionIn):
 
 
 @router.get("/estates/{estate_id}/arrears", response=list[AgingRowOut], operation_id="billing_arrears_by_zone")
-def arrears(request: HttpRequest, estate_id: int, as_of: datetime.date | None = None):
+def arrears(request, estate_id: int, as_of: datetime.date | None = None):
     estate, zones = readable_estate(request.auth, estate_id)
     return queries.arrears_aging(estate.pk, as_of or timezone.localdate(), zone_ids=zones)
 
 
 @router.get("/estates/{estate_id}/collection", response=CollectionOut, operation_id="billing_collection_rate")
-def collection(request: HttpRequest, estate_id: int, period: datetime.date | None = None):
+def collection(request, estate_id: int, period: datetime.date | None = None):
     """当期收缴率 of a month (this month by default), for the estate and per zone."""
     estate, zones = readable_estate(request.auth, estate_id)
     period = actions.check_period_start(period or money.month_start(timezone.localdate()), field="period")
@@ -384,7 +383,7 @@ def collection(request: HttpRequest, estate_id: int, period: datetime.date | Non
 
 
 @router.get("/estates/{estate_id}/arrears-recovery", response=RecoveryOut, operation_id="billing_arrears_recovery")
-def arrears_recovery(request: HttpRequest, estate_id: int, period: datetime.date | None = None):
+def arrears_recovery(request, estate_id: int, period: datetime.date | None = None):
     """清欠率 of a month (this month by default)."""
     estate = access.access_estate_billing(request.auth, estate_id)
     if access.billing_zones(request.auth, estate.pk) is not None:
@@ -400,7 +399,7 @@ def arrears_recovery(request: HttpRequest, estate_id: int, period: datetime.date
     operation_id="billing_arrears_reminders_send",
     summary="Reminder notices to owners with fees due (portal inbox and SMS), once a month per unit",
 )
-def send_reminders(request: HttpRequest, estate_id: int, payload: RemindersIn):
+def send_reminders(request, estate_id: int, payload: RemindersIn):
     estate, zones = readable_estate(request.auth, estate_id)
     if zones is None and not scope_of(request.auth).can(estate.pk, Capability.MANAGE_BILLING):
         raise Http404  # the head butler reads the figures; finance and the zone butlers send
@@ -414,7 +413,7 @@ def send_reminders(request: HttpRequest, estate_id: int, payload: RemindersIn):
 @router.get(
     "/units/{unit_id}/collection-logs", response=list[CollectionLogOut], operation_id="billing_collection_logs_list"
 )
-def list_collection_logs(request: HttpRequest, unit_id: int):
+def list_collection_logs(request, unit_id: int):
     unit = access.access_unit_collection(request.auth, unit_id)
     return list(CollectionLog.objects.filter(unit=unit)[:MAX_ROWS])
 
@@ -424,6 +423,6 @@ def list_collection_logs(request: HttpRequest, unit_id: int):
     response={201: CollectionLogOut, 400: ErrorOut},
     operation_id="billing_collection_logs_create",
 )
-def log_collection(request: HttpRequest, unit_id: int, payload: CollectionLogIn):
+def log_collection(request, unit_id: int, payload: CollectionLogIn):
     unit = access.access_unit_collection(request.auth, unit_id, write=True)
     return Status(201, actions.log_collection(actor=request.auth, unit=unit, **payload.dict()))
