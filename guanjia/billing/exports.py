@@ -55,7 +55,8 @@ def _workbook() -> Any:
     from openpyxl import Workbook
 
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    for sheet in list(workbook.worksheets):
+        workbook.remove(sheet)
     return workbook
 
 
@@ -113,7 +114,7 @@ def receivables_workbook(
         sheet.append(
             [
                 bill.unit.code,
-                bill.unit.zone.code if bill.unit.zone_id else "",
+                bill.unit.zone.code if bill.unit.zone is not None else "",
                 bill.fee_item.name,
                 bill.period_start,
                 bill.period_end,
@@ -209,7 +210,7 @@ def arrears_workbook(estate: Estate, as_of: datetime.date, *, zone_ids: Iterable
         detail.append(
             [
                 bill.unit.code,
-                bill.unit.zone.code if bill.unit_id and bill.unit.zone_id else "",
+                bill.unit.zone.code if bill.unit.zone is not None else "",
                 bill.fee_item.name,
                 bill.period_start,
                 bill.due_date,
