@@ -217,6 +217,8 @@ def refused_status(error: DomainError) -> int:
 @require_GET
 def request_page(request, request_id: int):
     sr = access.access_request(request.user, request_id)
+    if not access.is_posted(request.user, sr.estate_id) and access.is_requester(request.user, sr):
+        return redirect("servicedesk:portal_request", request_id=sr.pk)  # the owner's own page
     return render_request_page(request, sr)
 
 
