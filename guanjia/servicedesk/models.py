@@ -41,7 +41,7 @@ class Request(models.Model):
         NORMAL = "normal", _("Normal")
 
     class Status(models.TextChoices):
-        RECEIVED = "received", _("Received")
+        RECEIVED = "received", _("Newly received")  # not "Received": that msgid is a parcel time
         ASSIGNED = "assigned", _("Assigned")
         IN_PROGRESS = "in_progress", _("In progress")
         WAITING_PARTS = "waiting_parts", _("Waiting for parts")
