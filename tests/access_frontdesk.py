@@ -39,7 +39,10 @@ def objects(world: Any) -> dict[str, Any]:
             valid_from=now - datetime.timedelta(minutes=5),
             valid_until=now + datetime.timedelta(days=1),
         )
-        for person, unit, name in ((world.owner_person, world.unit_a, "刘医生"), (world.neighbour, world.unit_b, "钟点工"))
+        for person, unit, name in (
+            (world.owner_person, world.unit_a, "刘医生"),
+            (world.neighbour, world.unit_b, "钟点工"),
+        )
     ]
     instructions = [
         actions.add_do_not_admit(person=person, unit=unit, name=name)
@@ -122,6 +125,10 @@ def endpoints() -> list[Any]:
     scan = unit_code("unit_b", tracking_number="YT-SCAN", shelf="B4", courier="圆通")
     item = unit_code("unit_b", left_by="李母", description="钥匙包", recipient_name="李四", shelf="C2")
     walk_in = unit_code("unit_a", visitor_name="钱某某", purpose="送货")
+
+    def walk_in_api(world: Any) -> dict:
+        return {"unit_id": world.unit_a.pk, "visitor_name": "钱某某", "purpose": "送货"}
+
     new_key = constant({"kind": "facility", "tag": "F-PAGE", "slot": "9", "facility": "配电房"})
     lend = constant({"borrower_name": "王阿姨", "borrower_phone": "13900001111", "due_at": "2099-01-01T10:00"})
     authorize = constant(
@@ -185,6 +192,46 @@ def endpoints() -> list[Any]:
         page("POST", "frontdesk:my_instruction_add", OWNER, instruction),
         page("POST", "frontdesk:my_instruction_lift", OWNER, instruction_id="instruction_a"),
         page("POST", "frontdesk:my_instruction_lift", NOBODY, instruction_id="instruction_b"),
+        # the API added with them
+        operation("POST", "/keys/{key_id}/mark", CUSTODIANS, lost, key_id="key"),
+        operation("GET", "/keys/{key_id}/authorizations", CUSTODIANS | OWNER, key_id="key"),
+        operation("GET", "/keys/{key_id}/authorizations", CUSTODIANS, key_id="key_b"),
+        operation("POST", "/my/keys/{key_id}/authorizations", OWNER, AUTHORIZE, key_id="key"),
+        operation("POST", "/my/keys/{key_id}/authorizations", NOBODY, AUTHORIZE, key_id="key_b"),
+        operation(
+            "PUT",
+            "/authorizations/{authorization_id}",
+            CUSTODIANS | OWNER,
+            AUTHORIZE,
+            authorization_id="authorization_a",
+        ),
+        operation(
+            "PUT", "/authorizations/{authorization_id}", CUSTODIANS, AUTHORIZE, authorization_id="authorization_b"
+        ),
+        operation(
+            "POST", "/authorizations/{authorization_id}/revoke", CUSTODIANS | OWNER, authorization_id="authorization_a"
+        ),
+        operation("POST", "/authorizations/{authorization_id}/revoke", CUSTODIANS, authorization_id="authorization_b"),
+        operation("GET", "/my/parcels", OWNER),
+        operation("GET", "/estates/{estate_id}/visits", CUSTODIANS, estate_id="estate"),
+        operation("GET", "/estates/{estate_id}/visits", OUTSIDER, estate_id="other_estate"),
+        operation("POST", "/estates/{estate_id}/visits", CUSTODIANS, walk_in_api, estate_id="estate"),
+        operation("POST", "/estates/{estate_id}/visits/admit", CUSTODIANS, token, estate_id="estate"),
+        operation("POST", "/visits/{visit_id}/check-out", CUSTODIANS, visit_id="visit"),
+        operation("GET", "/my/passes", OWNER),
+        operation("POST", "/my/passes", OWNER, new_pass_api),
+        operation("POST", "/my/passes/{pass_id}/revoke", OWNER, pass_id="pass_a"),
+        operation("POST", "/my/passes/{pass_id}/revoke", NOBODY, pass_id="pass_b"),
+        operation("GET", "/my/do-not-admit", OWNER),
+        operation("POST", "/my/do-not-admit", OWNER, instruction_api),
+        operation("POST", "/my/do-not-admit/{instruction_id}/lift", OWNER, instruction_id="instruction_a"),
+        operation("POST", "/my/do-not-admit/{instruction_id}/lift", NOBODY, instruction_id="instruction_b"),
+        operation("GET", "/estates/{estate_id}/custody-events", CUSTODIANS, estate_id="estate"),
+        operation("GET", "/estates/{estate_id}/custody-events", OUTSIDER, estate_id="other_estate"),
+        operation("GET", "/estates/{estate_id}/desk-search", CUSTODIANS, estate_id="estate"),
+        operation("GET", "/estates/{estate_id}/desk-search", OUTSIDER, estate_id="other_estate"),
+        operation("GET", "/estates/{estate_id}/desk-settings", CUSTODIANS, estate_id="estate"),
+        operation("PUT", "/estates/{estate_id}/desk-settings", STAFF_MANAGERS, settings_body, estate_id="estate"),
+        operation("PUT", "/estates/{estate_id}/desk-settings", NOBODY, settings_body, estate_id="other_estate"),
     ]
-    del AUTHORIZE, STAFF_MANAGERS, operation, new_pass_api, instruction_api, settings_body  # noqa: F821
     return rows

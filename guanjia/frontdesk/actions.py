@@ -510,7 +510,10 @@ def acknowledge_handover(*, actor: Any, handover: Handover) -> Handover:
 
 # Keys: lost or damaged, the owner's authorizations ------------------------------------
 
-BROKEN_STATUSES = {Key.Status.LOST: CustodyEvent.Action.KEY_LOST, Key.Status.DAMAGED: CustodyEvent.Action.KEY_DAMAGED}
+BROKEN_STATUSES: dict[str, str] = {
+    Key.Status.LOST: CustodyEvent.Action.KEY_LOST,
+    Key.Status.DAMAGED: CustodyEvent.Action.KEY_DAMAGED,
+}
 
 
 @transaction.atomic

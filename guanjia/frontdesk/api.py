@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import datetime
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Router, Status
 
 from guanjia.core.roles import Capability
@@ -9,21 +12,45 @@ from guanjia.core.schemas import ErrorOut
 from guanjia.core.scope import scope_of
 from guanjia.estates.access import access_estate
 from guanjia.estates.models import Unit
-from guanjia.frontdesk import actions
-from guanjia.frontdesk.access import access_handover, access_key, access_parcel
-from guanjia.frontdesk.models import Handover, Key, Parcel
+from guanjia.frontdesk import actions, queries
+from guanjia.frontdesk.access import (
+    access_authorization,
+    access_handover,
+    access_key,
+    access_my_instruction,
+    access_my_key,
+    access_my_pass,
+    access_my_unit,
+    access_parcel,
+    access_visit,
+    resident_person,
+    resident_unit_ids,
+)
+from guanjia.frontdesk.models import DoNotAdmit, Handover, Key, Parcel, VisitorPass
 from guanjia.frontdesk.schemas import (
+    AdmitIn,
     AuthorizationIn,
     AuthorizationOut,
+    DeskHitOut,
+    DeskSettingsIn,
+    DeskSettingsOut,
+    EventOut,
     HandoverIn,
+    InstructionIn,
+    InstructionOut,
     KeyIn,
     KeyOut,
     LendIn,
     LoanOut,
+    MarkKeyIn,
     ParcelIn,
     ParcelOut,
+    PassIn,
+    PassOut,
     ShiftNoteIn,
     ShiftNoteOut,
+    VisitIn,
+    VisitOut,
 )
 
 router = Router(tags=["front desk"])
@@ -116,3 +143,175 @@ def write_handover(request, estate_id: int, payload: ShiftNoteIn):
 def acknowledge(request, handover_id: int):
     handover = access_handover(request.auth, handover_id)
     return actions.acknowledge_handover(actor=request.auth, handover=handover)
+
+
+# Keys: lost or damaged, the owner's authorizations --------------------------------------
+
+
+@router.post("/keys/{key_id}/mark", response={200: KeyOut, 400: ErrorOut}, operation_id="keys_mark")
+def mark(request, key_id: int, payload: MarkKeyIn):
+    key = access_key(request.auth, key_id)
+    return actions.mark_key(actor=request.auth, key=key, **payload.dict())
+
+
+@router.get("/keys/{key_id}/authorizations", response=list[AuthorizationOut], operation_id="keys_authorizations")
+def list_authorizations(request, key_id: int):
+    """The desk staff of the estate, or the people of the key's unit."""
+    key = Key.objects.filter(pk=key_id).first()
+    if key is None:
+        raise Http404
+    if not scope_of(request.auth).can(key.estate_id, Capability.HANDLE_CUSTODY):
+        key = access_my_key(request.auth, key_id)
+    return list(queries.live_authorizations(key, timezone.localdate()))
+
+
+@router.post(
+    "/my/keys/{key_id}/authorizations",
+    response={201: AuthorizationOut, 400: ErrorOut},
+    operation_id="my_keys_authorize",
+)
+def my_authorize(request, key_id: int, payload: AuthorizationIn):
+    person = resident_person(request.auth)
+    key = access_my_key(request.auth, key_id)
+    authorization = actions.authorize_borrower(actor=request.auth, key=key, granted_by=person, **payload.dict())
+    return Status(201, authorization)
+
+
+@router.put(
+    "/authorizations/{authorization_id}",
+    response={200: AuthorizationOut, 400: ErrorOut},
+    operation_id="authorizations_update",
+)
+def update_authorization(request, authorization_id: int, payload: AuthorizationIn):
+    authorization = access_authorization(request.auth, authorization_id)
+    return actions.update_authorization(actor=request.auth, authorization=authorization, **payload.dict())
+
+
+@router.post(
+    "/authorizations/{authorization_id}/revoke",
+    response={200: AuthorizationOut, 400: ErrorOut},
+    operation_id="authorizations_revoke",
+)
+def revoke_authorization(request, authorization_id: int):
+    authorization = access_authorization(request.auth, authorization_id)
+    return actions.revoke_authorization(actor=request.auth, authorization=authorization)
+
+
+# Parcels for the owner -----------------------------------------------------------------------
+
+
+@router.get("/my/parcels", response=list[ParcelOut], operation_id="my_parcels")
+def my_parcels(request):
+    resident_person(request.auth)
+    return list(queries.parcels_of_units(resident_unit_ids(request.auth))[:100])
+
+
+# Visitors -------------------------------------------------------------------------------------
+
+
+@router.get("/estates/{estate_id}/visits", response=list[VisitOut], operation_id="visits_list")
+def list_visits(request, estate_id: int, day: datetime.date | None = None):
+    """One day's visitor log (today by default), newest first."""
+    estate = desk(request.auth, estate_id)
+    first = datetime.datetime.combine(
+        day or timezone.localdate(), datetime.time.min, tzinfo=timezone.get_current_timezone()
+    )
+    return list(queries.visits_between(estate.pk, first, first + datetime.timedelta(days=1))[:500])
+
+
+@router.post("/estates/{estate_id}/visits", response={201: VisitOut, 400: ErrorOut}, operation_id="visits_check_in")
+def check_in(request, estate_id: int, payload: VisitIn):
+    estate = desk(request.auth, estate_id)
+    unit = get_object_or_404(Unit, pk=payload.unit_id, estate=estate)
+    visit = actions.check_in_visitor(actor=request.auth, unit=unit, **payload.dict(exclude={"unit_id"}))
+    return Status(201, visit)
+
+
+@router.post("/estates/{estate_id}/visits/admit", response={201: VisitOut, 400: ErrorOut}, operation_id="visits_admit")
+def admit(request, estate_id: int, payload: AdmitIn):
+    estate = desk(request.auth, estate_id)
+    return Status(201, actions.admit_with_pass(actor=request.auth, estate=estate, token=payload.token))
+
+
+@router.post("/visits/{visit_id}/check-out", response={200: VisitOut, 400: ErrorOut}, operation_id="visits_check_out")
+def check_out(request, visit_id: int):
+    visit = access_visit(request.auth, visit_id)
+    return actions.check_out_visitor(actor=request.auth, visit=visit)
+
+
+@router.get("/my/passes", response=list[PassOut], operation_id="my_passes")
+def my_passes(request):
+    resident_person(request.auth)
+    passes = VisitorPass.objects.filter(unit_id__in=resident_unit_ids(request.auth)).order_by("-valid_from")
+    return list(passes[:100])
+
+
+@router.post("/my/passes", response={201: PassOut, 400: ErrorOut}, operation_id="my_passes_issue")
+def issue_pass(request, payload: PassIn):
+    person = resident_person(request.auth)
+    unit = access_my_unit(request.auth, payload.unit_id)
+    values = payload.dict(exclude={"unit_id"})
+    return Status(201, actions.issue_visitor_pass(person=person, unit=unit, **values))
+
+
+@router.post("/my/passes/{pass_id}/revoke", response={200: PassOut, 400: ErrorOut}, operation_id="my_passes_revoke")
+def revoke_pass(request, pass_id: int):
+    person = resident_person(request.auth)
+    visitor_pass = access_my_pass(request.auth, pass_id)
+    return actions.revoke_visitor_pass(person=person, visitor_pass=visitor_pass)
+
+
+@router.get("/my/do-not-admit", response=list[InstructionOut], operation_id="my_do_not_admit")
+def my_instructions(request):
+    resident_person(request.auth)
+    instructions = DoNotAdmit.objects.filter(unit_id__in=resident_unit_ids(request.auth), lifted_at__isnull=True)
+    return list(instructions.order_by("name"))
+
+
+@router.post("/my/do-not-admit", response={201: InstructionOut, 400: ErrorOut}, operation_id="my_do_not_admit_add")
+def add_instruction(request, payload: InstructionIn):
+    person = resident_person(request.auth)
+    unit = access_my_unit(request.auth, payload.unit_id)
+    return Status(201, actions.add_do_not_admit(person=person, unit=unit, name=payload.name, note=payload.note))
+
+
+@router.post(
+    "/my/do-not-admit/{instruction_id}/lift",
+    response={200: InstructionOut, 400: ErrorOut},
+    operation_id="my_do_not_admit_lift",
+)
+def lift_instruction(request, instruction_id: int):
+    person = resident_person(request.auth)
+    instruction = access_my_instruction(request.auth, instruction_id)
+    return actions.lift_do_not_admit(person=person, instruction=instruction)
+
+
+# The ledger, the one box, the settings --------------------------------------------------------
+
+
+@router.get("/estates/{estate_id}/custody-events", response=list[EventOut], operation_id="custody_events")
+def list_events(request, estate_id: int, unit_id: int | None = None, kind: str = ""):
+    estate = desk(request.auth, estate_id)
+    unit = get_object_or_404(Unit, pk=unit_id, estate=estate) if unit_id else None
+    return list(queries.event_log(estate.pk, unit=unit, kind=kind)[:500])
+
+
+@router.get("/estates/{estate_id}/desk-search", response=list[DeskHitOut], operation_id="desk_search")
+def search(request, estate_id: int, q: str = ""):
+    estate = desk(request.auth, estate_id)
+    return queries.desk_search(estate.pk, q[:50], timezone.now()) if q.strip() else []
+
+
+@router.get("/estates/{estate_id}/desk-settings", response=DeskSettingsOut, operation_id="desk_settings_get")
+def get_settings(request, estate_id: int):
+    return actions.settings_of(desk(request.auth, estate_id).pk)
+
+
+@router.put(
+    "/estates/{estate_id}/desk-settings",
+    response={200: DeskSettingsOut, 400: ErrorOut},
+    operation_id="desk_settings_update",
+)
+def update_settings(request, estate_id: int, payload: DeskSettingsIn):
+    estate = access_estate(request.auth, estate_id, Capability.MANAGE_SERVICE_LEVELS)
+    return actions.configure_desk(actor=request.auth, estate=estate, **payload.dict())

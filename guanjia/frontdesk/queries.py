@@ -171,7 +171,7 @@ def desk_search(estate_id: int, query: str, now: datetime.datetime, limit: int =
     units: dict[int, Any] = {unit.pk: unit for unit in result.units}
     people: dict[int, list[str]] = {}
     for person in result.people:
-        for residency in person.current_residencies:
+        for residency in person.current_residencies:  # type: ignore[attr-defined]
             units.setdefault(residency.unit_id, residency.unit)
             people.setdefault(residency.unit_id, []).append(person.name)
     ids = list(units)[:limit]

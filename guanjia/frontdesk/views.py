@@ -104,7 +104,7 @@ def desk_search(request, estate_id: int):
 # Parcels and entrusted items -------------------------------------------------------------
 
 
-def parcels_page(request, estate, *, status: int = 200, **forms_in: forms.Form) -> HttpResponse:
+def parcels_page(request, estate, *, status: int = 200, **forms_in: Any) -> HttpResponse:
     kind = request.GET.get("kind", "")
     context = {
         "estate": estate,
@@ -238,7 +238,7 @@ def key_register(request, estate_id: int):
     return redirect("frontdesk:key", key_id=key.pk)
 
 
-def key_page(request, key: Key, *, status: int = 200, **forms_in: forms.Form) -> HttpResponse:
+def key_page(request, key: Key, *, status: int = 200, **forms_in: Any) -> HttpResponse:
     today = timezone.localdate()
     default_due = timezone.localtime() + datetime.timedelta(hours=4)
     context = {
@@ -319,7 +319,7 @@ def authorization_revoke(request, authorization_id: int):
 # Visitors -----------------------------------------------------------------------------------
 
 
-def visitors_page(request, estate, *, status: int = 200, **forms_in: forms.Form) -> HttpResponse:
+def visitors_page(request, estate, *, status: int = 200, **forms_in: Any) -> HttpResponse:
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     context = {
         "estate": estate,

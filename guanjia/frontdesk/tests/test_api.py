@@ -72,3 +72,145 @@ def test_key_lending_through_the_api(client_as, cast):
     assert desk.post(f"/api/v1/keys/{key['id']}/return").status_code == 200
     assert desk.post(f"/api/v1/keys/{key['id']}/return").status_code == 400
     assert KeyLoan.objects.get().returned_at is not None
+
+
+def post(client, url, body):
+    return client.post(url, body, content_type="application/json")
+
+
+def test_bad_inputs_through_the_api_name_the_field_and_change_nothing(client_as, cast):
+    from guanjia.frontdesk import actions
+    from guanjia.frontdesk.models import CustodyEvent, Visit, VisitorPass
+    from guanjia.frontdesk.tests.test_actions import ledger
+
+    desk = client_as("assistant")
+    key = actions.register_key(
+        actor=cast.assistant, estate=cast.estate, kind="unit", tag="K-API", slot="A1", unit=cast.unit_a
+    )
+    due = (timezone.now() + datetime.timedelta(hours=3)).isoformat()
+    lend = {"borrower_name": "陌生人", "borrower_phone": "13900001111", "due_at": due}
+    before = ledger()
+    cases = [
+        (f"/api/v1/keys/{key.pk}/lend", lend, "borrower_name"),  # not authorized
+        (f"/api/v1/keys/{key.pk}/return", {}, "key"),  # not out
+        (f"/api/v1/keys/{key.pk}/mark", {"status": "in_store"}, "status"),
+    ]
+    for url, body, field in cases:
+        response = post(desk, url, body)
+        assert response.status_code == 400, url
+        assert response.json()["field"] == field, url
+    assert ledger() == before
+
+    now = timezone.now()
+    expired = actions.issue_visitor_pass(
+        person=cast.owner_person,
+        unit=cast.unit_a,
+        visitor_name="刘医生",
+        kind="recurring",
+        valid_from=now - datetime.timedelta(hours=2),
+        valid_until=now + datetime.timedelta(hours=1),
+    )
+    VisitorPass.objects.filter(pk=expired.pk).update(valid_until=now - datetime.timedelta(minutes=1))
+    for token in (expired.token, "not-a-token"):
+        response = post(desk, f"/api/v1/estates/{cast.estate.pk}/visits/admit", {"token": token})
+        assert response.status_code == 400 and response.json()["field"] == "token"
+    foreign = post(
+        client_as("outsider"), f"/api/v1/estates/{cast.other_estate.pk}/visits/admit", {"token": expired.token}
+    )
+    assert foreign.status_code == 400 and foreign.json()["field"] == "token"
+    assert not Visit.objects.exists() and VisitorPass.objects.get().used_at is None
+    assert CustodyEvent.objects.count() == 1  # the key's registration only
+
+
+def test_owner_portal_api_passes_instructions_authorizations(client_as, cast):
+    from guanjia.frontdesk import actions
+    from guanjia.frontdesk.models import DoNotAdmit, KeyAuthorization
+
+    owner = client_as("owner")
+    now = timezone.now()
+    issued = post(
+        owner,
+        "/api/v1/my/passes",
+        {
+            "unit_id": cast.unit_a.pk,
+            "visitor_name": "刘医生",
+            "kind": "one_time",
+            "valid_from": now.isoformat(),
+            "valid_until": (now - datetime.timedelta(hours=1)).isoformat(),
+        },
+    )
+    assert issued.status_code == 400 and issued.json()["field"] == "valid_until"
+    foreign = post(
+        owner,
+        "/api/v1/my/passes",
+        {
+            "unit_id": cast.unit_b.pk,
+            "visitor_name": "刘医生",
+            "kind": "one_time",
+            "valid_from": now.isoformat(),
+            "valid_until": (now + datetime.timedelta(hours=1)).isoformat(),
+        },
+    )
+    assert foreign.status_code == 404
+    added = post(owner, "/api/v1/my/do-not-admit", {"unit_id": cast.unit_a.pk, "name": "赵某"})
+    assert added.status_code == 201
+    twice = post(owner, "/api/v1/my/do-not-admit", {"unit_id": cast.unit_a.pk, "name": "赵某"})
+    assert twice.status_code == 400 and twice.json()["field"] == "name"
+    assert DoNotAdmit.objects.count() == 1
+    walk_in = post(
+        client_as("assistant"),
+        f"/api/v1/estates/{cast.estate.pk}/visits",
+        {"unit_id": cast.unit_a.pk, "visitor_name": "赵某"},
+    )
+    assert walk_in.status_code == 400 and walk_in.json()["field"] == "visitor_name"
+    owner = client_as("owner")  # the test client is one: sign the owner back in
+
+    key = actions.register_key(
+        actor=cast.assistant, estate=cast.estate, kind="unit", tag="K-OWN", slot="A2", unit=cast.unit_a
+    )
+    until = (timezone.localdate() + datetime.timedelta(days=5)).isoformat()
+    body = {"borrower_name": "小陈", "borrower_phone": "13700001111", "purpose": "修空调", "valid_until": until}
+    created = post(owner, f"/api/v1/my/keys/{key.pk}/authorizations", body)
+    assert created.status_code == 201 and created.json()["borrower_phone"] == "137****1111"
+    authorization = KeyAuthorization.objects.get()
+    assert authorization.granted_by == cast.owner_person
+    changed = owner.put(
+        f"/api/v1/authorizations/{authorization.pk}", {**body, "purpose": "修热水器"}, content_type="application/json"
+    )
+    assert changed.status_code == 200 and changed.json()["purpose"] == "修热水器"
+    assert post(owner, f"/api/v1/authorizations/{authorization.pk}/revoke", {}).status_code == 200
+    again = post(owner, f"/api/v1/authorizations/{authorization.pk}/revoke", {})
+    assert again.status_code == 400 and again.json()["field"] == "authorization"
+    assert owner.get(f"/api/v1/keys/{key.pk}/authorizations").json() == []
+
+
+def test_desk_search_events_and_settings_through_the_api(client_as, cast):
+    from guanjia.frontdesk import actions
+
+    actions.receive_parcel(
+        actor=cast.assistant, unit=cast.unit_a, recipient_name="张三", shelf="B1", tracking_number="SF-S"
+    )
+    desk = client_as("assistant")
+    hits = desk.get(f"/api/v1/estates/{cast.estate.pk}/desk-search?q=zs").json()
+    assert hits[0]["unit_code"] == "1-1-1201" and hits[0]["parcels_waiting"] == 1 and hits[0]["people"] == ["张三"]
+    events = desk.get(f"/api/v1/estates/{cast.estate.pk}/custody-events?unit_id={cast.unit_b.pk}").json()
+    assert events == []
+    events = desk.get(f"/api/v1/estates/{cast.estate.pk}/custody-events?kind=parcel").json()
+    assert [event["action"] for event in events] == ["parcel_received"]
+    assert desk.get(f"/api/v1/estates/{cast.estate.pk}/desk-settings").json() == {
+        "unclaimed_days": 3,
+        "handover_ack_minutes": 60,
+    }
+    manager = client_as("manager")
+    bad = manager.put(
+        f"/api/v1/estates/{cast.estate.pk}/desk-settings",
+        {"unclaimed_days": 0, "handover_ack_minutes": 60},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and bad.json()["field"] == "unclaimed_days"
+    good = manager.put(
+        f"/api/v1/estates/{cast.estate.pk}/desk-settings",
+        {"unclaimed_days": 5, "handover_ack_minutes": 90},
+        content_type="application/json",
+    )
+    assert good.json() == {"unclaimed_days": 5, "handover_ack_minutes": 90}
