@@ -350,7 +350,13 @@ class BillingPlan:
                 consumption = self.consumption.get((unit["pk"], item.pk))
                 if consumption is None:
                     continue
-                line = money.tiered_line(consumption=consumption, tiers=self.tiers[item.pk], status=unit["status"])
+                # Many units use the same amount of water in a month: compute each once.
+                key = ("tiered", item.pk, consumption, unit["status"] == money.UNDELIVERED)
+                if key not in self.lines:
+                    self.lines[key] = money.tiered_line(
+                        consumption=consumption, tiers=self.tiers[item.pk], status=unit["status"]
+                    )
+                line = self.lines[key]
             else:
                 price = self.standards.get((item.pk, unit["house_type"]))
                 if price is None:

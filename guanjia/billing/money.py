@@ -221,18 +221,20 @@ def tiered_line(*, consumption: Decimal, tiers: list[Tier], status: str) -> Line
     if not ordered or ordered[-1].upper_bound is not None:
         raise ValueError("tiers")
     payer = "developer" if status == UNDELIVERED else "owner"
-    remaining = Fraction(consumption)
-    lower = Fraction(0)
-    exact = Fraction(0)
+    # Consumption, bounds and prices are finite decimals, so every width and product is an
+    # exact Decimal (the EXACT context traps any inexact step); rounding happens once below.
+    remaining = consumption
+    lower = Decimal(0)
+    exact = Decimal(0)
     steps = []
     for tier in ordered:
-        upper = None if tier.upper_bound is None else Fraction(tier.upper_bound)
-        width = remaining if upper is None else min(remaining, max(upper - lower, Fraction(0)))
+        upper = tier.upper_bound
+        width = remaining if upper is None else min(remaining, max(EXACT.subtract(upper, lower), Decimal(0)))
         if width > 0:
-            exact += width * Fraction(tier.price)
+            exact = EXACT.add(exact, EXACT.multiply(width, tier.price))
             # Consumption has two places and bounds have two places, so a width is exact.
             steps.append({"quantity": str(round_half_up(width, 2)), "price": str(tier.price)})
-            remaining -= width
+            remaining = EXACT.subtract(remaining, width)
         if upper is not None:
             lower = max(lower, upper)
         if remaining == 0:
