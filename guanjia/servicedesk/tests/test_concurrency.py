@@ -45,3 +45,41 @@ def test_two_threads_start_the_same_request(cast, with_version):
     request.refresh_from_db()
     assert request.status == Request.Status.IN_PROGRESS
     assert request.version == 3  # received 1, assigned 2, started 3: the loser wrote nothing
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("with_version", [True, False])
+def test_two_people_press_the_same_button_on_the_page(cast, with_version):
+    """The page's side of the race: the winner is sent on, the loser sees a message that the
+    request changed (409) or that it can no longer be started (400) — never a 500."""
+    from django.test import Client
+    from django.urls import reverse
+
+    request = receive(cast)
+    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler)
+    request.refresh_from_db()
+    url = reverse("servicedesk:request_action", args=[request.pk, "start"])
+    data = {"start-version": request.version} if with_version else {}
+    barrier = threading.Barrier(2)
+    answers: list[tuple[int, str]] = []
+
+    def press(user):
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        try:
+            barrier.wait(timeout=10)
+            response = client.post(url, data)
+            answers.append((response.status_code, response.content.decode()))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=press, args=(user,)) for user in (cast.butler, cast.head_butler)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    codes = sorted(code for code, _text in answers)
+    assert codes == [302, 409 if with_version else 400]
+    loser = next(text for code, text in answers if code != 302)
+    assert ("工单已被他人修改" if with_version else "不能") in loser
+    assert RequestEvent.objects.filter(request=request, action="start").count() == 1
