@@ -68,6 +68,7 @@ def endpoints() -> list[Any]:
     run_month = constant({"period_start": "2025-07"})
     cash = constant({"method": "cash", "amount": "10.00"})
     reason = constant({"reason": "矩阵测试：金额录错"})
+    contact = constant({"contact": "phone", "outcome": "no_answer", "note": "矩阵测试"})
 
     def reading(world: Any) -> dict:
         return {"unit_code": world.unit_a.code, "fee_item": world.ui_water.pk, "period": "2025-06", "reading": "10"}
@@ -90,6 +91,7 @@ def endpoints() -> list[Any]:
         page("GET", "billing:run_progress", managers, estate_id="estate", job_id="ui_job"),
         page("GET", "billing:arrears", readers, estate_id="estate"),
         page("GET", "billing:arrears", OUTSIDER, estate_id="other_estate"),
+        page("POST", "billing:send_reminders", managers | ZONE_EDITORS, estate_id="estate"),
         page("GET", "billing:collection", readers, estate_id="estate"),
         page("GET", "billing:collection", OUTSIDER, estate_id="other_estate"),
         page("GET", "billing:reversals", managers, estate_id="estate"),
@@ -102,6 +104,9 @@ def endpoints() -> list[Any]:
         page("GET", "billing:unit", readers | OWNER, unit_id="unit_a"),
         page("GET", "billing:unit", viewers, unit_id="unit_b"),
         page("GET", "billing:unit", NOBODY, unit_id="other_unit"),
+        page("POST", "billing:log_collection", managers | ZONE_EDITORS, contact, unit_id="unit_a"),
+        page("POST", "billing:log_collection", managers, contact, unit_id="unit_b"),
+        page("POST", "billing:log_collection", NOBODY, contact, unit_id="other_unit"),
         page("GET", "billing:cashier", managers, unit_id="unit_a"),
         page("GET", "billing:cashier", NOBODY, unit_id="other_unit"),
         page("POST", "billing:cashier", managers, cash, unit_id="unit_a"),

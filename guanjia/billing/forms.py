@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.billing.models import FeeItem, Payment
+from guanjia.billing.models import CollectionLog, FeeItem, Payment
 from guanjia.estates.models import Unit
 
 
@@ -140,3 +140,12 @@ class ReasonForm(forms.Form):
 
 class DecisionForm(forms.Form):
     note = forms.CharField(label=_("decision note"), required=False, max_length=300)
+
+
+class CollectionLogForm(forms.Form):
+    contact = forms.ChoiceField(label=_("contact"), choices=CollectionLog.Contact.choices)
+    outcome = forms.ChoiceField(label=_("outcome"), choices=CollectionLog.Outcome.choices)
+    promised_date = forms.DateField(
+        label=_("promised date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=_("note"), required=False, max_length=500)

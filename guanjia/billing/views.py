@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanjia.billing import access, actions, exports, money, queries, receipts
 from guanjia.billing.forms import (
+    CollectionLogForm,
     DecisionForm,
     FeeItemForm,
     MeterImportForm,
@@ -37,6 +38,7 @@ from guanjia.billing.forms import (
 from guanjia.billing.models import (
     Bill,
     BillingRun,
+    CollectionLog,
     FeeItem,
     MeterReading,
     Payment,
@@ -290,17 +292,50 @@ def unit_ledger(unit: Unit) -> dict[str, Any]:
     }
 
 
+def collection_context(user: Any, unit: Unit, form: CollectionLogForm | None = None) -> dict[str, Any]:
+    """The unit's collection log (催缴记录) for staff who may read it, and its form for those
+    who chase the arrears (finance, the manager, the zone's butler). Never for the owner."""
+    try:
+        access.access_unit_collection(user, unit.pk)
+    except Http404:
+        return {"collection_log": None}
+    return {
+        "collection_log": CollectionLog.objects.filter(unit=unit).select_related("logged_by")[:50],
+        "collection_form": (form or CollectionLogForm()) if access.can_chase_arrears(user, unit) else None,
+    }
+
+
+def unit_context(user: Any, unit: Unit, form: CollectionLogForm | None = None) -> dict[str, Any]:
+    return {
+        "estate": unit.estate,
+        "unit": unit,
+        "can_cash": can(user, unit.estate_id, Capability.MANAGE_BILLING),
+        **unit_ledger(unit),
+        **collection_context(user, unit, form),
+    }
+
+
 @login_required
 @require_GET
 def unit_bills(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = access.access_unit_billing(request.user, unit_id)
-    context = {
-        "estate": unit.estate,
-        "unit": unit,
-        "can_cash": can(request.user, unit.estate_id, Capability.MANAGE_BILLING),
-        **unit_ledger(unit),
-    }
-    return render(request, "billing/unit.html", context)
+    return render(request, "billing/unit.html", unit_context(request.user, unit))
+
+
+@login_required
+@require_POST
+def log_collection(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = access.access_unit_collection(request.user, unit_id, write=True)
+    form = CollectionLogForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.log_collection(actor=request.user, unit=unit, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Collection log entry saved."))
+            return redirect("billing:unit", unit_id=unit.pk)
+    return render(request, "billing/unit.html", unit_context(request.user, unit, form), status=400)
 
 
 def bill_label(bill: Bill) -> str:
@@ -467,8 +502,27 @@ def arrears(request: HttpRequest, estate_id: int) -> HttpResponse:
         "grand": grand,
         "debtors": [{**row, "owed": queries.fen(row["owed"])} for row in debtors],
         "own_zones_only": zone_note(zone_ids),
+        "can_remind": can(request.user, estate.pk, Capability.MANAGE_BILLING)
+        or can(request.user, estate.pk, Capability.VIEW_ZONE_BILLING),
     }
     return render(request, "billing/arrears.html", context)
+
+
+@login_required
+@require_POST
+def send_reminders(request: HttpRequest, estate_id: int) -> HttpResponse:
+    """Arrears reminder notices to the owners of every unit in arrears: the whole estate for
+    finance and the manager, own zones for a butler."""
+    estate = access.access_estate_billing(request.user, estate_id)
+    if can(request.user, estate.pk, Capability.MANAGE_BILLING):
+        zone_ids: set[int] | None = None
+    elif can(request.user, estate.pk, Capability.VIEW_ZONE_BILLING):
+        zone_ids = set(scope_of(request.user).zone_ids)
+    else:
+        raise Http404
+    sent = actions.send_arrears_reminders(actor=request.user, estate=estate, zone_ids=zone_ids)
+    messages.success(request, _("%(count)d reminder notices sent.") % {"count": sent})
+    return redirect("billing:arrears", estate_id=estate.pk)
 
 
 def butler_rows(zone_rows: list[dict]) -> list[dict[str, Any]]:

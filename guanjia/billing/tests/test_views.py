@@ -9,11 +9,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from guanjia.billing import actions, exports, queries
 from guanjia.billing.models import (
     Bill,
+    CollectionLog,
     FeeItem,
     FeeStandard,
     MeterReading,
@@ -283,3 +285,34 @@ def test_the_owner_sees_own_bills_and_receipts_and_pays_online(cast, client_as, 
     response = client.post(reverse("billing:pay_online", args=[cast.unit_a.pk]))
     assert response.status_code == 302 and "347.50" in response.url
     assert client.post(reverse("billing:pay_online", args=[cast.unit_b.pk])).status_code == 404
+
+
+# -- collection log and reminders ------------------------------------------------------------
+
+
+def test_the_zone_butler_logs_a_promise_and_a_promise_without_a_date_saves_nothing(cast, client_as, billed):
+    client = client_as("butler")
+    url = reverse("billing:log_collection", args=[cast.unit_a.pk])
+    response = client.post(url, {"contact": "phone", "outcome": "promised", "note": "下周付"})
+    assert response.status_code == 400
+    assert gettext("Enter the date the payer promised to pay.") in error_under(response, "promised_date")
+    assert not CollectionLog.objects.exists()
+    promised = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
+    response = client.post(
+        url, {"contact": "phone", "outcome": "promised", "promised_date": promised, "note": "下周付"}
+    )
+    assert response.status_code == 302
+    entry = CollectionLog.objects.get()
+    assert (entry.unit, entry.logged_by, str(entry.promised_date)) == (cast.unit_a, cast.butler, promised)
+    assert "下周付" in client.get(reverse("billing:unit", args=[cast.unit_a.pk])).content.decode()
+    # The owner reads the unit's bills, never the collection log.
+    owner_page = client_as("owner").get(reverse("billing:unit", args=[cast.unit_a.pk])).content.decode()
+    assert "下周付" not in owner_page and reverse("billing:log_collection", args=[cast.unit_a.pk]) not in owner_page
+
+
+def test_reminder_notices_go_to_the_owners_in_arrears(cast, client_as, billed):
+    from guanjia.notifications.models import Notification
+
+    response = client_as("finance").post(reverse("billing:send_reminders", args=[cast.estate.pk]))
+    assert response.status_code == 302
+    assert Notification.objects.filter(recipient=cast.owner).count() == 1
