@@ -204,7 +204,6 @@ def new_pickup_code() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
 
 
-@transaction.atomic
 def receive_parcel(
     *,
     actor: Any,
@@ -241,6 +240,8 @@ def receive_parcel(
     elif not tracking_number and not left_by.strip():
         raise DomainError(_("Enter the tracking number, or who left the item."), field="tracking_number")
     now = timezone.now()
+    # The whole check-in is one transaction per attempt (no savepoint when called at the top
+    # level): a collision of the random code with a waiting parcel's rolls it back and retries.
     for _attempt in range(PICKUP_CODE_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -259,7 +260,17 @@ def receive_parcel(
                     received_by=actor,
                     received_at=now,
                 )
-            break
+                log_event(
+                    estate_id=unit.estate_id,
+                    action=CustodyEvent.Action.PARCEL_RECEIVED,
+                    actor=actor,
+                    parcel=parcel,
+                    counterpart=courier or left_by,
+                    checked_how=shelf,
+                    at=now,
+                )
+                tell_residents_of_parcel(parcel)
+                return parcel
         except IntegrityError:
             # Either the tracking number is already in (refuse) or the code collided (retry).
             duplicate = (
@@ -269,19 +280,8 @@ def receive_parcel(
             if duplicate:
                 message = _("Tracking number %(number)s is already checked in.") % {"number": tracking_number}
                 raise DomainError(message, field="tracking_number") from None
-    else:  # pragma: no cover - a million codes and twenty collisions in a row
-        raise DomainError(_("Could not issue a pickup code; try again."), field="pickup_code")
-    log_event(
-        estate_id=unit.estate_id,
-        action=CustodyEvent.Action.PARCEL_RECEIVED,
-        actor=actor,
-        parcel=parcel,
-        counterpart=courier or left_by,
-        checked_how=shelf,
-        at=now,
-    )
-    tell_residents_of_parcel(parcel)
-    return parcel
+    # A million codes and twenty collisions in a row.
+    raise DomainError(_("Could not issue a pickup code; try again."), field="pickup_code")  # pragma: no cover
 
 
 def residents_with_logins(unit_id: int) -> list[Any]:
@@ -307,6 +307,9 @@ def parcel_label(parcel: Parcel) -> str:
 
 def tell_residents_of_parcel(parcel: Parcel) -> None:
     from guanjia.notifications.actions import notify
+
+    if getattr(parcel.unit, "has_portal_users", True) is False:
+        return  # the caller looked it up along with the unit: nobody there signs in
 
     subject = _("Waiting for you at the front desk: pickup code %(code)s") % {"code": parcel.pickup_code}
     body = _("%(what)s for %(recipient)s is kept at the front desk. Show the pickup code %(code)s to collect it.") % {
