@@ -302,11 +302,11 @@ class BillingPlan:
         self.tiers: dict[int, list[money.Tier]] = {}
         for tier in WaterTier.objects.filter(fee_item_id__in=item_ids):
             self.tiers.setdefault(tier.fee_item_id, []).append(money.Tier(tier.upper_bound, tier.price))
-        self.lines: dict[tuple, money.Line | None] = {}
+        self.lines: dict[tuple, list[money.Line]] = {}
         # Lines already on file for the period: a rerun skips them before the database does.
-        self.existing: set[tuple[int, int]] = set(
+        self.existing: set[tuple[int, int, str]] = set(
             Bill.objects.filter(estate=estate, period_start=period_start, fee_item_id__in=item_ids).values_list(
-                "unit_id", "fee_item_id"
+                "unit_id", "fee_item_id", "payer"
             )
         )
         self.consumption: dict[tuple[int, int], Decimal] = {
@@ -343,9 +343,7 @@ class BillingPlan:
         """The unit's lines for the run, skipping those already on file."""
         rows = []
         for item, start, end in self.items:
-            if (unit["pk"], item.pk) in self.existing:
-                continue
-            line: money.Line | None
+            lines: list[money.Line]
             if item.kind == FeeItem.Kind.METERED:
                 consumption = self.consumption.get((unit["pk"], item.pk))
                 if consumption is None:
@@ -353,42 +351,43 @@ class BillingPlan:
                 # Many units use the same amount of water in a month: compute each once.
                 key = ("tiered", item.pk, consumption, unit["status"] == money.UNDELIVERED)
                 if key not in self.lines:
-                    self.lines[key] = money.tiered_line(
-                        consumption=consumption, tiers=self.tiers[item.pk], status=unit["status"]
-                    )
-                line = self.lines[key]
+                    self.lines[key] = [
+                        money.tiered_line(consumption=consumption, tiers=self.tiers[item.pk], status=unit["status"])
+                    ]
+                lines = self.lines[key]
             else:
                 price = self.standards.get((item.pk, unit["house_type"]))
                 if price is None:
                     continue
-                line = self.periodic_line(item, start, end, price, unit)
-            if line is None:
-                continue
-            rows.append(
-                BillRow(
-                    estate_id=run.estate_id,
-                    unit_id=unit["pk"],
-                    fee_item_id=item.pk,
-                    period_start=start,
-                    period_end=end,
-                    due_date=start,
-                    payer=line.payer,
-                    amount=line.amount,
-                    paid_amount=Decimal("0.00"),
-                    status=Bill.Status.PAID if line.amount == 0 else Bill.Status.OPEN,
-                    basis=line.basis,
-                    billing_run_id=run.pk,
+                lines = self.periodic_lines(item, start, end, price, unit)
+            for line in lines:
+                if (unit["pk"], item.pk, line.payer) in self.existing:
+                    continue
+                rows.append(
+                    BillRow(
+                        estate_id=run.estate_id,
+                        unit_id=unit["pk"],
+                        fee_item_id=item.pk,
+                        period_start=start,
+                        period_end=end,
+                        due_date=start,
+                        payer=line.payer,
+                        amount=line.amount,
+                        paid_amount=Decimal("0.00"),
+                        status=Bill.Status.PAID if line.amount == 0 else Bill.Status.OPEN,
+                        basis=line.basis,
+                        billing_run_id=run.pk,
+                    )
                 )
-            )
         return rows
 
-    def periodic_line(
+    def periodic_lines(
         self, item: FeeItem, start: datetime.date, end: datetime.date, price: Decimal, unit: dict[str, Any]
-    ) -> money.Line | None:
+    ) -> list[money.Line]:
         # Units of one floor plan share area, type and status: compute each line once.
         key = (item.pk, price, unit["area"], unit["status"], unit["delivery_date"])
         if key not in self.lines:
-            self.lines[key] = money.periodic_line(
+            self.lines[key] = money.periodic_lines(
                 kind=item.kind,
                 unit_price=price,
                 area=unit["area"],
@@ -475,7 +474,7 @@ def copy_bills(bills: list[BillRow]) -> None:
                 copy.write_row((*row[:10], text, row.billing_run_id, now))
         cursor.execute(
             f"INSERT INTO billing_bill ({columns}) SELECT {columns} FROM billing_bill_load "  # noqa: S608
-            "ON CONFLICT (unit_id, fee_item_id, period_start) DO NOTHING"
+            "ON CONFLICT (unit_id, fee_item_id, period_start, payer) DO NOTHING"
         )
         # Dropped now as well as at commit: inside an outer transaction (tests, a caller's
         # atomic block) the next batch would otherwise find the table still there.
@@ -656,6 +655,10 @@ def record_payment(
                 field="amount",
             )
         open_bills = chosen
+    else:
+        # Unless chosen, money from the unit settles the owner's bills only: the developer's
+        # lines (days before delivery) are paid by the developer, choosing them explicitly.
+        open_bills = [bill for bill in open_bills if bill.payer == Bill.Payer.OWNER]
     # Taking the number locks the estate's counter, which serializes the estate's payments:
     # the reference check below cannot race with a second callback carrying the same one.
     receipt_number = take_receipt_number(unit.estate_id)
@@ -712,7 +715,7 @@ def apply_prepaid(*, actor: Any, unit: Unit) -> Decimal:
     lock_unit(unit.pk)
     open_bills = list(
         Bill.objects.select_for_update()
-        .filter(unit=unit, status=Bill.Status.OPEN)
+        .filter(unit=unit, status=Bill.Status.OPEN, payer=Bill.Payer.OWNER)
         .order_by("due_date", "period_start", "fee_item_id", "pk")
     )
     applied = Decimal("0.00")
@@ -1007,7 +1010,7 @@ def create_payment_order(
     neither, for everything the unit owes. Returns the order and what the payer is shown."""
     if bill_ids:
         ids = set(bill_ids)
-        bills = list(Bill.objects.filter(unit=unit, status=Bill.Status.OPEN, pk__in=ids))
+        bills = list(Bill.objects.filter(unit=unit, status=Bill.Status.OPEN, payer=Bill.Payer.OWNER, pk__in=ids))
         if len(bills) != len(ids):
             raise DomainError(_("A chosen bill is already paid, reversed or not this unit's."), field="bills")
         value = sum((bill.amount - bill.paid_amount for bill in bills), Decimal("0.00"))

@@ -214,7 +214,11 @@ class Bill(models.Model):
         verbose_name = _("bill")
         verbose_name_plural = _("bills")
         constraints = [
-            models.UniqueConstraint(fields=["unit", "fee_item", "period_start"], name="bill_unique_unit_item_period"),
+            # One line per payer: a unit delivered mid-period has the owner's line and the
+            # developer's line for the days before delivery (docs/decisions/0004).
+            models.UniqueConstraint(
+                fields=["unit", "fee_item", "period_start", "payer"], name="bill_unique_unit_item_period_payer"
+            ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="bill_amount_non_negative"),
             models.CheckConstraint(condition=Q(paid_amount__gte=0), name="bill_paid_non_negative"),
             models.CheckConstraint(condition=Q(paid_amount__lte=F("amount")), name="bill_paid_not_over_amount"),

@@ -133,6 +133,30 @@ def billed_time(start: datetime.date, end: datetime.date, delivery_date: datetim
     return BilledTime(months=months, prorated=prorated)
 
 
+def time_before_delivery(start: datetime.date, end: datetime.date, delivery_date: datetime.date | None) -> BilledTime:
+    """The months of [start, end] before the delivery date: the developer's share (开发商承担).
+
+    The complement of `billed_time` within each month: a unit delivered on 16 June leaves
+    15/30 of June (1st to 15th) to the developer, and the owner's 15/30 (16th to 30th) plus
+    these make the whole month. Months wholly before the delivery month are the developer's
+    in full. No delivery date on file: nothing (the unit counts as delivered)."""
+    months = Fraction(0)
+    prorated: list[tuple[str, int, int]] = []
+    if delivery_date is None:
+        return BilledTime(months=months)
+    month = month_start(start)
+    while month <= end:
+        last = month_end(month)
+        if delivery_date > last:
+            months += 1
+        elif delivery_date > month:
+            days = delivery_date.day - 1
+            months += Fraction(days, last.day)
+            prorated.append((month.strftime("%Y-%m"), days, last.day))
+        month = add_months(month, 1)
+    return BilledTime(months=months, prorated=prorated)
+
+
 @dataclass(frozen=True)
 class Line:
     """A computed bill line: the rounded amount, who pays, and what it was computed from."""
@@ -249,3 +273,55 @@ def collection_rate(received: Decimal, receivable: Decimal) -> Decimal | None:
     if receivable == 0:
         return None
     return round_half_up(Fraction(received) / Fraction(receivable), 4)
+
+
+def periodic_lines(
+    *,
+    kind: str,
+    unit_price: Decimal,
+    area: Decimal | None,
+    start: datetime.date,
+    end: datetime.date,
+    status: str,
+    delivery_date: datetime.date | None,
+    vacant_rate: Decimal = DEFAULT_VACANT_RATE,
+) -> list[Line]:
+    """Every line a periodic fee makes for one unit and one period: the owner's line of
+    `periodic_line` and, for a unit delivered during or after the period, the developer's
+    line for the days before delivery (decision 0004). The developer pays those days at the
+    full rate (the unit is not yet anyone's home, so no vacancy rate), rounded once to the
+    fen like any line. An undelivered unit has its one developer line from `periodic_line`."""
+    lines: list[Line] = []
+    owner = periodic_line(
+        kind=kind,
+        unit_price=unit_price,
+        area=area,
+        start=start,
+        end=end,
+        status=status,
+        delivery_date=delivery_date,
+        vacant_rate=vacant_rate,
+    )
+    if owner is not None:
+        lines.append(owner)
+    if status == UNDELIVERED:
+        return lines
+    time = time_before_delivery(start, end, delivery_date)
+    if time.is_zero:
+        return lines
+    area_based = kind == "property_fee"
+    months: Decimal | Fraction = Decimal(time.months.numerator) if time.months.denominator == 1 else time.months
+    factors: list[Decimal | Fraction] = [unit_price, months]
+    basis: dict[str, Any] = {
+        "rule": "before_delivery",
+        "unit_price": str(unit_price),
+        "months": str(time.months),
+        "rate": str(FULL_RATE),
+    }
+    if area_based and area is not None:
+        factors.append(area)
+        basis["area"] = str(area)
+    if time.prorated:
+        basis["days"] = [{"month": m, "days": d, "of": n} for m, d, n in time.prorated]
+    lines.append(Line(amount=round_to_fen(exact_product(*factors)), payer="developer", basis=basis))
+    return lines

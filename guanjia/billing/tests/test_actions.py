@@ -66,11 +66,16 @@ def test_billing_run_applies_delivery_vacancy_and_developer_rules(cast, fee):
     UnitFactory(building=building, number="1801", area=D("100.00"), delivery_date=datetime.date(2025, 8, 2))
     UnitFactory(building=building, number="0101", area=D("20.00"), house_type=Unit.HouseType.PARKING)
     actions.run_billing(actor=cast.finance, estate=cast.estate, period_start=JULY)
-    snapshot = {code: (amount, payer) for code, _item, _start, amount, payer in bills_snapshot(cast.estate)}
-    assert snapshot["1-1-1501"] == ("175.00", "owner")  # 2.50 × 100 × 0.70
-    assert snapshot["1-1-1601"] == ("250.00", "developer")  # full rate, to the developer
-    assert snapshot["1-1-1701"] == ("88.71", "owner")  # 250 × 11/31 (21st..31st) = 88.709… → 88.71
-    assert "1-1-1801" not in snapshot  # delivered after the period: nothing to bill
+    snapshot: dict[str, list] = {}
+    for code, _item, _start, amount, payer in bills_snapshot(cast.estate):
+        snapshot.setdefault(code, []).append((payer, amount))
+    assert snapshot["1-1-1501"] == [("owner", "175.00")]  # 2.50 × 100 × 0.70
+    assert snapshot["1-1-1601"] == [("developer", "250.00")]  # full rate, to the developer
+    # Delivered on 21 July: the owner pays 11/31 (21st..31st) = 250 × 11/31 = 88.709… → 88.71,
+    # the developer the 20 days before, 250 × 20/31 = 161.290… → 161.29 (decision 0004).
+    assert sorted(snapshot["1-1-1701"]) == [("developer", "161.29"), ("owner", "88.71")]
+    # Delivered on 2 August: July is wholly the developer's, nothing the owner's.
+    assert snapshot["1-1-1801"] == [("developer", "250.00")]
     assert "1-1-0101" not in snapshot  # no standard for parking spaces in this item
 
 
