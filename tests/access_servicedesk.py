@@ -83,6 +83,14 @@ def assign_to(user_attribute: str):
     return lambda world: {"assign-assignee": getattr(world, user_attribute).pk, "assign-note": "矩阵"}
 
 
+def duty_form(world: Any) -> dict:
+    import datetime
+
+    from django.utils import timezone
+
+    return {"date": (timezone.localdate() + datetime.timedelta(days=1)).isoformat(), "user": world.head_butler.pk}
+
+
 def photo_form(world: Any) -> dict:
     return {"photo": photo_file()}
 
@@ -130,6 +138,9 @@ def endpoints() -> list[Any]:
         page("GET", "servicedesk:service_levels", STAFF_MANAGERS, estate_id="estate"),
         page("POST", "servicedesk:service_levels", STAFF_MANAGERS, level, estate_id="estate"),
         page("GET", "servicedesk:complaints", STAFF_VIEWERS, estate_id="estate"),
+        page("GET", "servicedesk:duty_managers", STAFF_VIEWERS, estate_id="estate"),
+        page("GET", "servicedesk:duty_managers", NOBODY, estate_id="other_estate"),
+        page("POST", "servicedesk:duty_managers", STAFF_VIEWERS, duty_form, estate_id="estate"),
         page("GET", "servicedesk:complaints", NOBODY, estate_id="other_estate"),
         page("GET", "servicedesk:request", CUSTODIANS | OWNER, request_id="sdui_received_a"),
         page("GET", "servicedesk:request", CUSTODIANS, request_id="sdui_received_b"),

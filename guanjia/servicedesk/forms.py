@@ -118,3 +118,12 @@ class ConfirmForm(VersionForm):
     owner_words = forms.CharField(
         label=_("your words"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+
+
+class DutyManagerForm(forms.Form):
+    date = forms.DateField(label=_("duty day"), widget=forms.DateInput(attrs={"type": "date"}))
+    user = forms.ChoiceField(label=_("duty manager"))
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = [("", "—"), *people]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("estates/<int:estate_id>/requests/board/", views.board, name="board"),
     path("estates/<int:estate_id>/service-levels/", views.service_levels, name="service_levels"),
     path("estates/<int:estate_id>/complaints/", views.complaints, name="complaints"),
+    path("estates/<int:estate_id>/duty-managers/", views.duty_managers, name="duty_managers"),
     path("requests/<int:request_id>/", views.request_page, name="request"),
     path("requests/<int:request_id>/do/<slug:action>/", views.request_action, name="request_action"),
     path("requests/<int:request_id>/classify/", views.classify, name="classify"),

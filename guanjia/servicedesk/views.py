@@ -33,6 +33,7 @@ from guanjia.servicedesk.forms import (
     CancelForm,
     ClassifyForm,
     ConfirmForm,
+    DutyManagerForm,
     IntakeForm,
     NoteForm,
     PhotoForm,
@@ -476,6 +477,48 @@ def service_levels(request, estate_id: int):
         "servicedesk/service_levels.html",
         {"estate": estate, "rows": rows, "own_count": ServiceLevel.objects.filter(estate=estate).count()},
         status=status,
+    )
+
+
+DUTY_DAYS = 14
+
+
+def duty_manager_choices(estate_id: int) -> list[tuple[str, str]]:
+    """Who may stand as the 24-hour duty manager: head butlers, the deputy manager and above."""
+    people: dict[int, str] = {}
+    for posting in postings_of_estate(estate_id):
+        if posting.post in access.DUTY_MANAGER_POSTS:
+            people.setdefault(posting.user_id, f"{posting.user} · {posting.get_post_display()}")
+    return [(str(user_id), label) for user_id, label in people.items()]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def duty_managers(request, estate_id: int):
+    """The 24-hour duty manager (值班经理) of each of the coming days, named by the estate until
+    the roster exists. Escalations outside office hours go to the day's duty manager."""
+    estate = access_estate(request.user, estate_id, Capability.NAME_DUTY_MANAGER)
+    people = duty_manager_choices(estate.pk)
+    form = DutyManagerForm(request.POST or None, people=people)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            chosen = find_assignee(estate.pk, form.cleaned_data["user"])
+            try:
+                actions.name_duty_manager(
+                    actor=request.user, estate=estate, date=form.cleaned_data["date"], user=chosen
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("The duty manager is named."))
+                return redirect("servicedesk:duty_managers", estate_id=estate.pk)
+    today = dl.duty_date(timezone.now())
+    named = {duty.date: duty.user for duty in queries.duty_managers_of(estate, today, DUTY_DAYS)}
+    days = [(day, named.get(day)) for day in (today + dt.timedelta(days=n) for n in range(DUTY_DAYS))]
+    return render(
+        request, "servicedesk/duty_managers.html", {"estate": estate, "days": days, "form": form}, status=status
     )
 
 

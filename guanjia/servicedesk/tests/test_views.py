@@ -461,3 +461,25 @@ def test_a_technician_works_an_assigned_request(client_as, cast):
     assert post_action(client, request, "resolve").status_code == 302
     request.refresh_from_db()
     assert request.status == S.RESOLVED
+
+
+def test_the_head_butler_names_tomorrows_duty_manager(client_as, cast, fingerprint):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from guanjia.servicedesk.models import DutyManager
+
+    client = client_as("head_butler")
+    url = reverse("servicedesk:duty_managers", args=[cast.estate.pk])
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    assert "林大管家" in page_text(client.get(url))  # offered in the list
+    assert client.post(url, {"date": tomorrow.isoformat(), "user": cast.manager.pk}).status_code == 302
+    assert DutyManager.objects.get().user == cast.manager
+    assert "陈经理" in page_text(client.get(url))
+    before = fingerprint()
+    response = client.post(url, {"date": tomorrow.isoformat(), "user": cast.butler.pk})  # a butler cannot stand
+    assert response.status_code == 400
+    response = client.post(url, {"date": "明天", "user": cast.manager.pk})
+    assert response.status_code == 400
+    assert fingerprint() == before

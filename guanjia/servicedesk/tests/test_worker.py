@@ -7,6 +7,7 @@ import pytest
 
 from guanjia.core.roles import Post
 from guanjia.core.testing import run_worker, wait_for
+from guanjia.notifications.models import Notification
 from guanjia.servicedesk import actions, tasks
 from guanjia.servicedesk.deadlines import SHANGHAI
 from guanjia.servicedesk.models import Escalation, Request
@@ -59,3 +60,11 @@ def test_escalation_ladder_through_the_worker(cast):
         assert result.get(blocking=True, timeout=30) == 0
     assert rungs(night)[2:] == [("head_butler", "head_butler"), ("manager", "manager")]
     assert Escalation.objects.count() == 7
+    # Each rung told its recipient once, through the inbox written with it.
+    told = Notification.objects.filter(dedupe_key__startswith="escalation:")
+    assert sorted(told.values_list("dedupe_key", flat=True)) == sorted(
+        f"escalation:{pk}" for pk in Escalation.objects.values_list("pk", flat=True)
+    )
+    assert {(n.recipient.username, n.link) for n in told.filter(recipient__username="deputy")} == {
+        ("deputy", f"/requests/{night.pk}/")
+    }
