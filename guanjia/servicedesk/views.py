@@ -23,7 +23,7 @@ from guanjia.core.errors import DomainError
 from guanjia.core.forms import add_domain_error
 from guanjia.core.roles import Capability
 from guanjia.estates.access import access_estate
-from guanjia.estates.models import Unit
+from guanjia.estates.models import Unit, Zone
 from guanjia.people import queries as people_queries
 from guanjia.people.models import Person
 from guanjia.servicedesk import access, actions, queries
@@ -330,6 +330,8 @@ def intake(request, estate_id: int):
         unit = residencies[0].unit
     initial = {"person": person.pk if person else None, "unit": unit.code if unit else ""}
     form = IntakeForm(request.POST or None, initial=initial)
+    if person is not None or unit is not None:
+        form.fields["description"].widget.attrs["autofocus"] = True  # the caller is found: say what
     status = 200
     if request.method == "POST":
         status = 400
@@ -413,9 +415,19 @@ def my_work(request, estate_id: int):
 @login_required
 @require_GET
 def board(request, estate_id: int):
-    """The head butler's board: open requests, overdue first."""
+    """The head butler's board: open requests, overdue first. A butler starts on their own
+    zone (their default view); anyone may pick another zone, all zones, or the overdue only."""
     estate = access_estate(request.user, estate_id, Capability.VIEW_REQUESTS)
-    requests = list(queries.board(estate)[: BOARD_LIMIT + 1])
+    zones = list(Zone.objects.filter(estate=estate).order_by("code"))
+    own_zones = [zone.pk for zone in zones if zone.butler_id == request.user.pk]
+    chosen = request.GET.get("zone", "")
+    if not chosen and own_zones:
+        chosen = str(own_zones[0])
+    zone_id = int(chosen) if chosen.isdigit() and int(chosen) in {zone.pk for zone in zones} else None
+    overdue_only = request.GET.get("overdue") == "1"
+    requests = list(
+        queries.filtered_board(estate, zone_id=zone_id, overdue=True if overdue_only else None)[: BOARD_LIMIT + 1]
+    )
     return render(
         request,
         "servicedesk/list.html",
@@ -426,6 +438,7 @@ def board(request, estate_id: int):
             "heading": _("Request board"),
             "empty": _("No open requests."),
             "show_first_responder": True,
+            "board_filters": {"zones": zones, "zone_id": zone_id, "overdue": overdue_only},
         },
     )
 

@@ -483,3 +483,21 @@ def test_the_head_butler_names_tomorrows_duty_manager(client_as, cast, fingerpri
     response = client.post(url, {"date": "明天", "user": cast.manager.pk})
     assert response.status_code == 400
     assert fingerprint() == before
+
+
+def test_a_butler_starts_on_their_zone_and_may_see_all_or_the_overdue(client_as, cast):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    receive(cast, title="A区的报修", now=timezone.now())
+    receive(cast, title="B区的报修", unit=cast.unit_b, person=cast.neighbour, now=timezone.now() - dt.timedelta(days=3))
+    client = client_as("butler")
+    url = reverse("servicedesk:board", args=[cast.estate.pk])
+    own = page_text(client.get(url))
+    assert "A区的报修" in own and "B区的报修" not in own
+    everything = page_text(client.get(url, {"zone": "all"}))
+    assert "A区的报修" in everything and "B区的报修" in everything
+    late = page_text(client.get(url, {"zone": "all", "overdue": "1"}))
+    assert "A区的报修" not in late and "B区的报修" in late
+    assert "B区的报修" in page_text(client_as("head_butler").get(url))  # no zone of their own: all
