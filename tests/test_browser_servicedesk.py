@@ -87,6 +87,7 @@ def test_a_phone_repair_goes_round_the_whole_loop(live_server, live_cast, browse
     page.select_option("#id_kind", "repair_in_unit")
     page.select_option("#id_channel", "phone")
     page.fill("#id_description", "卫生间水管漏水\n下午两点后在家")
+    page.screenshot(path=str(SCREENS / "servicedesk-intake.png"), full_page=True)
     with page.expect_navigation():
         page.get_by_role("button", name="登记工单").click()
     expect(status(page)).to_have_text("已受理")
@@ -149,3 +150,33 @@ def test_a_phone_repair_goes_round_the_whole_loop(live_server, live_cast, browse
     for session in sessions:
         assert session.problems == []
         session.close()
+
+
+def test_the_owner_reports_a_leak_with_a_photo_from_a_phone(live_server, live_cast, browser, tmp_path):
+    from guanjia.servicedesk.tests.factories import image_bytes
+
+    cast = live_cast
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    photo = tmp_path / "leak.jpg"
+    photo.write_bytes(image_bytes("JPEG", (64, 48)))
+    owner = Session(browser, live_server, "owner", phone=True)
+    page = owner.page
+    page.get_by_role("link", name="新建工单", exact=True).click()
+    expect(page.locator("h1")).to_have_text("新建工单")
+    page.select_option("#id_unit", str(cast.unit_a.pk))
+    page.select_option("#id_kind", "repair_in_unit")
+    page.fill("#id_description", "阳台顶上渗水")
+    page.set_input_files("#id_photos", str(photo))
+    page.screenshot(path=str(SCREENS / "servicedesk-portal-new.png"), full_page=True)
+    with page.expect_navigation():
+        page.get_by_role("button", name="提交").click()
+    expect(status(page)).to_have_text("已受理")
+    image = page.locator(".sd-photos img")
+    expect(image).to_have_count(1)
+    image.scroll_into_view_if_needed()
+    loaded = "() => { const i = document.querySelector('.sd-photos img'); return i && i.complete && i.naturalWidth; }"
+    assert page.wait_for_function(loaded).json_value() == 64  # the photo itself is served
+    request = Request.objects.get()
+    assert (request.channel, request.first_responder, request.photos.count()) == ("portal", cast.butler, 1)
+    assert owner.problems == []
+    owner.close()
