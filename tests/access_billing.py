@@ -1,9 +1,9 @@
 """Access rows of the billing pages (see tests/test_access_matrix.py).
 
-Objects (prefixed ui_ so as not to meet the API rows' objects): a property fee billed for
-June 2025 in both estates, a metered fee, a payment of unit A, of unit B and of the other
-estate's unit, a payment of unit A whose reversal finance asked for, and a billing-run job in
-each estate."""
+Objects (prefixed ui_ so as not to meet the API rows' objects): a property fee and a
+parking fee billed for June 2025 in both estates (the parking bills stay unpaid), a metered
+fee, a payment of unit A, of unit B and of the other estate's unit, a payment of unit A whose
+reversal finance asked for, and a billing-run job in each estate."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ JUNE = datetime.date(2025, 6, 1)
 def objects(world: Any) -> dict[str, Any]:
     """The objects the rows below name, made once per test on top of the world."""
     from guanjia.billing import actions
+    from guanjia.billing.models import Bill
     from guanjia.core import jobs
 
     cast = world.cast
@@ -25,6 +26,18 @@ def objects(world: Any) -> dict[str, Any]:
         for house_type in {unit.house_type, cast.unit_b.house_type}:
             actions.set_fee_standard(
                 actor=None, fee_item=fee, house_type=house_type, unit_price="2.50", valid_from=datetime.date(2025, 1, 1)
+            )
+        # A second, fixed fee whose bills nobody pays: bills that may be reversed.
+        parking = actions.create_fee_item(
+            actor=None, estate=estate, code="ui-parking", name="停车费", kind="fixed_monthly"
+        )
+        for house_type in {unit.house_type, cast.unit_b.house_type}:
+            actions.set_fee_standard(
+                actor=None,
+                fee_item=parking,
+                house_type=house_type,
+                unit_price="150",
+                valid_from=datetime.date(2025, 1, 1),
             )
         actions.run_billing(actor=None, estate=estate, period_start=JUNE)
         made[f"ui_{key}fee_item"] = fee
@@ -40,6 +53,8 @@ def objects(world: Any) -> dict[str, Any]:
         ("ui_payment_other", cast.other_unit),
     ):
         made[name] = actions.record_payment(actor=cast.finance, unit=unit, amount="50.00", method="cash")
+    for name, unit in (("ui_bill_a", cast.unit_a), ("ui_bill_b", cast.unit_b), ("ui_bill_other", cast.other_unit)):
+        made[name] = Bill.objects.get(unit=unit, fee_item__code="ui-parking", period_start=JUNE)
     pending = actions.record_payment(actor=cast.finance, unit=cast.unit_a, amount="10.00", method="cash")
     made["ui_reversal_request"] = actions.request_reversal(actor=cast.finance, payment=pending, reason="矩阵测试")
     return made
@@ -115,6 +130,9 @@ def endpoints() -> list[Any]:
         page("POST", "billing:pay_online", managers | OWNER, unit_id="unit_a"),
         page("POST", "billing:pay_online", managers, unit_id="unit_b"),
         page("POST", "billing:pay_online", NOBODY, unit_id="other_unit"),
+        page("POST", "billing:request_bill_reversal", managers, reason, bill_id="ui_bill_a"),
+        page("POST", "billing:request_bill_reversal", managers, reason, bill_id="ui_bill_b"),
+        page("POST", "billing:request_bill_reversal", NOBODY, reason, bill_id="ui_bill_other"),
         page("GET", "billing:payment", readers | OWNER, payment_id="ui_payment_a"),
         page("GET", "billing:payment", viewers, payment_id="ui_payment_b"),
         page("GET", "billing:payment", NOBODY, payment_id="ui_payment_other"),

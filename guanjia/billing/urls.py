@@ -21,6 +21,7 @@ urlpatterns = [
     path("billing/units/<int:unit_id>/collection-log/", views.log_collection, name="log_collection"),
     path("billing/units/<int:unit_id>/pay/", views.cashier, name="cashier"),
     path("billing/units/<int:unit_id>/pay-online/", views.pay_online, name="pay_online"),
+    path("billing/bills/<int:bill_id>/reverse/", views.request_bill_reversal, name="request_bill_reversal"),
     path("billing/payments/<int:payment_id>/", views.payment_detail, name="payment"),
     path("billing/payments/<int:payment_id>/receipt/", views.receipt, name="receipt"),
     path("billing/payments/<int:payment_id>/reverse/", views.request_reversal, name="request_reversal"),

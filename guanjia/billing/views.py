@@ -306,10 +306,16 @@ def collection_context(user: Any, unit: Unit, form: CollectionLogForm | None = N
 
 
 def unit_context(user: Any, unit: Unit, form: CollectionLogForm | None = None) -> dict[str, Any]:
+    pending = set(
+        ReversalRequest.objects.filter(bill__unit=unit, status=ReversalRequest.Status.PENDING).values_list(
+            "bill_id", flat=True
+        )
+    )
     return {
         "estate": unit.estate,
         "unit": unit,
         "can_cash": can(user, unit.estate_id, Capability.MANAGE_BILLING),
+        "pending_bill_ids": pending,
         **unit_ledger(unit),
         **collection_context(user, unit, form),
     }
@@ -428,6 +434,24 @@ def request_reversal(request: HttpRequest, payment_id: int) -> HttpResponse:
             messages.success(request, _("Reversal requested; it takes effect once approved."))
             return redirect("billing:payment", payment_id=payment.pk)
     return render(request, "billing/payment.html", payment_context(request, payment, reason_form=form), status=400)
+
+
+@login_required
+@require_POST
+def request_bill_reversal(request: HttpRequest, bill_id: int) -> HttpResponse:
+    """Ask for a bill issued in error to be reversed (红冲); another person approves it."""
+    bill = access.access_bill(request.user, bill_id, write=True)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.request_reversal(actor=request.user, bill=bill, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            form.add_error("reason", error.message)
+        else:
+            messages.success(request, _("Reversal requested; it takes effect once approved."))
+            return redirect("billing:unit", unit_id=bill.unit_id)
+    context = unit_context(request.user, bill.unit) | {"bill_reason_form": form, "bill_reason_for": bill.pk}
+    return render(request, "billing/unit.html", context, status=400)
 
 
 @login_required

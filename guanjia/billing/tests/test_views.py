@@ -316,3 +316,22 @@ def test_reminder_notices_go_to_the_owners_in_arrears(cast, client_as, billed):
     response = client_as("finance").post(reverse("billing:send_reminders", args=[cast.estate.pk]))
     assert response.status_code == 302
     assert Notification.objects.filter(recipient=cast.owner).count() == 1
+
+
+def test_a_bill_issued_in_error_is_reversed_after_a_request_with_a_reason(cast, client_as, billed):
+    bill = Bill.objects.get(unit=cast.unit_b, period_start=THIS_MONTH)
+    client = client_as("finance")
+    url = reverse("billing:request_bill_reversal", args=[bill.pk])
+    assert url in client.get(reverse("billing:unit", args=[cast.unit_b.pk])).content.decode()
+    response = client.post(url, {"reason": ""})
+    assert response.status_code == 400 and gettext("Give the reason for the reversal.") in error_under(
+        response, "reason"
+    )
+    assert not ReversalRequest.objects.exists()
+    assert client.post(url, {"reason": "面积登记错误"}).status_code == 302
+    request = ReversalRequest.objects.get(bill=bill)
+    client_as("manager").post(reverse("billing:approve_reversal", args=[request.pk]))
+    bill.refresh_from_db()
+    assert bill.status == Bill.Status.REVERSED
+    # A reversed bill counts neither as receivable nor as owed.
+    assert queries.period_totals(cast.estate.pk, THIS_MONTH, zone_ids=[cast.zone_b.pk])["receivable"] == D("0.00")
