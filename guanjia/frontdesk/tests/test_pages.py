@@ -500,3 +500,32 @@ def test_visitor_log_exported_to_xlsx_and_read_back(client_as, cast):
         reverse("frontdesk:visitor_export", args=[cast.estate.pk]), {"from": "2020-01-01", "to": "2020-01-01"}
     )
     assert len(list(load_workbook(io.BytesIO(empty.content))[excel.SHEET].iter_rows())) == 1
+
+
+def test_desk_search_sends_the_same_queries_for_one_unit_or_many(cast, django_assert_max_num_queries):
+    from guanjia.frontdesk.queries import desk_search
+    from guanjia.people.tests.factories import PersonFactory, ResidencyFactory
+
+    now = timezone.now()
+    with django_assert_max_num_queries(6):
+        one = desk_search(cast.estate.pk, "zs", now)
+    for number in ("1101", "1102", "1103"):
+        unit = cast.unit_a.__class__.objects.create(
+            estate=cast.estate,
+            building=cast.unit_a.building,
+            zone=cast.zone_a,
+            entrance="1",
+            number=number,
+            code=f"1-1-{number}",
+            floor=11,
+            area=cast.unit_a.area,
+            house_type=cast.unit_a.house_type,
+        )
+        ResidencyFactory(person=PersonFactory(estate=cast.estate, name="张山"), unit=unit)
+        actions.receive_parcel(
+            actor=cast.assistant, unit=unit, recipient_name="张山", shelf="B1", tracking_number=f"T{number}"
+        )
+    with django_assert_max_num_queries(6):
+        many = desk_search(cast.estate.pk, "zs", now)
+    assert len(one) == 1 and len(many) == 4
+    assert [hit.parcels for hit in many] == [1, 1, 1, 0]
