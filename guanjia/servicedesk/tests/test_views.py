@@ -367,7 +367,7 @@ def test_the_owner_cannot_submit_for_a_unit_not_theirs(client_as, cast, fingerpr
     client = client_as("owner")
     before = fingerprint()
     response = portal_post(client, unit=unit_id)
-    assert response.status_code == 400 and "自己的房屋" in page_text(response)
+    assert response.status_code == 400 and "请选择您自己" in page_text(response)
     assert fingerprint() == before
 
 
