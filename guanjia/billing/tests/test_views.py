@@ -335,3 +335,41 @@ def test_a_bill_issued_in_error_is_reversed_after_a_request_with_a_reason(cast, 
     assert bill.status == Bill.Status.REVERSED
     # A reversed bill counts neither as receivable nor as owed.
     assert queries.period_totals(cast.estate.pk, THIS_MONTH, zone_ids=[cast.zone_b.pk])["receivable"] == D("0.00")
+
+
+def workbook(rows) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["房屋编号", "读数", "初始读数"])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_month_of_readings_is_imported_and_a_lower_reading_in_the_file_saves_nothing(cast, client_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    water = FeeItemFactory(estate=cast.estate, code="water", name="水费", kind=FeeItem.Kind.METERED)
+    client = client_as("finance")
+    url = reverse("billing:readings", args=[cast.estate.pk])
+
+    def upload(rows, period):
+        file = SimpleUploadedFile("readings.xlsx", workbook(rows), content_type=exports.XLSX_CONTENT_TYPE)
+        return client.post(url, {"fee_item": water.pk, "period": period, "file": file})
+
+    response = upload([[cast.unit_a.code, 12, 0], [cast.unit_b.code, 30, 5]], "2025-06")
+    assert response.status_code == 302
+    assert sorted(MeterReading.objects.values_list("unit__code", "previous", "reading")) == [
+        (cast.unit_a.code, D("0.00"), D("12.00")),
+        (cast.unit_b.code, D("5.00"), D("30.00")),
+    ]
+    before = list(MeterReading.objects.values_list())
+    response = upload([[cast.unit_a.code, 20], [cast.unit_b.code, 25]], "2025-07")  # B runs backwards
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "25.00" in html and "30.00" in html and 'class="errorlist"' in html
+    assert list(MeterReading.objects.values_list()) == before

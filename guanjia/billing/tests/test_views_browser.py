@@ -87,6 +87,12 @@ def test_billing_run_progress_cashier_and_owner_portal(live_server, cast, browse
     expect(page.locator("main")).to_contain_text("壹佰元整")
     expect(page.locator("#print-receipt")).to_have_text("打印收据")
     page.screenshot(path=str(SCREENS / "billing-payment.png"), full_page=True)
+
+    # The collection rate of July: 100.00 received of 523.75 receivable.
+    page.goto(live_server.url + reverse("billing:collection", args=[cast.estate.pk]) + "?month=2025-07")
+    expect(page.locator("#collection-rate")).to_have_text("19.09%")
+    expect(page.locator("table.by-butler")).to_contain_text("周管家")
+    page.screenshot(path=str(SCREENS / "billing-collection.png"), full_page=True)
     assert page.problems == []
     context.close()
 
