@@ -345,29 +345,29 @@ class BillingPlan:
         for item, start, end in self.items:
             lines: list[money.Line]
             if item.kind == FeeItem.Kind.METERED:
-                consumption = self.consumption.get((unit["pk"], item.pk))
+                consumption = self.consumption.get((unit["pk"], item.id))
                 if consumption is None:
                     continue
                 # Many units use the same amount of water in a month: compute each once.
-                key = ("tiered", item.pk, consumption, unit["status"] == money.UNDELIVERED)
+                key = ("tiered", item.id, consumption, unit["status"] == money.UNDELIVERED)
                 if key not in self.lines:
                     self.lines[key] = [
-                        money.tiered_line(consumption=consumption, tiers=self.tiers[item.pk], status=unit["status"])
+                        money.tiered_line(consumption=consumption, tiers=self.tiers[item.id], status=unit["status"])
                     ]
                 lines = self.lines[key]
             else:
-                price = self.standards.get((item.pk, unit["house_type"]))
+                price = self.standards.get((item.id, unit["house_type"]))
                 if price is None:
                     continue
                 lines = self.periodic_lines(item, start, end, price, unit)
             for line in lines:
-                if (unit["pk"], item.pk, line.payer) in self.existing:
+                if (unit["pk"], item.id, line.payer) in self.existing:
                     continue
                 rows.append(
                     BillRow(
                         estate_id=run.estate_id,
                         unit_id=unit["pk"],
-                        fee_item_id=item.pk,
+                        fee_item_id=item.id,
                         period_start=start,
                         period_end=end,
                         due_date=start,
@@ -385,7 +385,7 @@ class BillingPlan:
         self, item: FeeItem, start: datetime.date, end: datetime.date, price: Decimal, unit: dict[str, Any]
     ) -> list[money.Line]:
         # Units of one floor plan share area, type and status: compute each line once.
-        key = (item.pk, price, unit["area"], unit["status"], unit["delivery_date"])
+        key = (item.id, price, unit["area"], unit["status"], unit["delivery_date"])
         if key not in self.lines:
             self.lines[key] = money.periodic_lines(
                 kind=item.kind,
@@ -438,40 +438,58 @@ BILL_COLUMNS = (
 )
 
 
-def insert_bills(bills: list[BillRow]) -> None:
+def insert_bills(bills: list[BillRow], basis_json: dict[int, str] | None = None) -> None:
     """Insert one batch in one transaction; lines already on file are skipped by the unique
-    constraint (ON CONFLICT DO NOTHING), so a batch may be inserted any number of times."""
+    constraint, so a batch may be inserted any number of times.
+
+    On PostgreSQL the batch is COPied straight into the bills: the plan has already left out
+    the lines on file when the run started, so a conflict means another run inserted some of
+    them meanwhile. Then the COPY fails as a whole (its savepoint rolls back) and the batch
+    goes the slower way, through a temporary table and ON CONFLICT DO NOTHING."""
     if not bills:
         return
+    basis_json = {} if basis_json is None else basis_json
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            copy_bills(bills)
+            import psycopg
+
+            try:
+                with transaction.atomic():
+                    copy_rows("billing_bill", bills, basis_json)
+            except (IntegrityError, psycopg.IntegrityError):
+                copy_bills(bills, basis_json)
         else:
             # INSERT OR IGNORE on SQLite.
             Bill.objects.bulk_create([Bill(**row._asdict()) for row in bills], ignore_conflicts=True)
 
 
-def copy_bills(bills: list[BillRow]) -> None:
-    """PostgreSQL: COPY the batch into a temporary table, then INSERT … SELECT … ON CONFLICT
-    DO NOTHING into the bills. COPY is several times faster than multi-row INSERTs, and the
-    conflict clause keeps the run idempotent. Call inside a transaction: a failure rolls the
-    temporary table back with the batch."""
+def copy_rows(table: str, bills: list[BillRow], basis_json: dict[int, str]) -> None:
+    """COPY bill rows into `table` (the bills, or the temporary load table)."""
     columns = ", ".join(BILL_COLUMNS)
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE billing_bill_load ON COMMIT DROP AS SELECT {columns} "  # noqa: S608
-            "FROM billing_bill WITH NO DATA"
-        )
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        with raw.copy(f"COPY billing_bill_load ({columns}) FROM STDIN") as copy:
-            basis_json: dict[int, str] = {}
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in bills:
                 # Lines computed once share one basis dict: serialize it once too.
                 text = basis_json.get(id(row.basis))
                 if text is None:
                     text = basis_json[id(row.basis)] = json.dumps(row.basis, ensure_ascii=False)
                 copy.write_row((*row[:10], text, row.billing_run_id, now))
+
+
+def copy_bills(bills: list[BillRow], basis_json: dict[int, str] | None = None) -> None:
+    """PostgreSQL: COPY the batch into a temporary table, then INSERT … SELECT … ON CONFLICT
+    DO NOTHING into the bills. COPY is several times faster than multi-row INSERTs, and the
+    conflict clause keeps the run idempotent. Call inside a transaction: a failure rolls the
+    temporary table back with the batch."""
+    columns = ", ".join(BILL_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE billing_bill_load ON COMMIT DROP AS SELECT {columns} "  # noqa: S608
+            "FROM billing_bill WITH NO DATA"
+        )
+        copy_rows("billing_bill_load", bills, {} if basis_json is None else basis_json)
         cursor.execute(
             f"INSERT INTO billing_bill ({columns}) SELECT {columns} FROM billing_bill_load "  # noqa: S608
             "ON CONFLICT (unit_id, fee_item_id, period_start, payer) DO NOTHING"
@@ -537,12 +555,13 @@ def run_billing(
     if job_id is not None:
         set_progress(job_id, 0, len(units), stage="billing")
     planned = 0
+    basis_json: dict[int, str] = {}  # the plan's shared basis dicts, serialized once per run
     try:
         for offset in range(0, len(units), batch_size):
             batch = units[offset : offset + batch_size]
             bills = [bill for unit in batch for bill in plan.lines_for(unit, run)]
             planned += len(bills)
-            insert_bills(bills)
+            insert_bills(bills, basis_json)
             done = offset + len(batch)
             BillingRun.objects.filter(pk=run.pk).update(units_done=done, lines_planned=planned)
             if job_id is not None:

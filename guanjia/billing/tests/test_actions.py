@@ -97,13 +97,13 @@ def test_a_run_killed_half_way_is_completed_by_the_next_run(cast, fee, monkeypat
     real_insert = actions.insert_bills
     calls = {"n": 0}
 
-    def dies_on_the_third_batch(bills):
+    def dies_on_the_third_batch(bills, *rest):
         calls["n"] += 1
         if calls["n"] == 3:
             # Half of this batch is written, then the worker dies: its transaction rolls back.
-            real_insert(bills[:1])
+            real_insert(bills[:1], *rest)
             raise RuntimeError("worker killed")
-        real_insert(bills)
+        real_insert(bills, *rest)
 
     monkeypatch.setattr(actions, "insert_bills", dies_on_the_third_batch)
     with pytest.raises(RuntimeError):
