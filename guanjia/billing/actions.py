@@ -1130,6 +1130,13 @@ def handle_gateway_callback(*, body: bytes, signature: str) -> CallbackResult:
 
 
 # -- Arrears collection ----------------------------------------------------------------------
+#
+# Collection here is contact, notices and follow-up, nothing more:
+# - No late fee (滞纳金) is built. Courts in China often refuse it unless the service contract
+#   provides for it, so it would have to be an estate's explicit choice (off by default, a
+#   simple daily rate on the overdue principal); until someone builds that, there is none.
+# - Never any cut of water, power or gas, and no threat of it in a notice: a property service
+#   center may not do that to collect fees. There is nothing to build for it, on purpose.
 
 
 def check_choice(value: str, choices: list[str], *, field: str, message: str) -> str:

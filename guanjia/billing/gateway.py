@@ -8,7 +8,7 @@ transaction id is the payment's `reference`, unique per estate, so a repeated ca
 the payment on file and records nothing twice.
 
 The secret comes from `settings.BILLING_GATEWAY_SECRET`; tests and the demo fall back to a
-fixed development secret. A production deployment must set its own (see docs/deploy.md).
+fixed development secret. A production deployment must set its own, shared with the gateway.
 """
 
 from __future__ import annotations
