@@ -194,10 +194,25 @@ def print_count(payment: Payment) -> int:
     ).count()
 
 
-def receipt_context(payment: Payment, *, copy_number: int = 1) -> dict[str, Any]:
-    allocations = list(
-        payment.allocations.select_related("bill", "bill__fee_item").order_by("bill__period_start", "pk")
+def allocations_at_payment(payment: Payment) -> Any:
+    """The allocations made when the payment was recorded. A prepaid rest settles later bills
+    afterwards (apply_prepaid); those are not on the receipt, so a reprint shows what the
+    original showed. The payment's "create" audit row is written in the same transaction,
+    after its allocations, so it marks the moment."""
+    allocations = payment.allocations.select_related("bill", "bill__fee_item").order_by("bill__period_start", "pk")
+    recorded = (
+        Change.objects.filter(
+            content_type__app_label="billing", content_type__model="payment", object_id=payment.pk, verb="create"
+        )
+        .order_by("at")
+        .values_list("at", flat=True)
+        .first()
     )
+    return allocations.filter(created_at__lte=recorded) if recorded is not None else allocations
+
+
+def receipt_context(payment: Payment, *, copy_number: int = 1) -> dict[str, Any]:
+    allocations = list(allocations_at_payment(payment))
     lines = [
         {
             "item": allocation.bill.fee_item.name,

@@ -209,3 +209,13 @@ def test_no_cjk_font_on_disk_is_a_clear_error(monkeypatch, tmp_path):
         assert receipts.find_cjk_font() == tmp_path / "noto" / "NotoSansCJK-Regular.ttc"
     finally:
         receipts.find_cjk_font.cache_clear()
+
+
+def test_a_reprint_shows_what_the_original_showed_after_the_prepaid_rest_is_used(cast, payment, tmp_path):
+    original = pdf_text(receipts.render_receipt_pdf(payment), tmp_path)
+    # August's bill draws on the 52.50 prepaid: a later allocation of the same payment.
+    actions.run_billing(actor=cast.finance, estate=cast.estate, period_start=datetime.date(2025, 8, 1))
+    assert payment.allocations.count() == 3
+    reprint = pdf_text(receipts.render_receipt_pdf(payment, copy_number=2), tmp_path)
+    assert "2025-08" not in reprint and "52.50" in reprint
+    assert reprint.replace("重印·第2次打印", "").strip() == original.strip()
