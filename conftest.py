@@ -55,6 +55,11 @@ def make_staff(username: str, name: str, estate: Any, post: str) -> Any:
 
 @pytest.fixture
 def cast(db) -> Cast:
+    return make_cast()
+
+
+def make_cast() -> Cast:
+    """The cast, written to the database (for fixtures that keep it longer than one test)."""
     company = CompanyFactory(name="安居物业", code="anju")
     estate = EstateFactory(company=company, name="翠湖苑", code="cuihu")
     other_estate = EstateFactory(company=company, name="云栖苑", code="yunqi", kind="villa")

@@ -15,9 +15,11 @@ a new endpoint without a row fail the suite.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import io
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,11 +27,13 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from config.api import api
-from conftest import ROLES, Cast
+from conftest import ROLES, Cast, make_cast
 from guanjia.accounts.actions import issue_api_token
 from guanjia.accounts.tests.factories import PostingFactory, UserFactory
 from guanjia.core import jobs
@@ -104,7 +108,6 @@ CAPABILITY_HOLDERS = {
     Capability.VIEW_ZONE_BILLING: ZONE_EDITORS,
     Capability.MANAGE_BILLING: frozenset({"manager", "finance"}),
     Capability.APPROVE_REVERSALS: STAFF_MANAGERS,
-    Capability.APPROVE_REVERSALS: STAFF_MANAGERS,
 }
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -130,6 +133,8 @@ class World:
     extras: dict[str, Any] = field(default_factory=dict)  # the objects of the domain row modules
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or "cast" not in self.__dict__:  # copying looks up hooks on a bare instance
+            raise AttributeError(name)
         if name in self.extras:
             return self.extras[name]
         return getattr(self.cast, name)
@@ -150,8 +155,36 @@ def previewed_import(estate, actor):
     return job
 
 
+@pytest.fixture(scope="class")
+def shared_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The cast and the world, written once for the whole table inside a transaction that is
+    rolled back at the end. Each test runs in a savepoint within it (the `db` fixture), so it
+    starts from this state and leaves nothing behind — as Django's setUpTestData does."""
+    media = tmp_path_factory.mktemp("world-media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            world = build_world(make_cast())
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield world, media
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def world(cast) -> World:
+def world(db, shared_world, media_root) -> World:
+    """A copy of the shared world for one test, with the attachment files in its MEDIA_ROOT."""
+    world, media = shared_world
+    shutil.copytree(media, media_root, dirs_exist_ok=True)
+    return copy.deepcopy(world)
+
+
+def build_world(cast: Cast) -> World:
     building_1 = cast.unit_a.building
     spare_unit = UnitFactory(building=building_1, entrance="1", number="1202", floor=12, zone=cast.zone_a)
     attachments = [
@@ -519,20 +552,23 @@ def check_answer(endpoint: Endpoint, role: str, response) -> None:
         assert status == 404, shown
 
 
-@pytest.mark.parametrize("role", [*ROLES, ANONYMOUS])
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[endpoint.id for endpoint in ENDPOINTS])
-def test_access(client, world, fingerprint, endpoint: Endpoint, role: str):
-    if role != ANONYMOUS:
-        client.force_login(world.user(role))
-    before = fingerprint()
-    response = endpoint.send(client, world)
-    after = fingerprint()
-    check_answer(endpoint, role, response)
-    if endpoint.writes and role in endpoint.allowed:
-        assert after != before, f"{role} {endpoint.id} was allowed but wrote nothing: is the body in the table valid?"
-    else:
-        # A GET is safe; a denied write (or an anonymous one) leaves every row as it was.
-        assert after == before, f"{role} {endpoint.id} changed the database"
+class TestAccess:
+    """One class, so that the shared world lives exactly as long as these tests."""
+
+    @pytest.mark.parametrize("role", [*ROLES, ANONYMOUS])
+    @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[endpoint.id for endpoint in ENDPOINTS])
+    def test_access(self, client, world, fingerprint, endpoint: Endpoint, role: str):
+        if role != ANONYMOUS:
+            client.force_login(world.user(role))
+        before = fingerprint()
+        response = endpoint.send(client, world)
+        after = fingerprint()
+        check_answer(endpoint, role, response)
+        if endpoint.writes and role in endpoint.allowed:
+            assert after != before, f"{role} {endpoint.id} was allowed but wrote nothing: is the table's body valid?"
+        else:
+            # A GET is safe; a denied write (or an anonymous one) leaves every row as it was.
+            assert after == before, f"{role} {endpoint.id} changed the database"
 
 
 # The table against the application ---------------------------------------------------
