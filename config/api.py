@@ -26,7 +26,10 @@ api = NinjaAPI(
     title="Guanjia API",
     version="1",
     description="管家 — property service center API. Phone and ID numbers are masked unless stated.",
-    auth=[SessionAuth(), TokenAuth()],
+    # The bearer token first: SessionAuth checks CSRF before anything else, so a token client's
+    # POST would be refused (403) if the session came first. Without a token, the session (and
+    # its CSRF check) applies as before.
+    auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
 )
 

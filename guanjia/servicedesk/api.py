@@ -98,10 +98,11 @@ def act(request_id: int, run: Callable[[], object]) -> Any:
 
 
 @router.post(
-    "/estates/{estate_id}/requests", response={201: RequestDetailOut, 400: ErrorOut}, operation_id="requests_receive"
+    "/estates/{estate_id}/requests", response={201: RequestOut, 400: ErrorOut}, operation_id="requests_receive"
 )
 def receive(request, estate_id: int, payload: RequestIn):
-    """Staff record a request; whoever records it is its first responder (首问负责制) until it closes."""
+    """Staff record a request; whoever records it is its first responder (首问负责制) until it
+    closes. The answer is the new request (its timeline is GET /requests/{id})."""
     user = request.auth
     if not access.is_posted(user, estate_id):
         raise Http404
@@ -117,10 +118,10 @@ def receive(request, estate_id: int, payload: RequestIn):
         unit=payload.unit_id,
         person=payload.person_id,
     )
-    return Status(201, detail(created.pk))
+    return Status(201, created)
 
 
-@router.post("/me/requests", response={201: RequestDetailOut, 400: ErrorOut}, operation_id="requests_portal_submit")
+@router.post("/me/requests", response={201: RequestOut, 400: ErrorOut}, operation_id="requests_portal_submit")
 def submit_from_portal(request, payload: PortalRequestIn):
     """An owner's request for one of their own units, through the portal channel."""
     user = request.auth
@@ -141,7 +142,7 @@ def submit_from_portal(request, payload: PortalRequestIn):
         unit=unit,
         person=person_id,
     )
-    return Status(201, detail(created.pk))
+    return Status(201, created)
 
 
 # --- lists ------------------------------------------------------------------------------------

@@ -71,20 +71,30 @@ class RequestOut(Schema):
     version: int
     overdue: bool
 
+    # A list from queries.with_names carries the names as columns; otherwise they come from
+    # the related objects.
     @staticmethod
     def resolve_unit_code(obj) -> str:
+        if hasattr(obj, "unit_code"):
+            return obj.unit_code or ""
         return obj.unit.code if obj.unit_id else ""
 
     @staticmethod
     def resolve_person_name(obj) -> str:
+        if hasattr(obj, "person_name"):
+            return obj.person_name or ""
         return obj.person.name if obj.person_id else ""
 
     @staticmethod
     def resolve_first_responder_name(obj) -> str:
+        if hasattr(obj, "first_responder_name"):
+            return obj.first_responder_name or ""
         return display_name(obj.first_responder)
 
     @staticmethod
     def resolve_assignee_name(obj) -> str:
+        if hasattr(obj, "assignee_name"):
+            return obj.assignee_name or ""
         return display_name(obj.assignee) if obj.assignee_id else ""
 
     @staticmethod
