@@ -7,8 +7,9 @@ shared with it. Only a body whose signature checks out is believed; the callback
 transaction id is the payment's `reference`, unique per estate, so a repeated callback finds
 the payment on file and records nothing twice.
 
-The secret comes from `settings.BILLING_GATEWAY_SECRET`; tests and the demo fall back to a
-fixed development secret. A production deployment must set its own, shared with the gateway.
+The secret comes from `settings.BILLING_GATEWAY_SECRET` (GUANJIA_GATEWAY_SECRET); outside
+production it defaults to a fixed development secret. In production without a secret every
+callback is refused.
 """
 
 from __future__ import annotations
@@ -30,8 +31,7 @@ SUCCESS = "SUCCESS"
 def gateway_secret(estate_id: int | None = None) -> bytes:
     """The shared secret for callbacks of an estate's orders. One per deployment today; a
     per-estate merchant account would derive or store its own here."""
-    secret = getattr(settings, "BILLING_GATEWAY_SECRET", "") or DEVELOPMENT_SECRET
-    return str(secret).encode()
+    return str(getattr(settings, "BILLING_GATEWAY_SECRET", DEVELOPMENT_SECRET)).encode()
 
 
 def sign(body: bytes, secret: bytes | None = None) -> str:
@@ -41,8 +41,8 @@ def sign(body: bytes, secret: bytes | None = None) -> str:
 
 def signature_valid(body: bytes, signature: str, secret: bytes | None = None) -> bool:
     """Constant-time comparison, so the answer's timing tells a forger nothing."""
-    if not signature:
-        return False
+    if not signature or not (secret or gateway_secret()):
+        return False  # no secret configured: nothing can be believed
     return hmac.compare_digest(sign(body, secret), signature.strip().lower())
 
 

@@ -151,3 +151,13 @@ def test_two_deliveries_of_the_same_callback_at_once_record_one_payment(cast, bi
     assert not errors and sorted(results) == [False, True]
     assert Payment.objects.count() == 1
     assert_ledger_consistent()
+
+
+def test_without_a_configured_secret_no_callback_is_believed(settings):
+    from guanjia.billing import gateway
+
+    body = b'{"order": "x"}'
+    good = gateway.sign(body)
+    settings.BILLING_GATEWAY_SECRET = ""  # production without GUANJIA_GATEWAY_SECRET
+    assert not gateway.signature_valid(body, good)
+    assert not gateway.signature_valid(body, gateway.sign(body, b""))

@@ -376,7 +376,7 @@ class DemoLoader:
         self.add_owner_login()
         if not self.bulk:
             # Requests, custody and bills in the first estate; big bulk demos stay registry-only.
-            first_estate = company.estates.order_by("pk").first()
+            first_estate = company.estates.order_by("pk")[0]
             staff = {user.username: user for user in User.objects.filter(postings__estate=first_estate)}
             add_activity(first_estate, staff, random.Random(self.seed), say=self.say)
         return self.logins
