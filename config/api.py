@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DataError
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, SessionAuth
@@ -37,6 +38,17 @@ api = NinjaAPI(
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, error: DomainError):
     return api.create_response(request, error.as_dict(), status=400)
+
+
+@api.exception_handler(DataError)
+@api.exception_handler(OverflowError)
+def number_out_of_range(request: HttpRequest, error: Exception):
+    """An id, offset or filter bigger than the database's integers (SQLite raises OverflowError,
+    PostgreSQL DataError): bad input, not a server failure."""
+    from django.utils.translation import gettext
+
+    message = gettext("A number in the request is out of range.")
+    return api.create_response(request, {"detail": message, "field": "", "problems": []}, status=400)
 
 
 def mount_routers() -> None:
