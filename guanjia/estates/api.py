@@ -9,7 +9,7 @@ from ninja import Router, Schema, Status
 from guanjia.core.audit import history_of
 from guanjia.core.errors import DomainError
 from guanjia.core.roles import Capability
-from guanjia.core.schemas import ErrorOut
+from guanjia.core.schemas import ErrorOut, page
 from guanjia.core.scope import scope_of
 from guanjia.estates import actions, queries
 from guanjia.estates.access import access_building, access_estate, access_unit, access_zone
@@ -65,7 +65,7 @@ def list_units(
 ):
     estate = access_estate(request.auth, estate_id)
     units = queries.units_of(estate, zone_id=zone_id, building_id=building_id, status=status)
-    return list(units[max(offset, 0) : max(offset, 0) + min(max(limit, 1), 500)])
+    return page(units, offset, limit, most=500)
 
 
 @router.post("/estates/{estate_id}/units", response={201: UnitOut, 400: ErrorOut}, operation_id="units_create")

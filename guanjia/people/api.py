@@ -5,7 +5,7 @@ from ninja import Router, Status
 
 from guanjia.core.audit import history_of
 from guanjia.core.roles import Capability
-from guanjia.core.schemas import ErrorOut
+from guanjia.core.schemas import ErrorOut, page
 from guanjia.core.scope import scope_of
 from guanjia.estates.access import access_estate, access_unit
 from guanjia.estates.schemas import ChangeOut
@@ -38,7 +38,7 @@ def estate_for_new_person(user, estate_id: int):
 def list_people(request, estate_id: int, offset: int = 0, limit: int = 50):
     access_estate(request.auth, estate_id)
     people = queries.people_of_estate(estate_id).order_by("name", "id")
-    return list(people[max(offset, 0) : max(offset, 0) + min(max(limit, 1), 500)])
+    return page(people, offset, limit, most=500)
 
 
 @router.get("/estates/{estate_id}/search", response=SearchOut, operation_id="frontdesk_search")

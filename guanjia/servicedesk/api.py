@@ -24,6 +24,7 @@ from ninja.files import UploadedFile
 from guanjia.core.errors import DomainError
 from guanjia.core.roles import Capability
 from guanjia.core.schemas import ErrorOut
+from guanjia.core.schemas import page as core_page
 from guanjia.core.scope import scope_of
 from guanjia.estates.access import access_estate, owns_unit
 from guanjia.estates.models import Estate, Unit
@@ -54,13 +55,11 @@ from guanjia.servicedesk.schemas import (
 router = Router(tags=["service desk"])
 
 MAX_PAGE = 200
-MAX_OFFSET = 1_000_000
 WRITE = {200: RequestDetailOut, 400: ErrorOut, 409: ErrorOut}
 
 
 def page(rows: Any, offset: int, limit: int) -> list:
-    start = min(max(offset, 0), MAX_OFFSET)
-    return list(rows[start : start + min(max(limit, 1), MAX_PAGE)])
+    return core_page(rows, offset, limit, most=MAX_PAGE)
 
 
 def detail(request_id: int) -> Request:
