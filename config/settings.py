@@ -204,7 +204,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "guanjia@localhost")
 # SMS: a provider's client with send(phone, text); the default writes to the log.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "guanjia.notifications.sms.LoggingBackend")
 # The online payment gateway signs its callbacks with this secret (HMAC-SHA256).
-BILLING_GATEWAY_SECRET = os.environ.get("GUANJIA_GATEWAY_SECRET", "" if PRODUCTION else "guanjia-development-gateway-secret")
+BILLING_GATEWAY_SECRET = os.environ.get(
+    "GUANJIA_GATEWAY_SECRET", "" if PRODUCTION else "guanjia-development-gateway-secret"
+)
 # Links in emails and SMS point here.
 SITE_URL = os.environ.get("GUANJIA_SITE_URL", "http://127.0.0.1:8000")
 
