@@ -1,5 +1,6 @@
-"""The escalation job through the real huey worker process, with a fixed clock: each rung,
-the duty manager at night, a second run that adds nothing, and a worker restart."""
+"""The escalation job through the real huey worker process, with a fixed clock: each service
+level, the paused clock, each rung, the duty manager at night, a second run that adds
+nothing, and a worker restart."""
 
 import datetime as dt
 
@@ -68,3 +69,55 @@ def test_escalation_ladder_through_the_worker(cast):
     assert {(n.recipient.username, n.link) for n in told.filter(recipient__username="deputy")} == {
         ("deputy", f"/requests/{night.pk}/")
     }
+
+
+def assignee_rungs() -> set[tuple[int, str]]:
+    return set(Escalation.objects.filter(rung=Escalation.Rung.ASSIGNEE).values_list("request_id", "deadline"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_service_level_and_the_paused_clock_through_the_worker(cast):
+    """Monday 11 March 2030. An ordinary repair must be resolved within a day, a complaint
+    answered within 24 hours and resolved within 2 days, a resolved repair return-visited
+    within 3 days; two days waiting on the owner move a repair's deadline two days on. The
+    worker, run at fixed moments a minute either side of each deadline, escalates each one
+    exactly when it passes."""
+    repair = receive(cast, now=moment(11, 9, 0))
+    actions.assign_request(actor=cast.assistant, request=repair, assignee=cast.butler, now=moment(11, 9, 5))
+    actions.start_work(actor=cast.butler, request=repair, now=moment(11, 9, 10))
+    complaint = receive(cast, kind=Request.Kind.COMPLAINT, title="夜间噪音", now=moment(11, 9, 0))
+    paused = receive(cast, title="更换门锁", now=moment(11, 9, 0))
+    actions.assign_request(actor=cast.assistant, request=paused, assignee=cast.butler, now=moment(11, 9, 5))
+    actions.start_work(actor=cast.butler, request=paused, now=moment(11, 9, 10))
+    actions.wait_for_owner(actor=cast.butler, request=paused, note="业主出差", now=moment(11, 10, 0))
+    actions.resume_work(actor=cast.butler, request=paused, now=moment(13, 10, 0))
+    done = receive(cast, title="灯不亮", now=moment(11, 10, 0))
+    actions.assign_request(actor=cast.assistant, request=done, assignee=cast.butler, now=moment(11, 10, 1))
+    actions.start_work(actor=cast.butler, request=done, now=moment(11, 10, 2))
+    actions.resolve_request(actor=cast.butler, request=done, now=moment(11, 10, 3))
+    for request in (repair, complaint, paused, done):
+        request.refresh_from_db()
+    # The deadlines the standards set, and the one the pause moved.
+    assert repair.resolve_by == moment(12, 9, 0)
+    assert (complaint.respond_by, complaint.resolve_by) == (moment(12, 9, 0), moment(13, 9, 0))
+    assert paused.resolve_by == moment(14, 9, 0)  # a day after intake, plus two days paused
+    assert done.return_visit_by == moment(14, 10, 3)
+
+    steps = [
+        (moment(12, 8, 59), set()),
+        (moment(12, 9, 1), {(repair.pk, "resolve"), (complaint.pk, "respond")}),
+        (moment(13, 8, 59), set()),
+        (moment(13, 9, 1), {(complaint.pk, "resolve")}),
+        (moment(14, 8, 59), set()),  # the paused repair's first deadline passed long ago
+        (moment(14, 9, 1), {(paused.pk, "resolve")}),
+        (moment(14, 10, 2), set()),
+        (moment(14, 10, 4), {(done.pk, "return_visit")}),
+    ]
+    expected: set[tuple[int, str]] = set()
+    with run_worker() as worker:
+        for when, new in steps:
+            result = tasks.escalate_overdue_task(when.isoformat())
+            result.get(blocking=True, timeout=60)
+            worker.check_alive()
+            expected |= new
+            assert assignee_rungs() == expected, when
