@@ -136,16 +136,26 @@ def collection_by_zone(estate_id: int, period_start: datetime.date, *, zone_ids:
     return result
 
 
-def arrears_recovery(estate_id: int, period_start: datetime.date, period_end: datetime.date) -> dict:
+def arrears_recovery(
+    estate_id: int,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    *,
+    zone_ids: Iterable[int] | None = None,
+) -> dict:
     """清欠率 = arrears received in the period ÷ arrears at the start of the period.
 
     Arrears are what bills due before `period_start` still owed at its start: their amount
     less the allocations of valid payments made before it. Arrears received are the
     allocations to those bills made from `period_start` to `period_end` (inclusive). Bills
-    reversed are left out; a reversed payment counts as never made. From the ledger only."""
+    reversed are left out; a reversed payment counts as never made. From the ledger only;
+    `zone_ids` narrows it to the units of those zones (a zone, a butler's zones)."""
     start = timezone.make_aware(datetime.datetime.combine(period_start, datetime.time.min))
     end = timezone.make_aware(datetime.datetime.combine(period_end + datetime.timedelta(days=1), datetime.time.min))
-    old_bills = Bill.objects.filter(estate_id=estate_id, due_date__lt=period_start).exclude(status=Bill.Status.REVERSED)
+    old_bills = in_zones(
+        Bill.objects.filter(estate_id=estate_id, due_date__lt=period_start).exclude(status=Bill.Status.REVERSED),
+        zone_ids,
+    )
     billed = old_bills.aggregate(total=Coalesce(Sum("amount"), ZERO, output_field=MONEY))["total"]
     allocations = Allocation.objects.filter(bill__in=old_bills.values("pk"), payment__status=Payment.Status.VALID)
     settled_before = allocations.filter(created_at__lt=start).aggregate(

@@ -550,19 +550,23 @@ def send_reminders(request: HttpRequest, estate_id: int) -> HttpResponse:
 
 
 def butler_rows(zone_rows: list[dict]) -> list[dict[str, Any]]:
-    """collection_by_zone rows summed per butler (a butler may have several zones)."""
+    """collection_by_zone rows (with their arrears recovery) summed per butler (a butler may
+    have several zones)."""
     names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in={r["butler_id"] for r in zone_rows})}
     sums: dict[Any, dict[str, Any]] = {}
     for row in zone_rows:
+        zero = Decimal("0.00")
         entry = sums.setdefault(
             row["butler_id"],
-            {"butler": names.get(row["butler_id"], "—"), "receivable": Decimal("0.00"), "received": Decimal("0.00")},
+            {"butler": names.get(row["butler_id"], "—"), "receivable": zero, "received": zero}
+            | {"arrears_at_start": zero, "arrears_received": zero},
         )
-        entry["receivable"] += row["receivable"]
-        entry["received"] += row["received"]
+        for figure in ("receivable", "received", "arrears_at_start", "arrears_received"):
+            entry[figure] += row.get(figure, zero)
     result = []
     for entry in sums.values():
         entry["rate"] = percent(money.collection_rate(entry["received"], entry["receivable"]))
+        entry["recovery_percent"] = percent(money.collection_rate(entry["arrears_received"], entry["arrears_at_start"]))
         result.append(entry)
     return sorted(result, key=lambda entry: entry["butler"])
 
@@ -583,9 +587,11 @@ def collection(request: HttpRequest, estate_id: int) -> HttpResponse:
     totals = queries.period_totals(estate.pk, month, zone_ids=zone_ids)
     zone_rows = queries.collection_by_zone(estate.pk, month, zone_ids=zone_ids)
     zone_names = dict(estate.zones.values_list("pk", "name"))
-    recovery = None
-    if zone_ids is None:
-        recovery = queries.arrears_recovery(estate.pk, month, money.month_end(month))
+    month_end = money.month_end(month)
+    recovery = queries.arrears_recovery(estate.pk, month, month_end, zone_ids=zone_ids)
+    for row in zone_rows:
+        zone_recovery = queries.arrears_recovery(estate.pk, month, month_end, zone_ids=[row["zone_id"]])
+        row.update(zone_recovery, recovery_percent=percent(zone_recovery["recovery_rate"]))
     history = []
     for back in range(11, -1, -1):
         start = money.add_months(month, -back)

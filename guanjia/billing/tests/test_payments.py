@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from guanjia.billing import actions, queries
 from guanjia.billing.models import Allocation, Bill, Payment, ReceiptCounter, Reversal
@@ -194,7 +195,7 @@ def test_two_cashiers_paying_the_same_bill_at_once(cast, billed):
     assert_ledger_consistent()
 
 
-def test_collection_by_zone_and_arrears_recovery(cast, billed):
+def test_collection_by_zone_and_arrears_recovery(client, cast, billed):
     # Unit B pays June in full on 10 July; unit A pays 100 of June on 20 June.
     payment_a = actions.record_payment(actor=cast.finance, unit=cast.unit_a, amount="100.00", method="cash")
     Allocation.objects.filter(payment=payment_a).update(
@@ -215,6 +216,15 @@ def test_collection_by_zone_and_arrears_recovery(cast, billed):
     assert recovery["arrears_at_start"] == D("423.75")
     assert recovery["arrears_received"] == D("300.00")
     assert recovery["recovery_rate"] == D("0.7080")  # 300 / 423.75 = 0.70796…
+    # Per zone: A owed 123.75 and paid nothing in July; B owed 300.00 and paid it all.
+    zone_a = queries.arrears_recovery(cast.estate.pk, JULY, datetime.date(2025, 7, 31), zone_ids=[cast.zone_a.pk])
+    zone_b = queries.arrears_recovery(cast.estate.pk, JULY, datetime.date(2025, 7, 31), zone_ids=[cast.zone_b.pk])
+    assert (zone_a["arrears_at_start"], zone_a["arrears_received"]) == (D("123.75"), D("0.00"))
+    assert (zone_b["arrears_at_start"], zone_b["recovery_rate"]) == (D("300.00"), D("1.0000"))
+    # The collection page shows them per zone and per butler (周管家 looks after zone A).
+    client.force_login(cast.manager)
+    page = client.get(reverse("billing:collection", args=[cast.estate.pk]) + "?month=2025-07").content.decode()
+    assert '<td class="recovery">0.00%</td>' in page and '<td class="recovery">100.00%</td>' in page
 
     # A reversed payment counts as never made.
     actions.reverse_payment(actor=cast.finance, payment=payment_b, reason="退票")
