@@ -214,16 +214,6 @@ def access_run_job(user: Any, estate_id: int, job_id: int) -> tuple[Estate, Job]
     return estate, job
 
 
-def run_problems(estate: Estate, period_start: datetime.date) -> DomainError | None:
-    """What would stop the run, found before it is queued (the run checks again itself)."""
-    plan = actions.BillingPlan(estate, period_start)
-    problems = plan.problems_with(actions.billable_units(estate))
-    if not problems:
-        return None
-    first = problems.items[0]
-    return DomainError(first.message, field=first.field, problems=list(problems.items))
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def run(request: HttpRequest, estate_id: int) -> HttpResponse:
@@ -232,17 +222,15 @@ def run(request: HttpRequest, estate_id: int) -> HttpResponse:
     problems: list[Any] = []
     if request.method == "POST" and form.is_valid():
         period_start = form.cleaned_data["period_start"]
-        error = run_problems(estate, period_start)
-        if error is None:
-            try:
-                job = actions.start_billing_run(actor=request.user, estate=estate, period_start=period_start)
-            except DomainError as refused:
-                form.add_error("period_start", refused.message)
-            else:
-                return redirect("billing:run_job", estate_id=estate.pk, job_id=job.pk)
+        try:
+            # What would stop the run is refused before it is queued (the run checks again).
+            actions.check_billing_run(estate=estate, period_start=period_start)
+            job = actions.start_billing_run(actor=request.user, estate=estate, period_start=period_start)
+        except DomainError as refused:
+            problems = refused.problems
+            form.add_error("period_start", refused.message)
         else:
-            problems = error.problems
-            form.add_error("period_start", error.message)
+            return redirect("billing:run_job", estate_id=estate.pk, job_id=job.pk)
     runs = BillingRun.objects.filter(estate=estate).order_by("-started_at", "-id")[:20]
     context = {"estate": estate, "form": form, "runs": runs, "problems": problems}
     return render(request, "billing/run.html", context, status=400 if request.method == "POST" else 200)
