@@ -9,7 +9,6 @@ DomainError inside the atomic block, so nothing is half-saved.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from guanjia.core.audit import apply_changes, plain, record_change
 from guanjia.core.errors import DomainError, Problems
+from guanjia.core.photos import check_photo
 from guanjia.core.roles import Post
 from guanjia.notifications.actions import notify
 from guanjia.servicedesk import access, queries
@@ -786,52 +786,6 @@ def name_duty_manager(*, actor: Any, estate: Any, date: dt.date, user: Any) -> D
 # --- photos ---------------------------------------------------------------------------------
 
 MAX_PHOTOS_PER_REQUEST = 9
-# What the first bytes of each accepted image format look like, and what Pillow calls it.
-PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-
-
-def sniff_photo(head: bytes) -> str | None:
-    """The image type the first bytes announce, whatever the file is called."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
-def check_photo(upload: Any, field: str = "photo") -> str:
-    """The content type of an uploaded photo, or a DomainError naming `field`: it must be a
-    JPEG, PNG or WebP image by its content (not its name) and at most the attachment limit."""
-    limit = settings.GUANJIA_ATTACHMENT_MAX_BYTES
-    if upload is None or not getattr(upload, "size", 0):
-        raise DomainError(_("Choose a photo to upload."), field=field)
-    if upload.size > limit:
-        raise DomainError(
-            _("A photo is at most %(limit)d MB; this file is %(size).1f MB.")
-            % {"limit": limit // (1024 * 1024), "size": upload.size / (1024 * 1024)},
-            field=field,
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    content_type = sniff_photo(head)
-    if content_type is None:
-        raise DomainError(_("Only photos can be added: JPEG, PNG or WebP images."), field=field)
-    # The first bytes can be faked: the whole file must also decode as that kind of image.
-    from PIL import Image
-
-    upload.seek(0)
-    try:
-        with Image.open(io.BytesIO(upload.read())) as image:
-            found = PHOTO_FORMATS.get(image.format or "")
-            image.verify()
-    except Exception:  # Pillow raises many kinds of errors for a broken or hostile file
-        found = None
-    upload.seek(0)
-    if found != content_type:
-        raise DomainError(_("This file is not a readable image. Take the photo again."), field=field)
-    return content_type
 
 
 def add_request_photo(
