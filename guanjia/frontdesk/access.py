@@ -8,7 +8,16 @@ from django.http import Http404
 
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
-from guanjia.frontdesk.models import DoNotAdmit, Handover, Key, KeyAuthorization, Parcel, Visit, VisitorPass
+from guanjia.frontdesk.models import (
+    CustodyPhoto,
+    DoNotAdmit,
+    Handover,
+    Key,
+    KeyAuthorization,
+    Parcel,
+    Visit,
+    VisitorPass,
+)
 
 
 def access_key(user: Any, key_id: int) -> Key:
@@ -33,6 +42,19 @@ def access_parcel(user: Any, parcel_id: int) -> Parcel:
     if not lives_there:
         raise Http404
     return parcel
+
+
+def access_custody_photo(user: Any, photo_id: int) -> CustodyPhoto:
+    """Desk staff of the estate see every photo; the people living in a parcel's unit see that
+    parcel's photos (what arrived for them). Key photos stay with the desk."""
+    photo = CustodyPhoto.objects.select_related("parcel").filter(pk=photo_id).first()
+    if photo is None:
+        raise Http404
+    if scope_of(user).can(photo.estate_id, Capability.HANDLE_CUSTODY):
+        return photo
+    if photo.parcel is None or photo.parcel.unit_id not in resident_unit_ids(user):
+        raise Http404
+    return photo
 
 
 def access_handover(user: Any, handover_id: int) -> Handover:

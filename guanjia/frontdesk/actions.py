@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 
 from guanjia.core.audit import record_change
 from guanjia.core.errors import DomainError
+from guanjia.core.photos import check_photo, upload_name
 from guanjia.core.validators import normalize_phone, phone_problem
 from guanjia.frontdesk.models import (
     CustodyEvent,
+    CustodyPhoto,
     DeskSettings,
     DoNotAdmit,
     Handover,
@@ -54,10 +56,20 @@ def log_event(
     )
 
 
-@transaction.atomic
 def register_key(
-    *, actor: Any, estate: Any, kind: str, tag: str, slot: str, unit: Any = None, facility: str = "", note: str = ""
+    *,
+    actor: Any,
+    estate: Any,
+    kind: str,
+    tag: str,
+    slot: str,
+    unit: Any = None,
+    facility: str = "",
+    note: str = "",
+    photo: Any = None,
 ) -> Key:
+    """Register a key, with a photo of it when one is given: both or neither. The photo is
+    checked before anything is written."""
     tag, slot = tag.strip(), slot.strip()
     if kind not in Key.Kind.values:
         raise DomainError(_("Choose a key kind from the list."), field="kind")
@@ -73,15 +85,28 @@ def register_key(
         raise DomainError(_("Choose the unit this key opens."), field="unit")
     elif unit.estate_id != estate.pk:
         raise DomainError(_("The unit belongs to another estate."), field="unit")
+    content_type = check_photo(photo) if photo is not None else ""
+    stored: CustodyPhoto | None = None
     try:
         with transaction.atomic():
-            key = Key.objects.create(
-                estate=estate, unit=unit, facility=facility.strip(), kind=kind, tag=tag, slot=slot, note=note
+            try:
+                with transaction.atomic():
+                    key = Key.objects.create(
+                        estate=estate, unit=unit, facility=facility.strip(), kind=kind, tag=tag, slot=slot, note=note
+                    )
+            except IntegrityError:
+                raise DomainError(_("Key tag %(tag)s is already registered.") % {"tag": tag}, field="tag") from None
+            log_event(
+                estate_id=estate.pk, action=CustodyEvent.Action.KEY_REGISTERED, actor=actor, key=key, checked_how=slot
             )
-    except IntegrityError:
-        raise DomainError(_("Key tag %(tag)s is already registered.") % {"tag": tag}, field="tag") from None
-    log_event(estate_id=estate.pk, action=CustodyEvent.Action.KEY_REGISTERED, actor=actor, key=key, checked_how=slot)
-    record_change(actor=actor, target=key, verb="create", estate_id=estate.pk, changes={"tag": [None, tag]})
+            record_change(actor=actor, target=key, verb="create", estate_id=estate.pk, changes={"tag": [None, tag]})
+            if photo is not None:
+                stored = store_custody_photo(actor=actor, upload=photo, content_type=content_type, key=key)
+    except BaseException:
+        # The commit itself failed (the photo's own failures clean up after themselves).
+        if stored is not None:
+            stored.file.delete(save=False)
+        raise
     return key
 
 
@@ -817,3 +842,72 @@ def find_unit(estate: Any, code: str, field: str = "unit_code") -> Any:
     if unit is None:
         raise DomainError(_("No unit %(code)s in this estate.") % {"code": code}, field=field)
     return unit
+
+
+# Photos of keys and parcels ---------------------------------------------------------------
+
+MAX_PHOTOS_PER_ITEM = 3
+
+
+def add_key_photo(*, actor: Any, key: Key, upload: Any, now: datetime.datetime | None = None) -> CustodyPhoto:
+    """A photo of a key (its tag, its cut), checked before anything is written. The key row is
+    locked so that two uploads at once cannot pass the limit together."""
+    content_type = check_photo(upload)
+    with transaction.atomic():
+        locked = Key.objects.select_for_update().get(pk=key.pk)
+        return store_custody_photo(actor=actor, upload=upload, content_type=content_type, key=locked, now=now)
+
+
+def add_parcel_photo(*, actor: Any, parcel: Parcel, upload: Any, now: datetime.datetime | None = None) -> CustodyPhoto:
+    """A photo of a parcel or an entrusted item as it came in, while it waits at the desk.
+    Checked before anything is written; the parcel row is locked for the limit."""
+    content_type = check_photo(upload)
+    with transaction.atomic():
+        locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
+        if locked.status != Parcel.Status.WAITING:
+            raise DomainError(
+                _("This parcel has already been handed over: photos can no longer be added."), field="photo"
+            )
+        return store_custody_photo(actor=actor, upload=upload, content_type=content_type, parcel=locked, now=now)
+
+
+def store_custody_photo(
+    *,
+    actor: Any,
+    upload: Any,
+    content_type: str,
+    key: Key | None = None,
+    parcel: Parcel | None = None,
+    now: datetime.datetime | None = None,
+) -> CustodyPhoto:
+    """Save a checked photo for a key or a parcel whose row the caller has locked (or has just
+    created). Runs inside the caller's transaction."""
+    item: Key | Parcel | None = key if key is not None else parcel
+    if item is None:
+        raise ValueError("A custody photo is of a key or of a parcel.")
+    if CustodyPhoto.objects.filter(key=key, parcel=parcel).count() >= MAX_PHOTOS_PER_ITEM:
+        raise DomainError(
+            _("A key or a parcel has at most %(count)d photos.") % {"count": MAX_PHOTOS_PER_ITEM}, field="photo"
+        )
+    name = upload_name(upload)
+    photo = CustodyPhoto(
+        estate_id=item.estate_id,
+        key=key,
+        parcel=parcel,
+        content_type=content_type,
+        size=upload.size,
+        original_name=name,
+        uploaded_by=actor,
+        uploaded_at=now or timezone.now(),
+    )
+    photo.file.save(name or "photo", upload, save=False)
+    # A failure from here on must not leave the file behind without its row.
+    try:
+        photo.save()
+        record_change(
+            actor=actor, target=item, verb="add_photo", estate_id=item.estate_id, changes={"photo": [None, name]}
+        )
+    except BaseException:
+        photo.file.delete(save=False)
+        raise
+    return photo

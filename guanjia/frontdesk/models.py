@@ -171,6 +171,47 @@ class CustodyEvent(models.Model):
         return f"{self.action} at {self.at}"
 
 
+def custody_photo_path(instance: CustodyPhoto, filename: str) -> str:
+    """Stored under the estate and a random name: the uploaded name is never trusted."""
+    import uuid
+
+    from guanjia.core.photos import PHOTO_EXTENSIONS
+
+    extension = PHOTO_EXTENSIONS.get(instance.content_type, "bin")
+    return f"custody/{instance.estate_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class CustodyPhoto(models.Model):
+    """A photo of a key or of a parcel as it came in, checked by content to be an image: the
+    desk can show what was handed over, and the recipient sees what arrived for them."""
+
+    estate = models.ForeignKey("estates.Estate", on_delete=models.PROTECT, related_name="+")
+    key = models.ForeignKey(Key, null=True, blank=True, on_delete=models.PROTECT, related_name="photos")
+    parcel = models.ForeignKey(Parcel, null=True, blank=True, on_delete=models.PROTECT, related_name="photos")
+    file = models.FileField(_("file"), upload_to=custody_photo_path)
+    content_type = models.CharField(_("content type"), max_length=20)
+    size = models.PositiveIntegerField(_("size"))
+    original_name = models.CharField(_("original name"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        verbose_name = _("custody photo")
+        ordering = ["uploaded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(key__isnull=False, parcel__isnull=True)
+                | models.Q(key__isnull=True, parcel__isnull=False),
+                name="custody_photo_of_key_or_parcel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_id or self.parcel_id}: {self.original_name or self.pk}"
+
+
 class VisitorPass(models.Model):
     """An owner's pre-authorization for a visitor, shown at the desk as a QR code."""
 
