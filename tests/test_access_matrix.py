@@ -399,7 +399,6 @@ ENDPOINTS: list[Endpoint] = [
     page("GET", "accounts:portal", OWNER),
     page("GET", "accounts:staff", STAFF_VIEWERS, estate_id="estate"),
     page("GET", "accounts:staff", NOBODY, estate_id="other_estate"),  # the outsider is a butler there
-    page("GET", "accounts:my_work", NOBODY, estate_id="estate"),  # technicians and crews only
     # notifications: each user reads their own inbox
     page("GET", "notifications:inbox", EVERYONE),
     page("POST", "notifications:read", OWNER, notification_id="owner_notification"),

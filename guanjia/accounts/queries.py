@@ -19,7 +19,6 @@ HOME_BY_POST = [
     (Post.FINANCE, "estates:units"),
     (Post.GENERAL_AFFAIRS, "accounts:staff"),
 ]
-WORK_POSTS = {Post.TECHNICIAN, Post.CLEANING_CREW, Post.GREENING_CREW, Post.SECURITY_CREW}
 
 
 def home_route(user: Any) -> tuple[str, dict]:
@@ -32,7 +31,8 @@ def home_route(user: Any) -> tuple[str, dict]:
     for post, route in HOME_BY_POST:
         if post in posts:
             return route, {"estate_id": estate_id}
-    return "accounts:my_work", {"estate_id": estate_id}
+    # Technicians and crews: the requests assigned to them, on the phone-sized list.
+    return "servicedesk:my_work", {"estate_id": estate_id}
 
 
 def postings_of_estate(estate_id: int) -> QuerySet[Posting]:

@@ -7,5 +7,4 @@ urlpatterns = [
     path("me/no-post/", views.no_post, name="no_post"),
     path("portal/", views.portal, name="portal"),
     path("estates/<int:estate_id>/staff/", views.staff, name="staff"),
-    path("estates/<int:estate_id>/my-work/", views.my_work, name="my_work"),
 ]

@@ -5,9 +5,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from guanjia.accounts.queries import WORK_POSTS, home_route, postings_of_estate
+from guanjia.accounts.queries import home_route, postings_of_estate
 from guanjia.core.roles import Capability
-from guanjia.core.scope import scope_of
 from guanjia.estates.access import access_estate
 from guanjia.people.queries import units_of_person
 
@@ -30,17 +29,6 @@ def no_post(request):
 def staff(request, estate_id: int):
     estate = access_estate(request.user, estate_id, Capability.VIEW_STAFF)
     return render(request, "accounts/staff.html", {"estate": estate, "postings": postings_of_estate(estate.pk)})
-
-
-@login_required
-@require_GET
-def my_work(request, estate_id: int):
-    """The phone-sized page of a technician or outsourced crew: the work assigned to them."""
-    posts = scope_of(request.user).posts.get(estate_id, set())
-    if not posts & WORK_POSTS:
-        raise Http404
-    estate = access_estate(request.user, estate_id, Capability.RECEIVE_WORK)
-    return render(request, "accounts/my_work.html", {"estate": estate, "work": []})
 
 
 @login_required

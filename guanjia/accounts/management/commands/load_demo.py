@@ -102,10 +102,10 @@ HOME_PAGES: dict[str, str] = {
     Post.ASSISTANT: "前台一键搜索（姓名、拼音首字母、手机尾号、房号）",
     Post.FINANCE: "房屋列表（面积、状态，可导出）",
     Post.GENERAL_AFFAIRS: "员工与岗位",
-    Post.TECHNICIAN: "我的工作（手机页）",
-    Post.CLEANING_CREW: "我的工作（手机页）",
-    Post.GREENING_CREW: "我的工作（手机页）",
-    Post.SECURITY_CREW: "我的工作（手机页）",
+    Post.TECHNICIAN: "派给我的工单（手机页）",
+    Post.CLEANING_CREW: "派给我的工单（手机页）",
+    Post.GREENING_CREW: "派给我的工单（手机页）",
+    Post.SECURITY_CREW: "派给我的工单（手机页）",
 }
 # The first estate gets one login per post; the others a manager, a head butler and butlers.
 FIRST_ESTATE_STAFF = (
