@@ -19,20 +19,15 @@ Target: intake at least half the baseline's rate.
 
 from __future__ import annotations
 
-import http.client
 import json
 import multiprocessing
 import os
 import random
-import signal
-import socket
-import subprocess
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 from bench.harness import report, setup_django
+from bench.served import call, served
 
 setup_django()
 
@@ -44,7 +39,6 @@ from guanjia.accounts.models import Posting, User  # noqa: E402
 from guanjia.estates.actions import create_company, create_estate, create_zone  # noqa: E402
 from guanjia.estates.models import Building, Estate, Unit  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 PROCESSES, THREADS = 4, 4  # 16 clients
 UNITS, ZONES = 2000, 4
@@ -99,57 +93,6 @@ def build() -> tuple[Estate, list[int], list[str]]:
         tokens.append(issue_api_token(actor=assistant, user=assistant, name="bench")[1])
     units = list(Unit.objects.filter(estate=estate).values_list("id", flat=True))
     return estate, units, tokens
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(port: int, log: Path) -> subprocess.Popen:
-    """scripts/serve.sh itself: gunicorn with its workers and the huey worker beside it, with
-    jobs queued for the worker as in production (not run inline as the bench process runs them)."""
-    env = dict(os.environ)
-    env.pop("HUEY_IMMEDIATE", None)
-    env.setdefault("HUEY_SQLITE_PATH", str(Path(tempfile.gettempdir()) / f"guanjia-bench-intake-{port}.sqlite3"))
-    env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-    return subprocess.Popen(
-        [str(ROOT / "scripts" / "serve.sh"), "127.0.0.1", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, stopped as a whole at the end
-    )
-
-
-def call(port: int, method: str, path: str, token: str, body: bytes | None = None) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Authorization": f"Bearer {token}", "Host": "localhost"}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    finally:
-        connection.close()
-
-
-def wait_until_up(port: int, token: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server stopped (exit {server.returncode}); see its log")
-        try:
-            if call(port, "GET", "/api/v1/me", token) == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("the server did not answer within 90 s")
 
 
 def intake_body(rng: random.Random, units: list[int]) -> bytes:
@@ -209,11 +152,7 @@ def rate(pool, port: int, what: str, path: str, tokens: list[str], units: list[i
 
 def main() -> None:
     estate, units, tokens = build()
-    port = free_port()
-    log = Path(tempfile.gettempdir()) / f"guanjia-bench-intake-{port}.log"
-    server = start_server(port, log)
-    try:
-        wait_until_up(port, tokens[0], server)
+    with served(tokens[0], "intake") as port:
         path = f"/api/v1/estates/{estate.pk}/requests"
         connections.close_all()  # the client processes are forked: they must not share it
         with multiprocessing.get_context("fork").Pool(PROCESSES) as pool:
@@ -222,9 +161,6 @@ def main() -> None:
             for round_number in range(2):
                 me.append(rate(pool, port, "me", "/api/v1/me", tokens, units, 10 + round_number))
                 intake.append(rate(pool, port, "intake", path, tokens, units, 20 + round_number))
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
     value, baseline = sum(intake) / len(intake), sum(me) / len(me)
     report("intake_api", value, "req/s", baseline)
     workers = os.environ.get("WEB_WORKERS", "3")

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from guanjia.frontdesk.models import (
@@ -211,13 +211,3 @@ def desk_search(estate_id: int, query: str, now: datetime.datetime, limit: int =
         )
         for pk in sorted(ids, key=lambda pk: units[pk].code)
     ]
-
-
-def portal_users_exist() -> Exists:
-    """Annotation for a Unit queryset: does anyone living there sign in to the portal?"""
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model().objects.filter(
-        is_active=True, person__residencies__unit_id=OuterRef("pk"), person__residencies__ended__isnull=True
-    )
-    return Exists(users)
