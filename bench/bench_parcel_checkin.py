@@ -84,8 +84,8 @@ def build() -> tuple[int, list[int], list[str]]:
             )
     Unit.objects.bulk_create(units[:UNITS])
     tokens = []
-    for number in range(3):
-        assistant = User.objects.create_user(username=f"bench-desk{number}", password=None, display_name="基准助理")
+    for desk in range(3):
+        assistant = User.objects.create_user(username=f"bench-desk{desk}", password=None, display_name="基准助理")
         Posting.objects.create(user=assistant, estate=estate, post="assistant")
         tokens.append(issue_api_token(actor=assistant, user=assistant, name="bench")[1])
     unit_ids = list(Unit.objects.filter(estate=estate).values_list("id", flat=True))
