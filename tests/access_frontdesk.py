@@ -58,7 +58,9 @@ def objects(world: Any) -> dict[str, Any]:
         left_by="张母",
         description="一袋水果",
     )
+    photos = custody_photos(world)
     return {
+        **photos,
         "key_b": key_b,
         "authorization_a": KeyAuthorization.objects.get(key=world.key),
         "authorization_b": authorization_b,
@@ -68,6 +70,32 @@ def objects(world: Any) -> dict[str, Any]:
         "instruction_b": instructions[1],
         "visit": visit,
         "item": item,
+    }
+
+
+def png(name: str = "photo.png") -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from guanjia.servicedesk.tests.factories import image_bytes
+
+    return SimpleUploadedFile(name, image_bytes("PNG"), content_type="image/png")
+
+
+def custody_photos(world: Any) -> dict[str, Any]:
+    """A photo of the key to the owner's unit, of the parcel waiting for the owner, of a parcel
+    for the neighbour's unit, and of a parcel in the outsider's estate."""
+    parcel_b = actions.receive_parcel(
+        actor=world.assistant, unit=world.unit_b, recipient_name="李四", shelf="B5", tracking_number="SF-PHOTO-B"
+    )
+    other_parcel = actions.receive_parcel(
+        actor=world.outsider, unit=world.other_unit, recipient_name="王五", shelf="A1", tracking_number="SF-PHOTO-O"
+    )
+    return {
+        "custody_key_photo": actions.add_key_photo(actor=world.assistant, key=world.key, upload=png("key.png")),
+        "custody_parcel_photo": actions.add_parcel_photo(actor=world.assistant, parcel=world.parcel, upload=png()),
+        "custody_parcel_b": parcel_b,
+        "custody_parcel_b_photo": actions.add_parcel_photo(actor=world.assistant, parcel=parcel_b, upload=png()),
+        "custody_other_photo": actions.add_parcel_photo(actor=world.outsider, parcel=other_parcel, upload=png()),
     }
 
 
@@ -91,6 +119,9 @@ def endpoints() -> list[Any]:
 
     def token(world: Any) -> dict:
         return {"token": world.pass_a.token}
+
+    def photo(world: Any) -> dict:
+        return {"photo": png()}
 
     def item_code(world: Any) -> dict:
         return {"pickup_code": world.item.pickup_code, "collected_by_name": "张三"}
@@ -158,6 +189,13 @@ def endpoints() -> list[Any]:
         page("POST", "frontdesk:key_return", CUSTODIANS, key_id="lent_key"),
         page("POST", "frontdesk:key_mark", CUSTODIANS, lost, key_id="key"),
         page("POST", "frontdesk:authorization_revoke", CUSTODIANS, authorization_id="authorization_a"),
+        # photos of keys and parcels: the desk adds them; a parcel's are seen by its unit's people too
+        page("POST", "frontdesk:key_add_photo", CUSTODIANS, photo, key_id="key"),
+        page("POST", "frontdesk:parcel_add_photo", CUSTODIANS, photo, parcel_id="parcel"),
+        page("GET", "frontdesk:custody_photo", CUSTODIANS | OWNER, photo_id="custody_parcel_photo"),
+        page("GET", "frontdesk:custody_photo", CUSTODIANS, photo_id="custody_parcel_b_photo"),
+        page("GET", "frontdesk:custody_photo", CUSTODIANS, photo_id="custody_key_photo"),
+        page("GET", "frontdesk:custody_photo", OUTSIDER, photo_id="custody_other_photo"),
         page("GET", "frontdesk:visitors", CUSTODIANS, estate_id="estate"),
         page("GET", "frontdesk:visitors", OUTSIDER, estate_id="other_estate"),
         page("POST", "frontdesk:visitor_check_in", CUSTODIANS, walk_in, estate_id="estate"),
@@ -213,6 +251,15 @@ def endpoints() -> list[Any]:
         ),
         operation("POST", "/authorizations/{authorization_id}/revoke", CUSTODIANS, authorization_id="authorization_b"),
         operation("GET", "/my/parcels", OWNER),
+        operation("POST", "/keys/{key_id}/photos", CUSTODIANS, photo, key_id="key"),
+        operation("GET", "/keys/{key_id}/photos", CUSTODIANS, key_id="key"),
+        operation("POST", "/parcels/{parcel_id}/photos", CUSTODIANS, photo, parcel_id="parcel"),
+        operation("GET", "/parcels/{parcel_id}/photos", CUSTODIANS | OWNER, parcel_id="parcel"),
+        operation("GET", "/parcels/{parcel_id}/photos", CUSTODIANS, parcel_id="custody_parcel_b"),
+        operation("GET", "/custody-photos/{photo_id}", CUSTODIANS | OWNER, photo_id="custody_parcel_photo"),
+        operation("GET", "/custody-photos/{photo_id}", CUSTODIANS, photo_id="custody_parcel_b_photo"),
+        operation("GET", "/custody-photos/{photo_id}", CUSTODIANS, photo_id="custody_key_photo"),
+        operation("GET", "/custody-photos/{photo_id}", OUTSIDER, photo_id="custody_other_photo"),
         operation("GET", "/estates/{estate_id}/visits", CUSTODIANS, estate_id="estate"),
         operation("GET", "/estates/{estate_id}/visits", OUTSIDER, estate_id="other_estate"),
         operation("POST", "/estates/{estate_id}/visits", CUSTODIANS, walk_in_api, estate_id="estate"),

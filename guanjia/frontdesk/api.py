@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import File, Router, Status
+from ninja.files import UploadedFile
 
 from guanjia.core.roles import Capability
 from guanjia.core.schemas import ErrorOut
@@ -15,6 +16,7 @@ from guanjia.estates.models import Unit
 from guanjia.frontdesk import actions, queries
 from guanjia.frontdesk.access import (
     access_authorization,
+    access_custody_photo,
     access_handover,
     access_key,
     access_my_instruction,
@@ -31,6 +33,7 @@ from guanjia.frontdesk.schemas import (
     AdmitIn,
     AuthorizationIn,
     AuthorizationOut,
+    CustodyPhotoOut,
     DeskHitOut,
     DeskSettingsIn,
     DeskSettingsOut,
@@ -101,11 +104,12 @@ def list_parcels(request, estate_id: int, status: str = Parcel.Status.WAITING):
 
 @router.post("/estates/{estate_id}/parcels", response={201: ParcelOut, 400: ErrorOut}, operation_id="parcels_receive")
 def receive(request, estate_id: int, payload: ParcelIn):
-    # The busiest write of the desk: the estate is checked against the scope already at hand,
-    # and the unit is read alone (the estate row is needed only to notify, which is rare).
+    # The busiest write of the desk: the unit (with its estate) in one query, no separate
+    # fetch of the estate.
     if not scope_of(request.auth).can(estate_id, Capability.HANDLE_CUSTODY):
         raise Http404
-    unit = get_object_or_404(Unit, pk=payload.unit_id, estate_id=estate_id)
+    units = Unit.objects.select_related("estate").annotate(has_portal_users=queries.portal_users_exist())
+    unit = get_object_or_404(units, pk=payload.unit_id, estate_id=estate_id)
     parcel = actions.receive_parcel(actor=request.auth, unit=unit, **payload.dict(exclude={"unit_id"}))
     return Status(201, parcel)
 
@@ -146,6 +150,49 @@ def write_handover(request, estate_id: int, payload: ShiftNoteIn):
 def acknowledge(request, handover_id: int):
     handover = access_handover(request.auth, handover_id)
     return actions.acknowledge_handover(actor=request.auth, handover=handover)
+
+
+# Photos of keys and parcels -------------------------------------------------------------
+# Listed by endpoints of their own rather than in KeyOut and ParcelOut: a list in ParcelOut
+# would cost the parcel check-in (the desk's busiest write) a query for photos it cannot have.
+
+
+@router.post("/keys/{key_id}/photos", response={201: CustodyPhotoOut, 400: ErrorOut}, operation_id="keys_add_photo")
+def add_key_photo(request, key_id: int, photo: File[UploadedFile]):
+    """A JPEG, PNG or WebP photo of the key (checked by its content), at most three."""
+    key = access_key(request.auth, key_id)
+    return Status(201, actions.add_key_photo(actor=request.auth, key=key, upload=photo))
+
+
+@router.get("/keys/{key_id}/photos", response=list[CustodyPhotoOut], operation_id="keys_photos")
+def key_photos(request, key_id: int):
+    return list(access_key(request.auth, key_id).photos.all())
+
+
+@router.post(
+    "/parcels/{parcel_id}/photos", response={201: CustodyPhotoOut, 400: ErrorOut}, operation_id="parcels_add_photo"
+)
+def add_parcel_photo(request, parcel_id: int, photo: File[UploadedFile]):
+    """A photo of the parcel as it came in, by the desk, while it waits; at most three."""
+    parcel = access_parcel(request.auth, parcel_id)
+    if not scope_of(request.auth).can(parcel.estate_id, Capability.HANDLE_CUSTODY):
+        raise Http404
+    return Status(201, actions.add_parcel_photo(actor=request.auth, parcel=parcel, upload=photo))
+
+
+@router.get("/parcels/{parcel_id}/photos", response=list[CustodyPhotoOut], operation_id="parcels_photos")
+def parcel_photos(request, parcel_id: int):
+    """The desk staff of the estate, or the people of the parcel's unit."""
+    return list(access_parcel(request.auth, parcel_id).photos.all())
+
+
+@router.get("/custody-photos/{photo_id}", operation_id="custody_photo_file")
+def custody_photo_file(request, photo_id: int):
+    """The photo itself: a key's for the desk, a parcel's also for the people of its unit."""
+    photo = access_custody_photo(request.auth, photo_id)
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # Keys: lost or damaged, the owner's authorizations --------------------------------------

@@ -10,6 +10,7 @@ from guanjia.frontdesk.models import Key, VisitorPass
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+PHOTO = forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
 
 
 class ParcelForm(forms.Form):
@@ -18,6 +19,9 @@ class ParcelForm(forms.Form):
     unit_code = forms.CharField(label=_("unit code"), max_length=50, help_text=_("e.g. 3-2-1201"))
     recipient_name = forms.CharField(label=_("recipient"), max_length=50)
     shelf = forms.CharField(label=_("shelf"), max_length=20)
+    photo = forms.FileField(
+        label=_("photo"), required=False, widget=PHOTO, help_text=_("Optional: a JPEG, PNG or WebP image.")
+    )
 
 
 class ScanForm(forms.Form):
@@ -56,6 +60,15 @@ class KeyForm(forms.Form):
     unit_code = forms.CharField(label=_("unit code"), max_length=50, required=False)
     facility = forms.CharField(label=_("facility"), max_length=100, required=False)
     note = forms.CharField(label=_("note"), max_length=200, required=False)
+    photo = forms.FileField(
+        label=_("photo"), required=False, widget=PHOTO, help_text=_("Optional: a JPEG, PNG or WebP image.")
+    )
+
+
+class CustodyPhotoForm(forms.Form):
+    """A photo added later to a key, or to a parcel while it waits."""
+
+    photo = forms.FileField(label=_("photo"), widget=PHOTO)
 
 
 class AuthorizationForm(forms.Form):

@@ -109,6 +109,27 @@ class ParcelOut(Schema):
         return obj.pickup_code
 
 
+class CustodyPhotoOut(Schema):
+    """A photo of a key or a parcel; `url` serves the image itself."""
+
+    id: int
+    key_id: int | None
+    parcel_id: int | None
+    url: str
+    name: str
+    content_type: str
+    size: int
+    uploaded_at: datetime.datetime
+
+    @staticmethod
+    def resolve_url(obj) -> str:
+        return f"/api/v1/custody-photos/{obj.pk}"
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.original_name
+
+
 class HandoverIn(Schema):
     pickup_code: str
     collected_by_name: str

@@ -12,6 +12,8 @@ urlpatterns = [
     path(desk + "parcels/scan/", views.parcel_scan, name="parcel_scan"),
     path(desk + "items/receive/", views.item_receive, name="item_receive"),
     path("desk/parcels/<int:parcel_id>/hand-over/", views.parcel_hand_over, name="parcel_hand_over"),
+    path("desk/parcels/<int:parcel_id>/photos/", views.parcel_add_photo, name="parcel_add_photo"),
+    path("custody-photos/<int:photo_id>/", views.custody_photo, name="custody_photo"),
     path(desk + "keys/", views.keys, name="keys"),
     path(desk + "keys/register/", views.key_register, name="key_register"),
     path("desk/keys/<int:key_id>/", views.key_detail, name="key"),
@@ -19,6 +21,7 @@ urlpatterns = [
     path("desk/keys/<int:key_id>/lend/", views.key_lend, name="key_lend"),
     path("desk/keys/<int:key_id>/return/", views.key_return, name="key_return"),
     path("desk/keys/<int:key_id>/mark/", views.key_mark, name="key_mark"),
+    path("desk/keys/<int:key_id>/photos/", views.key_add_photo, name="key_add_photo"),
     path(
         "desk/authorizations/<int:authorization_id>/revoke/",
         views.authorization_revoke,

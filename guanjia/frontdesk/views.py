@@ -10,7 +10,9 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.db import transaction
+from django.db.models import prefetch_related_objects
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,12 +21,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanjia.core.errors import DomainError
 from guanjia.core.forms import add_domain_error
+from guanjia.core.photos import check_photo
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
 from guanjia.estates.access import access_unit
 from guanjia.frontdesk import actions, excel, queries
 from guanjia.frontdesk.access import (
     access_authorization,
+    access_custody_photo,
     access_handover,
     access_key,
     access_my_instruction,
@@ -40,6 +44,7 @@ from guanjia.frontdesk.access import (
 from guanjia.frontdesk.forms import (
     AdmitForm,
     AuthorizationForm,
+    CustodyPhotoForm,
     HandOverForm,
     HandoverNoteForm,
     InstructionForm,
@@ -52,7 +57,16 @@ from guanjia.frontdesk.forms import (
     ScanForm,
     WalkInForm,
 )
-from guanjia.frontdesk.models import DoNotAdmit, Handover, Key, KeyAuthorization, KeyLoan, Parcel, VisitorPass
+from guanjia.frontdesk.models import (
+    CustodyPhoto,
+    DoNotAdmit,
+    Handover,
+    Key,
+    KeyAuthorization,
+    KeyLoan,
+    Parcel,
+    VisitorPass,
+)
 from guanjia.people.queries import residents_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -110,14 +124,23 @@ def parcels_page(request, estate, *, status: int = 200, **forms_in: Any) -> Http
         "estate": estate,
         "kind": kind if kind in Parcel.Kind.values else "",
         "kinds": Parcel.Kind.choices,
-        "parcels": list(queries.waiting_parcels(estate.pk, kind if kind in Parcel.Kind.values else "")[:300]),
+        "parcels": with_photos(queries.waiting_parcels(estate.pk, kind if kind in Parcel.Kind.values else "")[:300]),
         "shelves": queries.shelf_count(estate.pk),
         "parcel_form": forms_in.get("parcel_form") or ParcelForm(),
         "item_form": forms_in.get("item_form") or ItemForm(),
         "failed_parcel": forms_in.get("failed_parcel"),
         "handover_form": forms_in.get("handover_form"),
+        "photo_form": forms_in.get("photo_form"),
+        "max_photos": actions.MAX_PHOTOS_PER_ITEM,
     }
     return render(request, "frontdesk/parcels.html", context, status=status)
+
+
+def with_photos(parcels: Any) -> list[Parcel]:
+    """The parcels with their photos, fetched in one query for the whole list."""
+    found = list(parcels)
+    prefetch_related_objects(found, "photos")
+    return found
 
 
 @login_required
@@ -130,11 +153,27 @@ def parcels(request, estate_id: int):
 @require_POST
 def parcel_receive(request, estate_id: int):
     estate = custodian_estate(request.user, estate_id)
-    form = ParcelForm(request.POST)
+    form = ParcelForm(request.POST, request.FILES)
 
     def receive(data: dict) -> Parcel:
+        photo = data.pop("photo", None)
         unit = actions.find_unit(estate, data.pop("unit_code"))
-        return actions.receive_parcel(actor=request.user, unit=unit, **data)
+        if photo is None:
+            return actions.receive_parcel(actor=request.user, unit=unit, **data)
+        # All or nothing: a refused photo is found before the parcel is written, and the
+        # parcel and its photo are written in one transaction.
+        check_photo(photo)
+        stored: CustodyPhoto | None = None
+        try:
+            with transaction.atomic():
+                parcel = actions.receive_parcel(actor=request.user, unit=unit, **data)
+                stored = actions.add_parcel_photo(actor=request.user, parcel=parcel, upload=photo)
+        except BaseException:
+            # The commit failed after the file was written: it must not stay without its row.
+            if stored is not None:
+                stored.file.delete(save=False)
+            raise
+        return parcel
 
     parcel = attempt(form, receive)
     if parcel is None:
@@ -202,6 +241,30 @@ def parcel_hand_over(request, parcel_id: int):
     return redirect(reverse("frontdesk:parcels", args=[parcel.estate_id]) + f"?handed_over={parcel.pk}")
 
 
+@login_required
+@require_POST
+def parcel_add_photo(request, parcel_id: int):
+    parcel = access_parcel(request.user, parcel_id)
+    if not scope_of(request.user).can(parcel.estate_id, Capability.HANDLE_CUSTODY):
+        raise Http404
+    form = CustodyPhotoForm(request.POST, request.FILES)
+    done = attempt(form, lambda data: actions.add_parcel_photo(actor=request.user, parcel=parcel, upload=data["photo"]))
+    if done is None:
+        return parcels_page(request, parcel.estate, status=400, failed_parcel=parcel.pk, photo_form=form)
+    return redirect(reverse("frontdesk:parcels", args=[parcel.estate_id]) + f"#parcel-{parcel.pk}")
+
+
+@login_required
+@require_GET
+def custody_photo(request, photo_id: int):
+    """A photo of a key or a parcel, for the desk, and a parcel's for the people it is for."""
+    found = access_custody_photo(request.user, photo_id)
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
 # Keys ---------------------------------------------------------------------------------------
 
 
@@ -225,7 +288,7 @@ def keys(request, estate_id: int):
 @require_POST
 def key_register(request, estate_id: int):
     estate = custodian_estate(request.user, estate_id)
-    form = KeyForm(request.POST)
+    form = KeyForm(request.POST, request.FILES)
 
     def register(data: dict) -> Key:
         code = data.pop("unit_code")
@@ -240,6 +303,7 @@ def key_register(request, estate_id: int):
 
 def key_page(request, key: Key, *, status: int = 200, **forms_in: Any) -> HttpResponse:
     today = timezone.localdate()
+    photos = list(key.photos.all())
     default_due = timezone.localtime() + datetime.timedelta(hours=4)
     context = {
         "estate": key.estate,
@@ -252,6 +316,9 @@ def key_page(request, key: Key, *, status: int = 200, **forms_in: Any) -> HttpRe
         "authorization_form": forms_in.get("authorization_form") or AuthorizationForm(),
         "mark_form": forms_in.get("mark_form") or MarkKeyForm(),
         "return_error": forms_in.get("return_error"),
+        "photos": photos,
+        "photo_form": forms_in.get("photo_form") or CustodyPhotoForm(),
+        "max_photos": actions.MAX_PHOTOS_PER_ITEM,
     }
     return render(request, "frontdesk/key.html", context, status=status)
 
@@ -290,6 +357,16 @@ def key_return(request, key_id: int):
         actions.return_key(actor=request.user, key=key)
     except DomainError as error:
         return key_page(request, key, status=400, return_error=error.message)
+    return redirect("frontdesk:key", key_id=key.pk)
+
+
+@login_required
+@require_POST
+def key_add_photo(request, key_id: int):
+    key = access_key(request.user, key_id)
+    form = CustodyPhotoForm(request.POST, request.FILES)
+    if attempt(form, lambda data: actions.add_key_photo(actor=request.user, key=key, upload=data["photo"])) is None:
+        return key_page(request, key, status=400, photo_form=form)
     return redirect("frontdesk:key", key_id=key.pk)
 
 
@@ -489,7 +566,7 @@ def my_units(user: Any) -> list[Any]:
 @require_GET
 def my_parcels(request):
     resident_person(request.user)
-    parcels = list(queries.parcels_of_units(resident_unit_ids(request.user))[:100])
+    parcels = with_photos(queries.parcels_of_units(resident_unit_ids(request.user))[:100])
     return render(request, "frontdesk/my_parcels.html", {"parcels": parcels})
 
 

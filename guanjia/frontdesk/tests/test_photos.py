@@ -1,0 +1,374 @@
+"""Photos of keys and parcels at the front desk: images only (by content), at most the size
+limit and three per key or parcel; a refused photo leaves nothing behind, and only the desk
+and the people of the parcel's unit see a parcel's photos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from guanjia.accounts.tests.factories import UserFactory
+from guanjia.core.errors import DomainError
+from guanjia.frontdesk import actions
+from guanjia.frontdesk.models import CustodyPhoto, Key, Parcel
+from guanjia.servicedesk.tests.factories import image_bytes
+
+pytestmark = pytest.mark.django_db
+
+MB = 1024 * 1024
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """A MEDIA_ROOT of the test's own, so that the files a test writes are its own to count."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def fingerprint(db):
+    """fingerprint() -> every row of the domain apps and the media files (signing a test
+    client in touches last_login, which is not the refusal's doing)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from tests.conftest import database_fingerprint
+
+    users = get_user_model()
+
+    def snapshot() -> dict:
+        rows = database_fingerprint()
+        rows.pop(connection.ops.quote_name(users._meta.db_table), None)
+        rows["users"] = [{**row, "last_login": None} for row in users.objects.order_by("pk").values()]
+        return rows
+
+    return snapshot
+
+
+def media_files() -> list[str]:
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def png(name: str = "parcel.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, image_bytes("PNG"), content_type="image/png")
+
+
+def renamed_exe() -> SimpleUploadedFile:
+    return SimpleUploadedFile("photo.jpg", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200, content_type="image/jpeg")
+
+
+def key_of(cast, tag: str = "K-1") -> Key:
+    return actions.register_key(
+        actor=cast.assistant, estate=cast.estate, kind=Key.Kind.UNIT, tag=tag, slot="A1", unit=cast.unit_a
+    )
+
+
+def parcel_of(cast, unit=None, number: str = "SF-1") -> Parcel:
+    return actions.receive_parcel(
+        actor=cast.assistant, unit=unit or cast.unit_a, recipient_name="张三", shelf="B2", tracking_number=number
+    )
+
+
+def refused(fingerprint, write) -> DomainError:
+    """The refusal of `write`, having checked that it left every row and file as it was."""
+    before = fingerprint()
+    with pytest.raises(DomainError) as error:
+        write()
+    assert fingerprint() == before
+    return error.value
+
+
+# The actions ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("image_format", "content_type", "extension"),
+    [("JPEG", "image/jpeg", "jpg"), ("PNG", "image/png", "png"), ("WEBP", "image/webp", "webp")],
+)
+def test_a_photo_is_kept_under_the_estate_with_a_name_of_our_own(cast, image_format, content_type, extension):
+    parcel = parcel_of(cast)
+    upload = SimpleUploadedFile("../../etc/passwd.pdf", image_bytes(image_format))
+    photo = actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=upload)
+    assert (photo.parcel, photo.key, photo.estate) == (parcel, None, cast.estate)
+    assert photo.content_type == content_type
+    assert photo.file.name.startswith(f"custody/{cast.estate.pk}/") and photo.file.name.endswith(f".{extension}")
+    assert photo.original_name == "passwd.pdf"
+    assert photo.uploaded_by == cast.assistant
+    assert media_files() == [photo.file.name]
+
+
+def test_a_key_is_registered_with_its_photo_or_not_at_all(cast, fingerprint):
+    key = actions.register_key(
+        actor=cast.assistant,
+        estate=cast.estate,
+        kind=Key.Kind.FACILITY,
+        tag="F-1",
+        slot="9",
+        facility="配电房",
+        photo=png("key.png"),
+    )
+    assert [photo.file.name for photo in key.photos.all()] == media_files()
+    assert len(media_files()) == 1
+    error = refused(
+        fingerprint,
+        lambda: actions.register_key(
+            actor=cast.assistant,
+            estate=cast.estate,
+            kind=Key.Kind.FACILITY,
+            tag="F-2",
+            slot="9",
+            facility="水泵房",
+            photo=renamed_exe(),
+        ),
+    )
+    assert error.field == "photo"
+    assert not Key.objects.filter(tag="F-2").exists()
+
+
+def test_a_renamed_exe_is_refused_naming_the_photo_field(cast, fingerprint):
+    key, parcel = key_of(cast), parcel_of(cast)
+    for write in (
+        lambda: actions.add_key_photo(actor=cast.assistant, key=key, upload=renamed_exe()),
+        lambda: actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=renamed_exe()),
+    ):
+        error = refused(fingerprint, write)
+        assert error.field == "photo"
+        assert "JPEG" in error.message or "照片" in error.message
+    assert media_files() == []
+
+
+def test_a_30_mb_photo_is_refused_with_its_size_named(cast, fingerprint):
+    parcel = parcel_of(cast)
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * (30 * MB))
+    error = refused(fingerprint, lambda: actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=big))
+    assert error.field == "photo"
+    assert "10" in error.message and "30.0" in error.message
+
+
+def test_at_most_three_photos_a_key_or_a_parcel(cast, fingerprint):
+    key, parcel = key_of(cast), parcel_of(cast)
+    for _number in range(actions.MAX_PHOTOS_PER_ITEM):
+        actions.add_key_photo(actor=cast.assistant, key=key, upload=png())
+        actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=png())
+    for write in (
+        lambda: actions.add_key_photo(actor=cast.assistant, key=key, upload=png()),
+        lambda: actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=png()),
+    ):
+        error = refused(fingerprint, write)
+        assert error.field == "photo" and "3" in error.message
+    # The limit is per key or parcel: another one still takes photos.
+    actions.add_parcel_photo(actor=cast.assistant, parcel=parcel_of(cast, number="SF-2"), upload=png())
+    assert CustodyPhoto.objects.count() == 7 == len(media_files())
+
+
+def test_no_photos_of_a_parcel_once_it_is_handed_over(cast, fingerprint):
+    parcel = parcel_of(cast)
+    actions.hand_over_parcel(
+        actor=cast.assistant, parcel=parcel, pickup_code=parcel.pickup_code, collected_by_name="张三"
+    )
+    error = refused(fingerprint, lambda: actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=png()))
+    assert error.field == "photo"
+
+
+def test_the_file_is_removed_again_when_its_row_cannot_be_written(cast, monkeypatch):
+    parcel = parcel_of(cast)
+
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(actions, "record_change", broken)
+    with pytest.raises(RuntimeError):
+        actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=png())
+    assert CustodyPhoto.objects.count() == 0
+    assert media_files() == []
+
+
+def test_a_photo_is_of_a_key_or_of_a_parcel_never_both(cast):
+    from django.db import IntegrityError, transaction
+
+    key, parcel = key_of(cast), parcel_of(cast)
+    for values in ({"key": key, "parcel": parcel}, {}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            CustodyPhoto.objects.create(
+                estate=cast.estate,
+                file="x.png",
+                content_type="image/png",
+                size=1,
+                uploaded_by=cast.assistant,
+                uploaded_at=parcel.received_at,
+                **values,
+            )
+
+
+# The pages ---------------------------------------------------------------------------------
+
+
+def check_in_form(cast, photo, number: str = "SF-PAGE") -> dict:
+    return {
+        "tracking_number": number,
+        "courier": "顺丰",
+        "unit_code": cast.unit_a.code,
+        "recipient_name": "张三",
+        "shelf": "B7",
+        "photo": photo,
+    }
+
+
+def test_a_parcel_is_checked_in_with_its_photo_on_the_page(client_as, cast):
+    desk = client_as("assistant")
+    response = desk.post(reverse("frontdesk:parcel_receive", args=[cast.estate.pk]), check_in_form(cast, png()))
+    assert response.status_code == 302
+    parcel = Parcel.objects.get(tracking_number="SF-PAGE")
+    photo = parcel.photos.get()
+    assert media_files() == [photo.file.name]
+    listed = desk.get(reverse("frontdesk:parcels", args=[cast.estate.pk])).content.decode()
+    assert reverse("frontdesk:custody_photo", args=[photo.pk]) in listed
+    served = desk.get(reverse("frontdesk:custody_photo", args=[photo.pk]))
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content) == image_bytes("PNG")
+
+
+def test_a_page_check_in_with_a_bad_photo_leaves_no_parcel(client_as, cast, fingerprint):
+    desk = client_as("assistant")
+    for photo in (renamed_exe(), SimpleUploadedFile("big.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * (30 * MB))):
+        before = fingerprint()
+        response = desk.post(reverse("frontdesk:parcel_receive", args=[cast.estate.pk]), check_in_form(cast, photo))
+        assert response.status_code == 400
+        assert response.context["parcel_form"].errors["photo"]
+        assert fingerprint() == before
+    assert not Parcel.objects.exists()
+
+
+def test_a_page_check_in_whose_photo_fails_after_the_parcel_leaves_no_parcel(client_as, cast, fingerprint, monkeypatch):
+    """The photo passes the check, then its write is refused: the parcel goes too."""
+
+    def refuse(**kwargs):
+        raise DomainError("照片存不下", field="photo")
+
+    monkeypatch.setattr(actions, "store_custody_photo", refuse)
+    desk = client_as("assistant")
+    before = fingerprint()
+    response = desk.post(reverse("frontdesk:parcel_receive", args=[cast.estate.pk]), check_in_form(cast, png()))
+    assert response.status_code == 400
+    assert fingerprint() == before
+
+
+def test_a_key_is_registered_with_its_photo_on_the_page(client_as, cast, fingerprint):
+    desk = client_as("assistant")
+    form = {"kind": "unit", "tag": "K-PAGE", "slot": "A3", "unit_code": cast.unit_a.code, "photo": png("key.png")}
+    response = desk.post(reverse("frontdesk:key_register", args=[cast.estate.pk]), form)
+    assert response.status_code == 302
+    key = Key.objects.get(tag="K-PAGE")
+    photo = key.photos.get()
+    page = desk.get(reverse("frontdesk:key", args=[key.pk])).content.decode()
+    assert reverse("frontdesk:custody_photo", args=[photo.pk]) in page
+
+    before = fingerprint()
+    form = {**form, "tag": "K-EXE", "photo": renamed_exe()}
+    response = desk.post(reverse("frontdesk:key_register", args=[cast.estate.pk]), form)
+    assert response.status_code == 400
+    assert response.context["form"].errors["photo"]
+    assert fingerprint() == before
+
+
+def test_photos_are_added_on_the_key_page_and_to_a_waiting_parcel(client_as, cast, fingerprint):
+    key, parcel = key_of(cast), parcel_of(cast)
+    desk = client_as("assistant")
+    assert desk.post(reverse("frontdesk:key_add_photo", args=[key.pk]), {"photo": png()}).status_code == 302
+    assert desk.post(reverse("frontdesk:parcel_add_photo", args=[parcel.pk]), {"photo": png()}).status_code == 302
+    assert key.photos.count() == parcel.photos.count() == 1
+
+    before = fingerprint()
+    response = desk.post(reverse("frontdesk:key_add_photo", args=[key.pk]), {"photo": renamed_exe()})
+    assert response.status_code == 400 and response.context["photo_form"].errors["photo"]
+    assert fingerprint() == before
+    actions.hand_over_parcel(
+        actor=cast.assistant, parcel=parcel, pickup_code=parcel.pickup_code, collected_by_name="张三"
+    )
+    before = fingerprint()
+    response = desk.post(reverse("frontdesk:parcel_add_photo", args=[parcel.pk]), {"photo": png()})
+    assert response.status_code == 400 and response.context["photo_form"].errors["photo"]
+    assert fingerprint() == before
+
+
+# Who sees the photos -----------------------------------------------------------------------------
+
+
+def test_the_people_of_the_unit_see_their_parcels_photo_and_nobody_else(client, cast):
+    parcel = parcel_of(cast)
+    photo = actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=png())
+    key_photo = actions.add_key_photo(actor=cast.assistant, key=key_of(cast), upload=png())
+    page_url = reverse("frontdesk:custody_photo", args=[photo.pk])
+    api_url = f"/api/v1/custody-photos/{photo.pk}"
+
+    client.force_login(cast.owner)
+    assert page_url in client.get(reverse("frontdesk:my_parcels")).content.decode()
+    assert client.get(page_url).status_code == 200
+    assert client.get(api_url).status_code == 200
+    listed = client.get(f"/api/v1/parcels/{parcel.pk}/photos").json()
+    assert [row["url"] for row in listed] == [api_url]
+    # A key's photos stay with the desk, even for the owner of the unit it opens.
+    assert client.get(reverse("frontdesk:custody_photo", args=[key_photo.pk])).status_code == 404
+
+    neighbour = UserFactory(username="neighbour", display_name="李四", person=cast.neighbour)
+    for outsider in (neighbour, cast.outsider, cast.finance):
+        client.force_login(outsider)
+        assert client.get(page_url).status_code == 404
+        assert client.get(api_url).status_code == 404
+        assert client.get(f"/api/v1/parcels/{parcel.pk}/photos").status_code == 404
+        assert client.get("/api/v1/custody-photos/987654").status_code == 404
+    assert photo.file.name in media_files()
+
+
+# The API -----------------------------------------------------------------------------------------
+
+
+def test_a_parcel_checked_in_through_the_api_gets_its_photos(client_as, cast, fingerprint):
+    desk = client_as("assistant")
+    created = desk.post(
+        f"/api/v1/estates/{cast.estate.pk}/parcels",
+        {"unit_id": cast.unit_a.pk, "recipient_name": "张三", "shelf": "B1", "tracking_number": "SF-API"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201
+    parcel_id = created.json()["id"]
+    for _number in range(actions.MAX_PHOTOS_PER_ITEM):
+        response = desk.post(f"/api/v1/parcels/{parcel_id}/photos", {"photo": png()})
+        assert response.status_code == 201, response.content
+    shown = response.json()
+    assert shown["parcel_id"] == parcel_id and shown["key_id"] is None
+    assert shown["content_type"] == "image/png" and shown["name"] == "parcel.png"
+    assert desk.get(shown["url"]).status_code == 200
+
+    before = fingerprint()
+    fourth = desk.post(f"/api/v1/parcels/{parcel_id}/photos", {"photo": png()})
+    assert fourth.status_code == 400 and fourth.json()["field"] == "photo"
+    exe = desk.post(f"/api/v1/parcels/{parcel_id}/photos", {"photo": renamed_exe()})
+    assert exe.status_code == 400 and exe.json()["field"] == "photo"
+    assert fingerprint() == before
+    assert len(desk.get(f"/api/v1/parcels/{parcel_id}/photos").json()) == 3
+
+
+def test_a_key_registered_through_the_api_gets_its_photo(client_as, cast, fingerprint):
+    desk = client_as("assistant")
+    created = desk.post(
+        f"/api/v1/estates/{cast.estate.pk}/keys",
+        {"kind": "unit", "tag": "K-API", "slot": "A9", "unit_id": cast.unit_a.pk},
+        content_type="application/json",
+    )
+    key_id = created.json()["id"]
+    response = desk.post(f"/api/v1/keys/{key_id}/photos", {"photo": png("key.png")})
+    assert response.status_code == 201
+    assert [row["id"] for row in desk.get(f"/api/v1/keys/{key_id}/photos").json()] == [response.json()["id"]]
+
+    # The owner of the unit and another estate's butler cannot add one.
+    for role in ("owner", "outsider"):
+        before = fingerprint()
+        answer = client_as(role).post(f"/api/v1/keys/{key_id}/photos", {"photo": png()})
+        assert answer.status_code == 404
+        assert fingerprint() == before
