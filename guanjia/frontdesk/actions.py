@@ -352,6 +352,25 @@ def receive_parcel(
     raise DomainError(_("Could not issue a pickup code; try again."), field="pickup_code")  # pragma: no cover
 
 
+def receive_parcel_with_photo(*, actor: Any, unit: Any, photo: Any = None, **fields: Any) -> Parcel:
+    """Check a parcel or an item in with a photo of it: both or neither. A refused photo is
+    found before the parcel is written."""
+    if photo is None:
+        return receive_parcel(actor=actor, unit=unit, **fields)
+    check_photo(photo)
+    stored: CustodyPhoto | None = None
+    try:
+        with transaction.atomic():
+            parcel = receive_parcel(actor=actor, unit=unit, **fields)
+            stored = add_parcel_photo(actor=actor, parcel=parcel, upload=photo)
+    except BaseException:
+        # The commit failed after the file was written: it must not stay without its row.
+        if stored is not None:
+            stored.file.delete(save=False)
+        raise
+    return parcel
+
+
 def residents_with_logins(unit_id: int) -> list[Any]:
     """The users who live in a unit (owners, tenants, family members with a portal login).
     Asked on every check-in: first the unit's current residents, from the residency index,

@@ -44,6 +44,9 @@ class ItemForm(forms.Form):
     unit_code = forms.CharField(label=_("unit code"), max_length=50)
     recipient_name = forms.CharField(label=_("recipient"), max_length=50)
     shelf = forms.CharField(label=_("shelf"), max_length=20)
+    photo = forms.FileField(
+        label=_("photo"), required=False, widget=PHOTO, help_text=_("Optional: a JPEG, PNG or WebP image.")
+    )
 
 
 class HandOverForm(forms.Form):

@@ -10,7 +10,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,7 +20,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanjia.core.errors import DomainError
 from guanjia.core.forms import add_domain_error
-from guanjia.core.photos import check_photo
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
 from guanjia.estates.access import access_unit
@@ -58,7 +56,6 @@ from guanjia.frontdesk.forms import (
     WalkInForm,
 )
 from guanjia.frontdesk.models import (
-    CustodyPhoto,
     DoNotAdmit,
     Handover,
     Key,
@@ -156,24 +153,8 @@ def parcel_receive(request, estate_id: int):
     form = ParcelForm(request.POST, request.FILES)
 
     def receive(data: dict) -> Parcel:
-        photo = data.pop("photo", None)
         unit = actions.find_unit(estate, data.pop("unit_code"))
-        if photo is None:
-            return actions.receive_parcel(actor=request.user, unit=unit, **data)
-        # All or nothing: a refused photo is found before the parcel is written, and the
-        # parcel and its photo are written in one transaction.
-        check_photo(photo)
-        stored: CustodyPhoto | None = None
-        try:
-            with transaction.atomic():
-                parcel = actions.receive_parcel(actor=request.user, unit=unit, **data)
-                stored = actions.add_parcel_photo(actor=request.user, parcel=parcel, upload=photo)
-        except BaseException:
-            # The commit failed after the file was written: it must not stay without its row.
-            if stored is not None:
-                stored.file.delete(save=False)
-            raise
-        return parcel
+        return actions.receive_parcel_with_photo(actor=request.user, unit=unit, **data)
 
     parcel = attempt(form, receive)
     if parcel is None:
@@ -185,11 +166,11 @@ def parcel_receive(request, estate_id: int):
 @require_POST
 def item_receive(request, estate_id: int):
     estate = custodian_estate(request.user, estate_id)
-    form = ItemForm(request.POST)
+    form = ItemForm(request.POST, request.FILES)
 
     def receive(data: dict) -> Parcel:
         unit = actions.find_unit(estate, data.pop("unit_code"))
-        return actions.receive_parcel(actor=request.user, unit=unit, kind=Parcel.Kind.ITEM, **data)
+        return actions.receive_parcel_with_photo(actor=request.user, unit=unit, kind=Parcel.Kind.ITEM, **data)
 
     parcel = attempt(form, receive)
     if parcel is None:

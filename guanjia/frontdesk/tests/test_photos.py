@@ -233,6 +233,25 @@ def test_a_parcel_is_checked_in_with_its_photo_on_the_page(client_as, cast):
     assert b"".join(served.streaming_content) == image_bytes("PNG")
 
 
+def test_an_item_left_for_someone_is_checked_in_with_its_photo_or_not_at_all(client_as, cast, fingerprint):
+    desk = client_as("assistant")
+    url = reverse("frontdesk:item_receive", args=[cast.estate.pk])
+    form = {
+        "left_by": "李阿姨",
+        "description": "一袋橘子",
+        "unit_code": cast.unit_a.code,
+        "recipient_name": "张三",
+        "shelf": "D1",
+    }
+    before = fingerprint()
+    response = desk.post(url, {**form, "photo": renamed_exe()})
+    assert response.status_code == 400 and response.context["item_form"].errors["photo"]
+    assert fingerprint() == before
+    assert desk.post(url, {**form, "photo": png("oranges.png")}).status_code == 302
+    item = Parcel.objects.get(kind=Parcel.Kind.ITEM)
+    assert item.description == "一袋橘子" and media_files() == [item.photos.get().file.name]
+
+
 def test_a_page_check_in_with_a_bad_photo_leaves_no_parcel(client_as, cast, fingerprint):
     desk = client_as("assistant")
     for photo in (renamed_exe(), SimpleUploadedFile("big.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * (30 * MB))):
