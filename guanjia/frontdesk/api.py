@@ -105,10 +105,10 @@ def list_parcels(request, estate_id: int, status: str = Parcel.Status.WAITING):
 @router.post("/estates/{estate_id}/parcels", response={201: ParcelOut, 400: ErrorOut}, operation_id="parcels_receive")
 def receive(request, estate_id: int, payload: ParcelIn):
     # The busiest write of the desk: the estate is checked against the scope already at hand,
-    # and the unit is read alone (the estate row is needed only to notify, which is rare).
+    # and the unit is not read first; the check-in's insert finds it in the estate or refuses.
     if not scope_of(request.auth).can(estate_id, Capability.HANDLE_CUSTODY):
         raise Http404
-    unit = get_object_or_404(Unit, pk=payload.unit_id, estate_id=estate_id)
+    unit = actions.unit_reference(estate_id, payload.unit_id)
     parcel = actions.receive_parcel(actor=request.auth, unit=unit, **payload.dict(exclude={"unit_id"}))
     return Status(201, parcel)
 

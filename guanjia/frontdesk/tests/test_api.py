@@ -214,3 +214,42 @@ def test_desk_search_events_and_settings_through_the_api(client_as, cast):
         content_type="application/json",
     )
     assert good.json() == {"unclaimed_days": 5, "handover_ack_minutes": 90}
+
+
+def check_in(client, estate_id, unit_id, number):
+    return client.post(
+        f"/api/v1/estates/{estate_id}/parcels",
+        {"unit_id": unit_id, "recipient_name": "张三", "shelf": "B1", "courier": "顺丰", "tracking_number": number},
+        content_type="application/json",
+    )
+
+
+def test_the_people_of_the_unit_who_sign_in_are_told_the_pickup_code_once(client_as, cast):
+    from guanjia.estates.tests.factories import UnitFactory
+    from guanjia.notifications.models import Notification
+
+    desk = client_as("assistant")
+    assert check_in(desk, cast.estate.pk, cast.unit_a.pk, "SF201").status_code == 201
+    parcel = Parcel.objects.get(tracking_number="SF201")
+    told = Notification.objects.get()
+    assert told.recipient == cast.owner and parcel.pickup_code in told.subject
+    assert told.dedupe_key == f"parcel:{parcel.pk}:received"
+    # A unit whose residents do not sign in, and an empty one: the parcel, no notice.
+    empty = UnitFactory(building=cast.unit_a.building, entrance="1", number="0101", floor=1)
+    for unit, number in ((cast.unit_b, "SF202"), (empty, "SF203")):
+        response = check_in(desk, cast.estate.pk, unit.pk, number)
+        assert response.status_code == 201 and response.json()["unit_code"] == unit.code
+    assert Parcel.objects.count() == 3 and Notification.objects.count() == 1
+
+
+def test_a_unit_of_another_estate_or_none_at_all_is_refused_and_nothing_is_written(client_as, cast):
+    from tests.conftest import database_fingerprint
+
+    desk = client_as("assistant")
+    desk.get("/api/v1/me")  # signing in touches the user row before the snapshot, not during
+    before = database_fingerprint()
+    for unit_id in (cast.other_unit.pk, 10**9):
+        response = check_in(desk, cast.estate.pk, unit_id, "SF300")
+        assert response.status_code == 400 and response.json()["field"] == "unit_id"
+        assert "没有这个房屋" in response.json()["detail"]
+    assert database_fingerprint() == before
