@@ -1,7 +1,7 @@
 """Intake through the API at 16 concurrent clients on the production server: requests/s.
 
 Set-up (not timed): an estate of 2,000 units in 4 zones with their butlers, a head butler and
-three front-desk assistants, each assistant with a bearer token; then the production server
+three front-desk assistants, each assistant with a bearer token, ANALYZE; then the production server
 started exactly as scripts/serve.sh starts it (gunicorn, WEB_WORKERS workers, the huey worker
 beside it) on this PostgreSQL database.
 
@@ -92,6 +92,8 @@ def build() -> tuple[Estate, list[int], list[str]]:
         assistant = staff(estate, f"intake_assistant{n}", "assistant")
         tokens.append(issue_api_token(actor=assistant, user=assistant, name="bench")[1])
     units = list(Unit.objects.filter(estate=estate).values_list("id", flat=True))
+    with connections["default"].cursor() as cursor:
+        cursor.execute("ANALYZE")  # the planner's statistics, as a live database has them
     return estate, units, tokens
 
 

@@ -37,7 +37,7 @@ def apply_changes(instance: models.Model, values: dict[str, Any], *, masked: dic
     return changes
 
 
-def record_change(
+def new_change(
     *,
     actor: Any,
     target: models.Model,
@@ -46,7 +46,8 @@ def record_change(
     estate_id: int | None = None,
     note: str = "",
 ) -> Change:
-    return Change.objects.create(
+    """A Change, not yet saved (its object_id is set once a new target has its id)."""
+    return Change(
         actor=actor if getattr(actor, "pk", None) else None,
         estate_id=estate_id,
         content_type=ContentType.objects.get_for_model(target),
@@ -55,6 +56,12 @@ def record_change(
         changes=changes or {},
         note=note[:300],
     )
+
+
+def record_change(**what: Any) -> Change:
+    change = new_change(**what)
+    change.save(force_insert=True)
+    return change
 
 
 def history_of(target: models.Model):

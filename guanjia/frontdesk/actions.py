@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from guanjia.core.audit import record_change
 from guanjia.core.errors import DomainError
 from guanjia.core.photos import check_photo, upload_name
+from guanjia.core.rows import insert_columns, mark_saved, reference
 from guanjia.core.validators import normalize_phone, phone_problem
 from guanjia.frontdesk.models import (
     CustodyEvent,
@@ -237,26 +238,18 @@ def new_pickup_code() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
 
 
-def insert_columns(instance: Any, leave_out: str = "") -> tuple[list[str], list[Any]]:
-    """The quoted columns and database values the ORM would insert for a new model instance."""
-    fields = [f for f in instance._meta.concrete_fields if not f.primary_key and f.attname != leave_out]
-    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    return [connection.ops.quote_name(f.column) for f in fields], values
-
-
 def unit_reference(estate_id: int, unit_id: int) -> Any:
-    """A unit known by its id and estate only, its other fields loaded on first use. The
-    check-in confirms in its own statement that the unit is one of the estate's."""
+    """A unit known by its id and estate only; the check-in confirms in its own statement that
+    the unit is one of the estate's."""
     from guanjia.estates.models import Unit
 
-    return Unit.from_db(connection.alias, ["id", "estate_id"], [unit_id, estate_id])
+    return reference(Unit, id=unit_id, estate_id=estate_id)
 
 
 def insert_parcel_with_event(parcel: Parcel, event: CustodyEvent) -> bool:
     """Save a new parcel and its "received" event, if the parcel's unit is of its estate, and
-    say whether anyone lives in the unit now. On PostgreSQL all of it is one statement: check-in
-    is the desk's busiest write, and each round trip and ORM query is a tenth of its cost
-    (bench/bench_parcel_checkin.py). The columns and values are the ones the ORM would write."""
+    say whether anyone lives in the unit now. On PostgreSQL all of it is one statement, as in
+    core/rows.py, with the unit and its residents asked in the same round trip."""
     from guanjia.estates.models import Unit
     from guanjia.people.models import Residency
 
@@ -290,8 +283,7 @@ def insert_parcel_with_event(parcel: Parcel, event: CustodyEvent) -> bool:
     if row is None:
         raise DomainError(_("There is no such unit in this estate."), field="unit_id")
     parcel.pk, event.pk, code, lives_there = row
-    for saved in (parcel, event):
-        saved._state.adding, saved._state.db = False, connection.alias
+    mark_saved(parcel, event)
     event.parcel = parcel
     if "code" in parcel.unit.get_deferred_fields():
         parcel.unit.code = code  # a unit_reference: its code is at hand

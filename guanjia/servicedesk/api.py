@@ -15,7 +15,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Router, Status
@@ -23,6 +22,7 @@ from ninja.files import UploadedFile
 
 from guanjia.core.errors import DomainError
 from guanjia.core.roles import Capability
+from guanjia.core.rows import reference
 from guanjia.core.schemas import ErrorOut
 from guanjia.core.schemas import page as core_page
 from guanjia.core.scope import scope_of
@@ -105,7 +105,8 @@ def receive(request, estate_id: int, payload: RequestIn):
     user = request.auth
     if not access.is_posted(user, estate_id):
         raise Http404
-    estate = get_object_or_404(Estate, pk=estate_id)
+    # Posted there, so the estate exists: it is not read again.
+    estate = reference(Estate, id=estate_id)
     created = actions.receive_request(
         actor=user,
         estate=estate,
