@@ -65,3 +65,20 @@ def check_photo(upload: Any, field: str = "photo") -> str:
 def upload_name(upload: Any) -> str:
     """The uploaded file's own name, without any folders, kept only to be shown."""
     return str(getattr(upload, "name", "") or "").rsplit("/", 1)[-1][:200]
+
+
+def store_photo(photo: Any, upload: Any, *, actor: Any, target: Any, estate_id: int) -> None:
+    """Write a checked photo's file and its row (`photo`, an unsaved model instance with a
+    `file` field), and the audit entry on `target`. A failure after the file is written
+    removes the file again: no file without its row."""
+    from guanjia.core.audit import record_change
+
+    name = photo.original_name
+    photo.file.save(name or "photo", upload, save=False)
+    try:
+        photo.save()
+        changes = {"photo": [None, name]}
+        record_change(actor=actor, target=target, verb="add_photo", estate_id=estate_id, changes=changes)
+    except BaseException:
+        photo.file.delete(save=False)
+        raise

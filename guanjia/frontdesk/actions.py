@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from guanjia.core.audit import record_change
 from guanjia.core.errors import DomainError
-from guanjia.core.photos import check_photo, upload_name
+from guanjia.core.photos import check_photo, store_photo, upload_name
 from guanjia.core.rows import insert_columns, mark_saved, reference
 from guanjia.core.validators import normalize_phone, phone_problem
 from guanjia.frontdesk.models import (
@@ -986,14 +986,5 @@ def store_custody_photo(
         uploaded_by=actor,
         uploaded_at=now or timezone.now(),
     )
-    photo.file.save(name or "photo", upload, save=False)
-    # A failure from here on must not leave the file behind without its row.
-    try:
-        photo.save()
-        record_change(
-            actor=actor, target=item, verb="add_photo", estate_id=item.estate_id, changes={"photo": [None, name]}
-        )
-    except BaseException:
-        photo.file.delete(save=False)
-        raise
+    store_photo(photo, upload, actor=actor, target=item, estate_id=item.estate_id)
     return photo

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from guanjia.core.audit import apply_changes, new_change, plain, record_change
 from guanjia.core.errors import DomainError, Problems
-from guanjia.core.photos import check_photo
+from guanjia.core.photos import check_photo, store_photo, upload_name
 from guanjia.core.roles import Post
 from guanjia.core.rows import fetch_in_estate, insert_with_dependents
 from guanjia.notifications.actions import notify
@@ -822,29 +822,15 @@ def add_request_photo(
             raise DomainError(
                 _("A request has at most %(count)d photos.") % {"count": MAX_PHOTOS_PER_REQUEST}, field="photo"
             )
-        name = str(getattr(upload, "name", "") or "").rsplit("/", 1)[-1][:200]
         photo = RequestPhoto(
             request=locked,
             content_type=content_type,
             size=upload.size,
-            original_name=name,
+            original_name=upload_name(upload),
             uploaded_by=actor,
             uploaded_at=now or timezone.now(),
         )
-        photo.file.save(name or "photo", upload, save=False)
-        # A failure from here on must not leave the file behind without its row.
-        try:
-            photo.save()
-            record_change(
-                actor=actor,
-                target=locked,
-                verb="add_photo",
-                estate_id=locked.estate_id,
-                changes={"photo": [None, name]},
-            )
-        except Exception:
-            photo.file.delete(save=False)
-            raise
+        store_photo(photo, upload, actor=actor, target=locked, estate_id=locked.estate_id)
     return photo
 
 
