@@ -118,3 +118,10 @@ def client_as(client, cast):
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """A MEDIA_ROOT of the test's own, so that the files a test writes are its own to count."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

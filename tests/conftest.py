@@ -46,13 +46,6 @@ def fingerprint_tables() -> list[tuple[str, str]]:
     ]
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """A MEDIA_ROOT of the test's own, so that the files a test writes are its own to count."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 @pytest.fixture
 def fingerprint(db):
     """fingerprint() -> a snapshot of the database to compare before and after a request."""

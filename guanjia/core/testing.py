@@ -57,6 +57,7 @@ def worker_environment() -> dict[str, str]:
     env["DATABASE_URL"] = database_url()
     env["HUEY_IMMEDIATE"] = "0"
     env["PYTHONUNBUFFERED"] = "1"
+    env["GUANJIA_MEDIA_ROOT"] = str(settings.MEDIA_ROOT)  # the files the test's own process sees
     huey: dict[str, Any] = settings.HUEY if isinstance(settings.HUEY, dict) else {}
     for setting, variable in (("url", "HUEY_REDIS_URL"), ("filename", "HUEY_SQLITE_PATH"), ("name", "HUEY_NAME")):
         if huey.get(setting):

@@ -22,13 +22,6 @@ pytestmark = pytest.mark.django_db
 MB = 1024 * 1024
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """A MEDIA_ROOT of the test's own, so that the files a test writes are its own to count."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 @pytest.fixture
 def fingerprint(db):
     """fingerprint() -> every row of the domain apps and the media files (signing a test
