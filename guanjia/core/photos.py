@@ -82,3 +82,13 @@ def store_photo(photo: Any, upload: Any, *, actor: Any, target: Any, estate_id: 
     except BaseException:
         photo.file.delete(save=False)
         raise
+
+
+def photo_response(photo: Any) -> Any:
+    """The stored photo itself, shown in the browser and never sniffed as anything else."""
+    from django.http import FileResponse
+
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response

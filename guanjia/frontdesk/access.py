@@ -57,6 +57,14 @@ def access_custody_photo(user: Any, photo_id: int) -> CustodyPhoto:
     return photo
 
 
+def access_desk_parcel(user: Any, parcel_id: int) -> Parcel:
+    """A parcel for the desk staff of its estate only (hand it over, add a photo)."""
+    parcel = Parcel.objects.select_related("estate", "unit").filter(pk=parcel_id).first()
+    if parcel is None or not scope_of(user).can(parcel.estate_id, Capability.HANDLE_CUSTODY):
+        raise Http404
+    return parcel
+
+
 def access_handover(user: Any, handover_id: int) -> Handover:
     handover = Handover.objects.filter(pk=handover_id).first()
     if handover is None or not scope_of(user).can(handover.estate_id, Capability.HANDLE_CUSTODY):

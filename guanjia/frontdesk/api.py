@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
+from guanjia.core.photos import photo_response
 from guanjia.core.roles import Capability
 from guanjia.core.schemas import ErrorOut
 from guanjia.core.scope import scope_of
@@ -17,6 +18,7 @@ from guanjia.frontdesk import actions, queries
 from guanjia.frontdesk.access import (
     access_authorization,
     access_custody_photo,
+    access_desk_parcel,
     access_handover,
     access_key,
     access_my_instruction,
@@ -122,9 +124,7 @@ def get_parcel(request, parcel_id: int):
     "/parcels/{parcel_id}/handover", response={200: ParcelOut, 400: ErrorOut}, operation_id="parcels_hand_over"
 )
 def hand_over(request, parcel_id: int, payload: HandoverIn):
-    parcel = access_parcel(request.auth, parcel_id)
-    if not scope_of(request.auth).can(parcel.estate_id, Capability.HANDLE_CUSTODY):
-        raise Http404
+    parcel = access_desk_parcel(request.auth, parcel_id)
     return actions.hand_over_parcel(actor=request.auth, parcel=parcel, **payload.dict())
 
 
@@ -173,9 +173,7 @@ def key_photos(request, key_id: int):
 )
 def add_parcel_photo(request, parcel_id: int, photo: File[UploadedFile]):
     """A photo of the parcel as it came in, by the desk, while it waits; at most three."""
-    parcel = access_parcel(request.auth, parcel_id)
-    if not scope_of(request.auth).can(parcel.estate_id, Capability.HANDLE_CUSTODY):
-        raise Http404
+    parcel = access_desk_parcel(request.auth, parcel_id)
     return Status(201, actions.add_parcel_photo(actor=request.auth, parcel=parcel, upload=photo))
 
 
@@ -188,10 +186,7 @@ def parcel_photos(request, parcel_id: int):
 @router.get("/custody-photos/{photo_id}", operation_id="custody_photo_file")
 def custody_photo_file(request, photo_id: int):
     """The photo itself: a key's for the desk, a parcel's also for the people of its unit."""
-    photo = access_custody_photo(request.auth, photo_id)
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return photo_response(access_custody_photo(request.auth, photo_id))
 
 
 # Keys: lost or damaged, the owner's authorizations --------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanjia.core.errors import DomainError
 from guanjia.core.forms import add_domain_error
+from guanjia.core.photos import photo_response
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
 from guanjia.estates.access import access_unit
@@ -27,13 +28,13 @@ from guanjia.frontdesk import actions, excel, queries
 from guanjia.frontdesk.access import (
     access_authorization,
     access_custody_photo,
+    access_desk_parcel,
     access_handover,
     access_key,
     access_my_instruction,
     access_my_key,
     access_my_pass,
     access_my_unit,
-    access_parcel,
     access_visit,
     custodian_estate,
     resident_person,
@@ -212,9 +213,7 @@ def parcel_scan(request, estate_id: int):
 @login_required
 @require_POST
 def parcel_hand_over(request, parcel_id: int):
-    parcel = access_parcel(request.user, parcel_id)
-    if not scope_of(request.user).can(parcel.estate_id, Capability.HANDLE_CUSTODY):
-        raise Http404
+    parcel = access_desk_parcel(request.user, parcel_id)
     form = HandOverForm(request.POST)
     done = attempt(form, lambda data: actions.hand_over_parcel(actor=request.user, parcel=parcel, **data))
     if done is None:
@@ -225,9 +224,7 @@ def parcel_hand_over(request, parcel_id: int):
 @login_required
 @require_POST
 def parcel_add_photo(request, parcel_id: int):
-    parcel = access_parcel(request.user, parcel_id)
-    if not scope_of(request.user).can(parcel.estate_id, Capability.HANDLE_CUSTODY):
-        raise Http404
+    parcel = access_desk_parcel(request.user, parcel_id)
     form = CustodyPhotoForm(request.POST, request.FILES)
     done = attempt(form, lambda data: actions.add_parcel_photo(actor=request.user, parcel=parcel, upload=data["photo"]))
     if done is None:
@@ -239,11 +236,7 @@ def parcel_add_photo(request, parcel_id: int):
 @require_GET
 def custody_photo(request, photo_id: int):
     """A photo of a key or a parcel, for the desk, and a parcel's for the people it is for."""
-    found = access_custody_photo(request.user, photo_id)
-    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = "inline"
-    return response
+    return photo_response(access_custody_photo(request.user, photo_id))
 
 
 # Keys ---------------------------------------------------------------------------------------

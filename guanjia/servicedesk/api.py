@@ -14,13 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from guanjia.core.errors import DomainError
+from guanjia.core.photos import photo_response
 from guanjia.core.roles import Capability
 from guanjia.core.rows import reference
 from guanjia.core.schemas import ErrorOut
@@ -356,8 +357,7 @@ def add_photo(request, request_id: int, photo: File[UploadedFile]):
 @router.get("/request-photos/{photo_id}", operation_id="requests_photo_file")
 def photo_file(request, photo_id: int):
     """The photo itself, for whoever sees its request."""
-    photo = access.access_photo(request.auth, photo_id)
-    return FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    return photo_response(access.access_photo(request.auth, photo_id))
 
 
 # --- complaints ---------------------------------------------------------------------------------

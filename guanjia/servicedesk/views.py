@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guanjia.accounts.queries import postings_of_estate
 from guanjia.core.errors import DomainError
 from guanjia.core.forms import add_domain_error
+from guanjia.core.photos import photo_response
 from guanjia.core.roles import Capability
 from guanjia.estates.access import access_estate
 from guanjia.estates.models import Unit, Zone
@@ -283,11 +284,7 @@ def add_photo(request, request_id: int):
 @login_required
 @require_GET
 def photo(request, photo_id: int):
-    found = access.access_photo(request.user, photo_id)
-    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = "inline"
-    return response
+    return photo_response(access.access_photo(request.user, photo_id))
 
 
 # --- front-desk intake --------------------------------------------------------------------------
