@@ -36,7 +36,7 @@ from guanjia.estates.actions import create_company, create_estate, create_zone  
 from guanjia.estates.models import Building, Estate, Unit  # noqa: E402
 from guanjia.servicedesk import deadlines as dl  # noqa: E402
 from guanjia.servicedesk import queries  # noqa: E402
-from guanjia.servicedesk.models import Request  # noqa: E402
+from guanjia.servicedesk.models import ServiceRequest  # noqa: E402
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1000000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "300"))
@@ -190,7 +190,7 @@ def build(count: int) -> tuple[Estate, User]:
             )
 
     copy_rows(
-        Request._meta.db_table,
+        ServiceRequest._meta.db_table,
         [
             "estate_id",
             "unit_id",
@@ -246,8 +246,8 @@ def main() -> None:
         estate, head = build(REQUESTS)
     else:
         head = User.objects.get(username="bench_head_butler")
-        print(f"# reusing {Request.objects.filter(estate=estate).count()} requests already loaded", flush=True)
-    open_count = Request.objects.filter(estate=estate).exclude(status__in=["closed", "cancelled"]).count()
+        print(f"# reusing {ServiceRequest.objects.filter(estate=estate).count()} requests already loaded", flush=True)
+    open_count = ServiceRequest.objects.filter(estate=estate).exclude(status__in=["closed", "cancelled"]).count()
     print(f"# open requests on the board: {open_count}", flush=True)
     _, token = issue_api_token(actor=head, user=head, name="bench")
     client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {token}")

@@ -44,9 +44,9 @@ def objects(world: Any) -> dict[str, Any]:
 
     received_a = take(cast.unit_a, cast.owner_person)
     resolved_a = take(cast.unit_a, cast.owner_person)
-    actions.assign_request(actor=cast.assistant, request=resolved_a, assignee=cast.butler)
-    actions.start_work(actor=cast.butler, request=resolved_a)
-    actions.resolve_request(actor=cast.butler, request=resolved_a)
+    actions.assign_request(actor=cast.assistant, service_request=resolved_a, assignee=cast.butler)
+    actions.start_work(actor=cast.butler, service_request=resolved_a)
+    actions.resolve_request(actor=cast.butler, service_request=resolved_a)
     other = actions.receive_request(
         actor=cast.outsider,
         estate=cast.other_estate,
@@ -56,7 +56,7 @@ def objects(world: Any) -> dict[str, Any]:
         unit=cast.other_unit,
         person=cast.stranger,
     )
-    photo = actions.add_request_photo(actor=cast.assistant, request=received_a, upload=photo_file())
+    photo = actions.add_request_photo(actor=cast.assistant, service_request=received_a, upload=photo_file())
     return {
         "sdui_received_a": received_a,
         "sdui_received_b": take(cast.unit_b, cast.neighbour),

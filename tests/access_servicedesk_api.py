@@ -43,23 +43,23 @@ def objects(world: Any) -> dict[str, Any]:
         )
 
     def walked(*steps: str) -> Any:
-        request = take(cast.unit_a, cast.owner_person)
+        service_request = take(cast.unit_a, cast.owner_person)
         for step in steps:
             if step == "assign":
-                actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler)
+                actions.assign_request(actor=cast.assistant, service_request=service_request, assignee=cast.butler)
             elif step == "start":
-                actions.start_work(actor=cast.butler, request=request)
+                actions.start_work(actor=cast.butler, service_request=service_request)
             elif step == "wait_parts":
-                actions.wait_for_parts(actor=cast.butler, request=request)
+                actions.wait_for_parts(actor=cast.butler, service_request=service_request)
             elif step == "resolve":
-                actions.resolve_request(actor=cast.butler, request=request)
+                actions.resolve_request(actor=cast.butler, service_request=service_request)
             elif step == "visit":
                 actions.record_return_visit(
-                    actor=cast.butler, request=request, how="phone", satisfaction=5, solved=True
+                    actor=cast.butler, service_request=service_request, how="phone", satisfaction=5, solved=True
                 )
             elif step == "close":
-                actions.close_request(actor=cast.butler, request=request)
-        return request
+                actions.close_request(actor=cast.butler, service_request=service_request)
+        return service_request
 
     received_a = take(cast.unit_a, cast.owner_person)
     other = actions.receive_request(
@@ -72,7 +72,9 @@ def objects(world: Any) -> dict[str, Any]:
         person=cast.stranger,
     )
     photo = actions.add_request_photo(
-        actor=cast.assistant, request=received_a, upload=SimpleUploadedFile("leak.png", png(), content_type="image/png")
+        actor=cast.assistant,
+        service_request=received_a,
+        upload=SimpleUploadedFile("leak.png", png(), content_type="image/png"),
     )
     return {
         "sdapi_received_a": received_a,

@@ -64,7 +64,7 @@ def known_objects(cast: Any) -> dict[str, list[int]]:
     requests.append(walk(cast, receive(cast), "closed"))
     complaint = receive(cast, kind="complaint", unit=None)
     requests.append(complaint)
-    photo = desk.add_request_photo(actor=cast.assistant, request=requests[0], upload=photo_upload())
+    photo = desk.add_request_photo(actor=cast.assistant, service_request=requests[0], upload=photo_upload())
     return {
         "estate_id": [cast.estate.pk, cast.other_estate.pk],
         "zone_id": [cast.zone_a.pk, cast.zone_b.pk],

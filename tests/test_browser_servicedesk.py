@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from conftest import PASSWORD
 from guanjia.core.roles import Post
-from guanjia.servicedesk.models import Request, RequestEvent
+from guanjia.servicedesk.models import RequestEvent, ServiceRequest
 from guanjia.servicedesk.tests.factories import staff
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENS
 
@@ -91,7 +91,7 @@ def test_a_phone_repair_goes_round_the_whole_loop(live_server, live_cast, browse
     with page.expect_navigation():
         page.get_by_role("button", name="登记工单").click()
     expect(status(page)).to_have_text("已受理")
-    request = Request.objects.get()
+    request = ServiceRequest.objects.get()
     assert (request.first_responder, request.person, request.title) == (
         cast.assistant,
         cast.owner_person,
@@ -176,7 +176,7 @@ def test_the_owner_reports_a_leak_with_a_photo_from_a_phone(live_server, live_ca
     image.scroll_into_view_if_needed()
     loaded = "() => { const i = document.querySelector('.sd-photos img'); return i && i.complete && i.naturalWidth; }"
     assert page.wait_for_function(loaded).json_value() == 64  # the photo itself is served
-    request = Request.objects.get()
+    request = ServiceRequest.objects.get()
     assert (request.channel, request.first_responder, request.photos.count()) == ("portal", cast.butler, 1)
     assert owner.problems == []
     owner.close()

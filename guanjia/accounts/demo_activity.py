@@ -19,7 +19,7 @@ from guanjia.estates.models import Estate, Unit
 from guanjia.frontdesk import actions as desk
 from guanjia.frontdesk.models import Key
 from guanjia.servicedesk import actions as desk_requests
-from guanjia.servicedesk.models import Request, ReturnVisit
+from guanjia.servicedesk.models import ReturnVisit, ServiceRequest
 
 # Property fee per m² and month by house type (yuan), as a Shanghai estate of this class charges.
 PROPERTY_FEE = {
@@ -31,16 +31,76 @@ BILLED_MONTHS = 3
 PAID_SHARE = {0: 0.55, 1: 0.86, 2: 0.93}  # this month, last month, the month before
 # (kind, channel, priority, title, how far it got)
 REQUESTS = (
-    (Request.Kind.REPAIR_IN_UNIT, Request.Channel.PHONE, Request.Priority.NORMAL, "厨房水龙头漏水", "closed"),
-    (Request.Kind.REPAIR_IN_UNIT, Request.Channel.WALK_IN, Request.Priority.URGENT, "卫生间下水堵塞", "resolved"),
-    (Request.Kind.REPAIR_COMMON, Request.Channel.PATROL, Request.Priority.NORMAL, "地库B2照明灯不亮", "in_progress"),
-    (Request.Kind.COMPLAINT, Request.Channel.PHONE, Request.Priority.NORMAL, "楼上夜间装修噪音", "assigned"),
-    (Request.Kind.INQUIRY, Request.Channel.PHONE, Request.Priority.NORMAL, "咨询车位月租办理", "closed"),
-    (Request.Kind.AGENCY, Request.Channel.BUTLER_VISIT, Request.Priority.NORMAL, "代缴燃气费", "received"),
-    (Request.Kind.HOUSEKEEPING, Request.Channel.PHONE, Request.Priority.NORMAL, "预约家政保洁", "assigned"),
-    (Request.Kind.REPAIR_IN_UNIT, Request.Channel.PHONE, Request.Priority.EMERGENCY, "户内水管爆裂", "received"),
-    (Request.Kind.SUGGESTION, Request.Channel.WALK_IN, Request.Priority.NORMAL, "建议增设快递柜", "received"),
-    (Request.Kind.PRAISE, Request.Channel.PHONE, Request.Priority.NORMAL, "表扬保洁阿姨", "closed"),
+    (
+        ServiceRequest.Kind.REPAIR_IN_UNIT,
+        ServiceRequest.Channel.PHONE,
+        ServiceRequest.Priority.NORMAL,
+        "厨房水龙头漏水",
+        "closed",
+    ),
+    (
+        ServiceRequest.Kind.REPAIR_IN_UNIT,
+        ServiceRequest.Channel.WALK_IN,
+        ServiceRequest.Priority.URGENT,
+        "卫生间下水堵塞",
+        "resolved",
+    ),
+    (
+        ServiceRequest.Kind.REPAIR_COMMON,
+        ServiceRequest.Channel.PATROL,
+        ServiceRequest.Priority.NORMAL,
+        "地库B2照明灯不亮",
+        "in_progress",
+    ),
+    (
+        ServiceRequest.Kind.COMPLAINT,
+        ServiceRequest.Channel.PHONE,
+        ServiceRequest.Priority.NORMAL,
+        "楼上夜间装修噪音",
+        "assigned",
+    ),
+    (
+        ServiceRequest.Kind.INQUIRY,
+        ServiceRequest.Channel.PHONE,
+        ServiceRequest.Priority.NORMAL,
+        "咨询车位月租办理",
+        "closed",
+    ),
+    (
+        ServiceRequest.Kind.AGENCY,
+        ServiceRequest.Channel.BUTLER_VISIT,
+        ServiceRequest.Priority.NORMAL,
+        "代缴燃气费",
+        "received",
+    ),
+    (
+        ServiceRequest.Kind.HOUSEKEEPING,
+        ServiceRequest.Channel.PHONE,
+        ServiceRequest.Priority.NORMAL,
+        "预约家政保洁",
+        "assigned",
+    ),
+    (
+        ServiceRequest.Kind.REPAIR_IN_UNIT,
+        ServiceRequest.Channel.PHONE,
+        ServiceRequest.Priority.EMERGENCY,
+        "户内水管爆裂",
+        "received",
+    ),
+    (
+        ServiceRequest.Kind.SUGGESTION,
+        ServiceRequest.Channel.WALK_IN,
+        ServiceRequest.Priority.NORMAL,
+        "建议增设快递柜",
+        "received",
+    ),
+    (
+        ServiceRequest.Kind.PRAISE,
+        ServiceRequest.Channel.PHONE,
+        ServiceRequest.Priority.NORMAL,
+        "表扬保洁阿姨",
+        "closed",
+    ),
 )
 COURIERS = ("顺丰", "京东", "中通", "圆通", "韵达", "邮政EMS")
 
@@ -65,7 +125,7 @@ def add_requests(estate: Estate, staff: dict[str, Any], rng: random.Random, occu
     assistant, technician, butler = staff["assistant1"], staff["technician"], staff["butler1"]
     now = timezone.now()
     for number, (kind, channel, priority, title, reached) in enumerate(REQUESTS):
-        unit = None if kind == Request.Kind.REPAIR_COMMON else rng.choice(occupied)
+        unit = None if kind == ServiceRequest.Kind.REPAIR_COMMON else rng.choice(occupied)
         moment = now - datetime.timedelta(days=len(REQUESTS) - number, hours=rng.randint(0, 6))
         request = desk_requests.receive_request(
             actor=assistant,
@@ -82,24 +142,24 @@ def add_requests(estate: Estate, staff: dict[str, Any], rng: random.Random, occu
         for step in steps[1 : steps.index(reached) + 1]:
             moment += datetime.timedelta(hours=rng.randint(1, 5))
             if step == "assigned":
-                desk_requests.assign_request(actor=assistant, request=request, assignee=technician, now=moment)
+                desk_requests.assign_request(actor=assistant, service_request=request, assignee=technician, now=moment)
             elif step == "in_progress":
-                desk_requests.start_work(actor=technician, request=request, now=moment)
+                desk_requests.start_work(actor=technician, service_request=request, now=moment)
             elif step == "resolved":
-                desk_requests.resolve_request(actor=technician, request=request, note="已处理", now=moment)
+                desk_requests.resolve_request(actor=technician, service_request=request, note="已处理", now=moment)
             elif step == "closed":
                 if request.return_visit_by is not None:
                     desk_requests.record_return_visit(
                         actor=butler,
-                        request=request,
+                        service_request=request,
                         how=ReturnVisit.How.PHONE,
                         satisfaction=5,
                         solved=True,
                         now=moment,
                     )
                     request.refresh_from_db()
-                if request.status != Request.Status.CLOSED:
-                    desk_requests.close_request(actor=butler, request=request, now=moment)
+                if request.status != ServiceRequest.Status.CLOSED:
+                    desk_requests.close_request(actor=butler, service_request=request, now=moment)
 
 
 def add_custody(estate: Estate, staff: dict[str, Any], rng: random.Random, occupied: list[Unit]) -> None:

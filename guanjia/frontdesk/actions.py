@@ -571,12 +571,12 @@ def shift_started(estate_id: int, now: datetime.datetime) -> datetime.datetime:
 def open_items(estate_id: int, now: datetime.datetime | None = None) -> dict[str, list[dict]]:
     """What the next shift takes over: keys out, parcels and items waiting, and the requests
     received during this shift that are still open, listed by the system."""
-    from guanjia.servicedesk.models import OPEN_STATUSES, Request
+    from guanjia.servicedesk.models import OPEN_STATUSES, ServiceRequest
 
     now = now or timezone.now()
     keys_out = KeyLoan.objects.filter(key__estate_id=estate_id, returned_at__isnull=True).select_related("key")
     waiting = Parcel.objects.filter(estate_id=estate_id, status=Parcel.Status.WAITING).select_related("unit")
-    requests = Request.objects.filter(
+    requests = ServiceRequest.objects.filter(
         estate_id=estate_id, status__in=OPEN_STATUSES, received_at__gte=shift_started(estate_id, now)
     ).select_related("unit")
     return {

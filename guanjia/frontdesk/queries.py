@@ -166,7 +166,7 @@ def desk_search(estate_id: int, query: str, now: datetime.datetime, limit: int =
     instructions and open requests, in a fixed number of queries whatever the estate's size."""
     from guanjia.estates.models import Unit
     from guanjia.people.queries import search
-    from guanjia.servicedesk.models import OPEN_STATUSES, Request
+    from guanjia.servicedesk.models import OPEN_STATUSES, ServiceRequest
 
     result = search(estate_id, query)
     units: dict[int, Any] = {unit.pk: unit for unit in result.units}
@@ -189,7 +189,7 @@ def desk_search(estate_id: int, query: str, now: datetime.datetime, limit: int =
         parcels_waiting=waiting(Parcel.objects.filter(status=Parcel.Status.WAITING)),
         keys_held=waiting(Key.objects.all()),
         passes_valid=waiting(VisitorPass.objects.filter(revoked_at__isnull=True, valid_until__gte=now)),
-        requests_open=waiting(Request.objects.filter(status__in=OPEN_STATUSES)),
+        requests_open=waiting(ServiceRequest.objects.filter(status__in=OPEN_STATUSES)),
     )
     figures = {
         row["pk"]: row for row in counted.values("pk", "parcels_waiting", "keys_held", "passes_valid", "requests_open")

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from guanjia.core.roles import Capability, Post
 from guanjia.core.scope import scope_of
-from guanjia.servicedesk.models import FINISHED_STATUSES, Request, RequestPhoto
+from guanjia.servicedesk.models import FINISHED_STATUSES, RequestPhoto, ServiceRequest
 
 # The service desk's capabilities, named here for the actions and tests that use them.
 VIEW_REQUESTS = Capability.VIEW_REQUESTS  # see every request of the estate
@@ -32,45 +32,48 @@ def is_posted(user: Any, estate_id: int) -> bool:
     return bool(scope_of(user).posts.get(estate_id))
 
 
-def can_see(user: Any, request: Request) -> bool:
+def can_see(user: Any, service_request: ServiceRequest) -> bool:
     user_id = getattr(user, "pk", None)
     if user_id is None:
         return False
     # 首问负责制: the first responder keeps the loop, whoever it is assigned to.
-    if user_id in (request.first_responder_id, request.assignee_id):
+    if user_id in (service_request.first_responder_id, service_request.assignee_id):
         return True
-    if can(user, request.estate_id, VIEW_REQUESTS):
+    if can(user, service_request.estate_id, VIEW_REQUESTS):
         return True
     person_id = scope_of(user).person_id
-    return person_id is not None and person_id == request.person_id
+    return person_id is not None and person_id == service_request.person_id
 
 
-def can_act(user: Any, request: Request) -> bool:
+def can_act(user: Any, service_request: ServiceRequest) -> bool:
     user_id = getattr(user, "pk", None)
     if user_id is None:
         return False
-    if user_id == request.first_responder_id:
+    if user_id == service_request.first_responder_id:
         return True
     # The assignee works on it only while they are still posted to the estate.
-    if user_id == request.assignee_id and is_posted(user, request.estate_id):
+    if user_id == service_request.assignee_id and is_posted(user, service_request.estate_id):
         return True
-    if can(user, request.estate_id, HANDLE_REQUESTS):
+    if can(user, service_request.estate_id, HANDLE_REQUESTS):
         return True
-    return can(user, request.estate_id, HANDLE_ZONE_REQUESTS) and request.zone_id in scope_of(user).zone_ids
+    return (
+        can(user, service_request.estate_id, HANDLE_ZONE_REQUESTS)
+        and service_request.zone_id in scope_of(user).zone_ids
+    )
 
 
-def access_request(user: Any, request_id: int, *, write: bool = False) -> Request:
-    request = (
-        Request.objects.select_related("estate", "unit", "person", "zone", "first_responder", "assignee")
+def access_request(user: Any, request_id: int, *, write: bool = False) -> ServiceRequest:
+    service_request = (
+        ServiceRequest.objects.select_related("estate", "unit", "person", "zone", "first_responder", "assignee")
         .filter(pk=request_id)
         .first()
     )
-    if request is None:
+    if service_request is None:
         raise Http404
-    allowed = can_act(user, request) if write else can_see(user, request)
+    allowed = can_act(user, service_request) if write else can_see(user, service_request)
     if not allowed:
         raise Http404
-    return request
+    return service_request
 
 
 def require(user: Any, estate_id: int, rule: str) -> None:
@@ -79,25 +82,25 @@ def require(user: Any, estate_id: int, rule: str) -> None:
         raise Http404
 
 
-def is_requester(user: Any, request: Request) -> bool:
+def is_requester(user: Any, service_request: ServiceRequest) -> bool:
     """The owner or occupant the request is for, signed in to the portal."""
     person_id = scope_of(user).person_id
-    return person_id is not None and person_id == request.person_id
+    return person_id is not None and person_id == service_request.person_id
 
 
-def can_add_photo(user: Any, request: Request) -> bool:
+def can_add_photo(user: Any, service_request: ServiceRequest) -> bool:
     """Whoever may act on the request, and the owner it is for, while it is not finished."""
-    if request.status in FINISHED_STATUSES:
+    if service_request.status in FINISHED_STATUSES:
         return False
-    return can_act(user, request) or is_requester(user, request)
+    return can_act(user, service_request) or is_requester(user, service_request)
 
 
-def access_request_for_photo(user: Any, request_id: int) -> Request:
+def access_request_for_photo(user: Any, request_id: int) -> ServiceRequest:
     """The request a photo is being added to: 404 unless the user may add one."""
-    request = access_request(user, request_id)
-    if not (can_act(user, request) or is_requester(user, request)):
+    service_request = access_request(user, request_id)
+    if not (can_act(user, service_request) or is_requester(user, service_request)):
         raise Http404
-    return request
+    return service_request
 
 
 def access_photo(user: Any, photo_id: int) -> RequestPhoto:
@@ -108,10 +111,12 @@ def access_photo(user: Any, photo_id: int) -> RequestPhoto:
     return photo
 
 
-def access_portal_request(user: Any, request_id: int) -> Request:
+def access_portal_request(user: Any, request_id: int) -> ServiceRequest:
     """A request in the owner portal: only the owner it is for."""
-    request = Request.objects.select_related("estate", "unit", "assignee", "first_responder").filter(pk=request_id)
-    found = request.first()
+    service_request = ServiceRequest.objects.select_related("estate", "unit", "assignee", "first_responder").filter(
+        pk=request_id
+    )
+    found = service_request.first()
     if found is None or not is_requester(user, found):
         raise Http404
     return found

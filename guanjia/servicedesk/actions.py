@@ -36,16 +36,16 @@ from guanjia.servicedesk.models import (
     ComplaintDetails,
     DutyManager,
     Escalation,
-    Request,
     RequestEvent,
     RequestPhoto,
     ReturnVisit,
     ServiceLevel,
+    ServiceRequest,
     next_status,
 )
 
 logger = logging.getLogger(__name__)
-S = Request.Status
+S = ServiceRequest.Status
 
 ACTION_LABELS = {
     "receive": gettext_lazy("received"),
@@ -64,11 +64,13 @@ UNCHANGED: Any = object()  # a keyword argument not given
 MAX_MINUTES = 366 * dl.DAY  # a service level longer than a year is a typing mistake
 
 
-def request_link(request: Request, *, portal: bool = False) -> str:
-    return reverse("servicedesk:portal_request" if portal else "servicedesk:request", args=[request.pk])
+def request_link(service_request: ServiceRequest, *, portal: bool = False) -> str:
+    return reverse("servicedesk:portal_request" if portal else "servicedesk:request", args=[service_request.pk])
 
 
-def tell(recipient: Any, request: Request, subject: Any, body: Any, dedupe_key: str, *, portal: bool = False) -> None:
+def tell(
+    recipient: Any, service_request: ServiceRequest, subject: Any, body: Any, dedupe_key: str, *, portal: bool = False
+) -> None:
     """One notification about a request, written in the caller's transaction (the outbox sends
     it after commit). Written in the site's language: the recipient is not the one acting."""
     with translation.override(settings.LANGUAGE_CODE):
@@ -76,13 +78,13 @@ def tell(recipient: Any, request: Request, subject: Any, body: Any, dedupe_key: 
             recipient=recipient,
             subject=str(subject),
             body=str(body),
-            link=request_link(request, portal=portal),
-            estate=request.estate,
+            link=request_link(service_request, portal=portal),
+            estate=service_request.estate,
             dedupe_key=dedupe_key,
         )
 
 
-def notify_escalation(escalation: Escalation, request: Request) -> None:
+def notify_escalation(escalation: Escalation, service_request: ServiceRequest) -> None:
     deadline_names = {
         dl.RESPOND: gettext_lazy("respond"),
         dl.ARRIVE: gettext_lazy("be on site"),
@@ -91,21 +93,21 @@ def notify_escalation(escalation: Escalation, request: Request) -> None:
     }
     with translation.override(settings.LANGUAGE_CODE):
         what = deadline_names.get(escalation.deadline.split(":")[0], escalation.deadline)
-        subject = _("Overdue: #%(id)s %(title)s") % {"id": request.pk, "title": request.title}
+        subject = _("Overdue: #%(id)s %(title)s") % {"id": service_request.pk, "title": service_request.title}
         body = _("The time to %(what)s passed at %(due)s. You are told as: %(rung)s.") % {
             "what": what,
             "due": timezone.localtime(escalation.due_at).strftime("%Y-%m-%d %H:%M"),
             "rung": escalation.get_rung_display(),
         }
-    tell(escalation.notified, request, subject, body, f"escalation:{escalation.pk}")
+    tell(escalation.notified, service_request, subject, body, f"escalation:{escalation.pk}")
 
 
-def requester_login(request: Request) -> Any:
+def requester_login(service_request: ServiceRequest) -> Any:
     """The portal login of the owner the request is for, if they have one."""
-    if request.person_id is None:
+    if service_request.person_id is None:
         return None
     user_model = apps.get_model("accounts", "User")
-    return user_model.objects.filter(person_id=request.person_id, is_active=True).first()
+    return user_model.objects.filter(person_id=service_request.person_id, is_active=True).first()
 
 
 def allowance_for(estate_id: int, kind: str, priority: str) -> dl.Allowance:
@@ -124,10 +126,10 @@ def allowance_for(estate_id: int, kind: str, priority: str) -> dl.Allowance:
     return dl.Allowance(respond=level[0], arrive=level[1], resolve=level[2], return_visit=level[3])
 
 
-def refusal(request: Request, action: str) -> DomainError:
+def refusal(service_request: ServiceRequest, action: str) -> DomainError:
     return DomainError(
         _("This request is “%(status)s” and cannot be %(action)s.")
-        % {"status": request.get_status_display(), "action": ACTION_LABELS.get(action, action)},
+        % {"status": service_request.get_status_display(), "action": ACTION_LABELS.get(action, action)},
         field="status",
     )
 
@@ -141,28 +143,28 @@ def posted_user_ids(estate_id: int, posts: set[str] | frozenset[str]) -> list[in
     )
 
 
-Apply = Callable[[Request, dt.datetime], dict]
+Apply = Callable[[ServiceRequest, dt.datetime], dict]
 
 
 def transition(
     *,
     actor: Any,
-    request: Request | int,
+    service_request: ServiceRequest | int,
     action: str,
     note: str = "",
     expected_version: int | None = None,
     now: dt.datetime | None = None,
     apply: Apply | None = None,
-) -> Request:
+) -> ServiceRequest:
     """Move a request along TRANSITIONS under a row lock.
 
     `expected_version` is the version the actor saw: when someone else changed the request in
     between, the actor is told to reload instead of acting twice. `apply` sets the fields that
     go with the action on the locked row and returns their {field: [old, new]}."""
-    request_id = request.pk if isinstance(request, Request) else request
+    request_id = service_request.pk if isinstance(service_request, ServiceRequest) else service_request
     at = now or timezone.now()
     with transaction.atomic():
-        locked = Request.objects.select_for_update().filter(pk=request_id).first()
+        locked = ServiceRequest.objects.select_for_update().filter(pk=request_id).first()
         if locked is None:
             raise DomainError(_("This request does not exist."), field="request")
         if expected_version is not None and locked.version != expected_version:
@@ -183,10 +185,10 @@ def transition(
             request=locked, actor=actor, at=at, from_status=from_status, to_status=to_status, action=action, note=note
         )
         record_change(actor=actor, target=locked, verb=action, changes=changes, estate_id=locked.estate_id, note=note)
-    if isinstance(request, Request) and request is not locked:
+    if isinstance(service_request, ServiceRequest) and service_request is not locked:
         # The caller's copy shows the new state too, so that it is never acted on stale.
-        for model_field in Request._meta.concrete_fields:
-            setattr(request, model_field.attname, getattr(locked, model_field.attname))
+        for model_field in ServiceRequest._meta.concrete_fields:
+            setattr(service_request, model_field.attname, getattr(locked, model_field.attname))
     return locked
 
 
@@ -220,21 +222,23 @@ def receive_request(
     kind: str,
     channel: str,
     title: str,
-    priority: str = Request.Priority.NORMAL,
+    priority: str = ServiceRequest.Priority.NORMAL,
     description: str = "",
     unit: Any = None,
     person: Any = None,
     now: dt.datetime | None = None,
-) -> Request:
+) -> ServiceRequest:
     """Record a new request. The actor becomes its first responder (首问负责制) for good; a
     request an owner submits in the portal is owned by their zone's butler (decision 0003)."""
     problems = Problems()
-    from_portal = channel == Request.Channel.PORTAL and not access.is_posted(actor, estate.pk)
+    from_portal = channel == ServiceRequest.Channel.PORTAL and not access.is_posted(actor, estate.pk)
     if not from_portal and not access.is_posted(actor, estate.pk):
         problems.add("first_responder", _("Only staff of this estate can receive its requests."))
-    kind = resolve_choice(kind, Request.Kind, "kind", _("Choose the kind of request from the list."), problems)
-    channel = resolve_choice(channel, Request.Channel, "channel", _("Choose how the request came in."), problems)
-    priority = resolve_choice(priority, Request.Priority, "priority", _("Choose a priority from the list."), problems)
+    kind = resolve_choice(kind, ServiceRequest.Kind, "kind", _("Choose the kind of request from the list."), problems)
+    channel = resolve_choice(channel, ServiceRequest.Channel, "channel", _("Choose how the request came in."), problems)
+    priority = resolve_choice(
+        priority, ServiceRequest.Priority, "priority", _("Choose a priority from the list."), problems
+    )
     title = (title or "").strip()
     if not title:
         problems.add("title", _("Enter a short title for the request."))
@@ -243,7 +247,7 @@ def receive_request(
     found_unit = find_in_estate("estates.Unit", unit, estate.pk)
     if found_unit is False:
         problems.add("unit", _("Choose a unit of this estate."))
-    elif found_unit is None and kind == Request.Kind.REPAIR_IN_UNIT:
+    elif found_unit is None and kind == ServiceRequest.Kind.REPAIR_IN_UNIT:
         problems.add("unit", _("An in-unit repair needs the unit."))
     found_person = find_in_estate("people.Person", person, estate.pk)
     if found_person is False:
@@ -256,7 +260,7 @@ def receive_request(
     at = now or timezone.now()
     allowance = allowance_for(estate.pk, kind, priority)
     due = dl.intake_deadlines(at, allowance)
-    request = Request(
+    service_request = ServiceRequest(
         estate=estate,
         unit=found_unit,
         person=found_person,
@@ -274,34 +278,37 @@ def receive_request(
     )
     audited = ("kind", "channel", "priority", "title", "unit", "person", "first_responder", "resolve_by")
     dependents: list[tuple[Any, str]] = [
-        (RequestEvent(request=request, actor=actor, at=at, to_status=S.RECEIVED, action="receive"), "request_id"),
+        (
+            RequestEvent(request=service_request, actor=actor, at=at, to_status=S.RECEIVED, action="receive"),
+            "request_id",
+        ),
         (
             new_change(
                 actor=actor,
-                target=request,
+                target=service_request,
                 verb="create",
                 estate_id=estate.pk,
-                changes={name: [None, plain(getattr(request, name))] for name in audited},
+                changes={name: [None, plain(getattr(service_request, name))] for name in audited},
             ),
             "object_id",
         ),
     ]
-    if kind == Request.Kind.COMPLAINT:
-        dependents.append((ComplaintDetails(request=request), "request_id"))
+    if kind == ServiceRequest.Kind.COMPLAINT:
+        dependents.append((ComplaintDetails(request=service_request), "request_id"))
     # The request, its first event, its audit entry (and a complaint's details): one statement
     # on PostgreSQL, so that intake, the desk's other busy write, costs one round trip to write.
-    insert_with_dependents(request, dependents)
+    insert_with_dependents(service_request, dependents)
     if first_responder != actor:
         with translation.override(settings.LANGUAGE_CODE):
-            subject = _("New request from the portal: #%(id)s %(title)s") % {"id": request.pk, "title": title}
+            subject = _("New request from the portal: #%(id)s %(title)s") % {"id": service_request.pk, "title": title}
             body = _("%(unit)s: %(kind)s. You are its first responder.") % {
                 "unit": found_unit.code if found_unit else "",
-                "kind": request.get_kind_display(),
+                "kind": service_request.get_kind_display(),
             }
         # After the request is in, in a transaction of its own (the caller's, if any).
         with transaction.atomic():
-            tell(first_responder, request, subject, body, f"request:{request.pk}:received")
-    return request
+            tell(first_responder, service_request, subject, body, f"request:{service_request.pk}:received")
+    return service_request
 
 
 def portal_first_responder(unit: Any) -> Any:
@@ -343,17 +350,17 @@ def check_portal_intake(actor: Any, unit: Any, person: Any, problems: Problems) 
 def assign_request(
     *,
     actor: Any,
-    request: Request,
+    service_request: ServiceRequest,
     assignee: Any,
     note: str = "",
     expected_version: int | None = None,
     now: dt.datetime | None = None,
-) -> Request:
+) -> ServiceRequest:
     """Dispatch (or re-dispatch) to a member of staff; the first dispatch counts as the response."""
-    if assignee is None or not access.is_posted(assignee, request.estate_id):
+    if assignee is None or not access.is_posted(assignee, service_request.estate_id):
         raise DomainError(_("Choose a member of staff of this estate to assign the request to."), field="assignee")
 
-    def apply(locked: Request, at: dt.datetime) -> dict:
+    def apply(locked: ServiceRequest, at: dt.datetime) -> dict:
         values: dict[str, Any] = {"assignee": assignee}
         if locked.responded_at is None:
             values["responded_at"] = at
@@ -371,7 +378,7 @@ def assign_request(
 
     return transition(
         actor=actor,
-        request=request,
+        service_request=service_request,
         action="assign",
         note=note,
         expected_version=expected_version,
@@ -381,11 +388,16 @@ def assign_request(
 
 
 def start_work(
-    *, actor: Any, request: Request, note: str = "", expected_version: int | None = None, now: dt.datetime | None = None
-) -> Request:
+    *,
+    actor: Any,
+    service_request: ServiceRequest,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> ServiceRequest:
     """The assignee is on site or at work: this meets the arrival deadline."""
 
-    def apply(locked: Request, at: dt.datetime) -> dict:
+    def apply(locked: ServiceRequest, at: dt.datetime) -> dict:
         values: dict[str, Any] = {}
         if locked.arrived_at is None:
             values["arrived_at"] = at
@@ -394,29 +406,50 @@ def start_work(
         return apply_changes(locked, values)
 
     return transition(
-        actor=actor, request=request, action="start", note=note, expected_version=expected_version, now=now, apply=apply
+        actor=actor,
+        service_request=service_request,
+        action="start",
+        note=note,
+        expected_version=expected_version,
+        now=now,
+        apply=apply,
     )
 
 
 def wait_for_parts(
-    *, actor: Any, request: Request, note: str = "", expected_version: int | None = None, now: dt.datetime | None = None
-) -> Request:
+    *,
+    actor: Any,
+    service_request: ServiceRequest,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> ServiceRequest:
     return transition(
-        actor=actor, request=request, action="wait_parts", note=note, expected_version=expected_version, now=now
+        actor=actor,
+        service_request=service_request,
+        action="wait_parts",
+        note=note,
+        expected_version=expected_version,
+        now=now,
     )
 
 
 def wait_for_owner(
-    *, actor: Any, request: Request, note: str = "", expected_version: int | None = None, now: dt.datetime | None = None
-) -> Request:
+    *,
+    actor: Any,
+    service_request: ServiceRequest,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> ServiceRequest:
     """Waiting on the owner (access to the home, a decision) stops the service-level clock."""
 
-    def apply(locked: Request, at: dt.datetime) -> dict:
+    def apply(locked: ServiceRequest, at: dt.datetime) -> dict:
         return apply_changes(locked, {"paused_since": at})
 
     return transition(
         actor=actor,
-        request=request,
+        service_request=service_request,
         action="wait_owner",
         note=note,
         expected_version=expected_version,
@@ -425,7 +458,7 @@ def wait_for_owner(
     )
 
 
-def end_pause(locked: Request, at: dt.datetime) -> dict[str, Any]:
+def end_pause(locked: ServiceRequest, at: dt.datetime) -> dict[str, Any]:
     """The values that close a running pause: its length added up, unmet deadlines moved later."""
     if locked.paused_since is None:
         return {}
@@ -441,14 +474,19 @@ def end_pause(locked: Request, at: dt.datetime) -> dict[str, Any]:
 
 
 def resume_work(
-    *, actor: Any, request: Request, note: str = "", expected_version: int | None = None, now: dt.datetime | None = None
-) -> Request:
-    def apply(locked: Request, at: dt.datetime) -> dict:
+    *,
+    actor: Any,
+    service_request: ServiceRequest,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> ServiceRequest:
+    def apply(locked: ServiceRequest, at: dt.datetime) -> dict:
         return apply_changes(locked, end_pause(locked, at))
 
     return transition(
         actor=actor,
-        request=request,
+        service_request=service_request,
         action="resume",
         note=note,
         expected_version=expected_version,
@@ -458,11 +496,16 @@ def resume_work(
 
 
 def resolve_request(
-    *, actor: Any, request: Request, note: str = "", expected_version: int | None = None, now: dt.datetime | None = None
-) -> Request:
+    *,
+    actor: Any,
+    service_request: ServiceRequest,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> ServiceRequest:
     """Done on our side; the return-visit clock starts when the kind calls for one."""
 
-    def apply(locked: Request, at: dt.datetime) -> dict:
+    def apply(locked: ServiceRequest, at: dt.datetime) -> dict:
         allowance = allowance_for(locked.estate_id, locked.kind, locked.priority)
         changes = apply_changes(locked, {"resolved_at": at, "return_visit_by": dl.return_visit_deadline(at, allowance)})
         owner = requester_login(locked)
@@ -475,7 +518,7 @@ def resolve_request(
 
     return transition(
         actor=actor,
-        request=request,
+        service_request=service_request,
         action="resolve",
         note=note,
         expected_version=expected_version,
@@ -484,7 +527,7 @@ def resolve_request(
     )
 
 
-def tell_reopened(locked: Request, words: str) -> None:
+def tell_reopened(locked: ServiceRequest, words: str) -> None:
     """The assignee (else the first responder) learns that the owner is not satisfied."""
     recipient_id = locked.assignee_id or locked.first_responder_id
     with translation.override(settings.LANGUAGE_CODE):
@@ -499,7 +542,7 @@ def tell_reopened(locked: Request, words: str) -> None:
     )
 
 
-def reopen_values(locked: Request, at: dt.datetime) -> dict[str, Any]:
+def reopen_values(locked: ServiceRequest, at: dt.datetime) -> dict[str, Any]:
     """Back to the same assignee with a fresh resolve deadline."""
     allowance = allowance_for(locked.estate_id, locked.kind, locked.priority)
     return {
@@ -512,21 +555,26 @@ def reopen_values(locked: Request, at: dt.datetime) -> dict[str, Any]:
 
 
 def reopen_request(
-    *, actor: Any, request: Request, note: str, expected_version: int | None = None, now: dt.datetime | None = None
-) -> Request:
+    *,
+    actor: Any,
+    service_request: ServiceRequest,
+    note: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> ServiceRequest:
     """The owner is not satisfied: the request goes back to the same assignee."""
     note = (note or "").strip()
     if not note:
         raise DomainError(_("Write down why the request is reopened."), field="note")
 
-    def apply(locked: Request, at: dt.datetime) -> dict:
+    def apply(locked: ServiceRequest, at: dt.datetime) -> dict:
         changes = apply_changes(locked, reopen_values(locked, at))
         tell_reopened(locked, note)
         return changes
 
     return transition(
         actor=actor,
-        request=request,
+        service_request=service_request,
         action="reopen",
         note=note,
         expected_version=expected_version,
@@ -548,7 +596,7 @@ def parse_rating(value: Any) -> int | None:
 def record_return_visit(
     *,
     actor: Any,
-    request: Request,
+    service_request: ServiceRequest,
     how: str,
     satisfaction: Any,
     solved: bool,
@@ -571,7 +619,7 @@ def record_return_visit(
     assert rating is not None
     created: list[ReturnVisit] = []
 
-    def apply(locked: Request, at: dt.datetime) -> dict:
+    def apply(locked: ServiceRequest, at: dt.datetime) -> dict:
         if locked.status != S.RESOLVED:
             raise refusal(locked, "return_visit")
         created.append(
@@ -587,7 +635,7 @@ def record_return_visit(
 
     transition(
         actor=actor,
-        request=request,
+        service_request=service_request,
         action="return_visit" if satisfied else "reopen",
         note=words,
         expected_version=expected_version,
@@ -600,7 +648,7 @@ def record_return_visit(
 def confirm_resolution(
     *,
     actor: Any,
-    request: Request,
+    service_request: ServiceRequest,
     satisfaction: Any,
     solved: bool,
     owner_words: str = "",
@@ -609,12 +657,12 @@ def confirm_resolution(
 ) -> ReturnVisit:
     """The owner answers in the portal: satisfied, the request closes with their rating; not
     satisfied, it is reopened to the same assignee with their words."""
-    if not access.is_requester(actor, request):
+    if not access.is_requester(actor, service_request):
         raise DomainError(_("Only the owner the request is for can confirm it."), field="request")
     with transaction.atomic():
         visit = record_return_visit(
             actor=actor,
-            request=request,
+            service_request=service_request,
             how=ReturnVisit.How.PORTAL,
             satisfaction=satisfaction,
             solved=solved,
@@ -623,40 +671,58 @@ def confirm_resolution(
             now=now,
         )
         if visit.satisfied:
-            close_request(actor=actor, request=request, note=_("Confirmed by the owner in the portal."), now=now)
+            close_request(
+                actor=actor, service_request=service_request, note=_("Confirmed by the owner in the portal."), now=now
+            )
     return visit
 
 
 def close_request(
-    *, actor: Any, request: Request, note: str = "", expected_version: int | None = None, now: dt.datetime | None = None
-) -> Request:
+    *,
+    actor: Any,
+    service_request: ServiceRequest,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> ServiceRequest:
     """The owner confirms it is done. A request that owes a return visit closes only after it."""
 
-    def apply(locked: Request, at: dt.datetime) -> dict:
+    def apply(locked: ServiceRequest, at: dt.datetime) -> dict:
         if locked.status == S.RESOLVED and locked.return_visit_by is not None:
             raise DomainError(_("Make the return visit before closing this request."), field="status")
         return apply_changes(locked, {"closed_at": at})
 
     return transition(
-        actor=actor, request=request, action="close", note=note, expected_version=expected_version, now=now, apply=apply
+        actor=actor,
+        service_request=service_request,
+        action="close",
+        note=note,
+        expected_version=expected_version,
+        now=now,
+        apply=apply,
     )
 
 
 def cancel_request(
-    *, actor: Any, request: Request, reason: str, expected_version: int | None = None, now: dt.datetime | None = None
-) -> Request:
+    *,
+    actor: Any,
+    service_request: ServiceRequest,
+    reason: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> ServiceRequest:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give the reason for cancelling the request."), field="reason")
     if len(reason) > 300:
         raise DomainError(_("A reason has at most 300 characters."), field="reason")
 
-    def apply(locked: Request, at: dt.datetime) -> dict:
+    def apply(locked: ServiceRequest, at: dt.datetime) -> dict:
         return apply_changes(locked, {**end_pause(locked, at), "cancel_reason": reason})
 
     return transition(
         actor=actor,
-        request=request,
+        service_request=service_request,
         action="cancel",
         note=reason,
         expected_version=expected_version,
@@ -701,8 +767,8 @@ def set_service_level(
     value (the default at first); None or "" removes it."""
     access.require(actor, estate.pk, access.MANAGE_SERVICE_LEVELS)
     problems = Problems()
-    resolve_choice(kind, Request.Kind, "kind", _("Choose the kind of request from the list."), problems)
-    resolve_choice(priority, Request.Priority, "priority", _("Choose a priority from the list."), problems)
+    resolve_choice(kind, ServiceRequest.Kind, "kind", _("Choose the kind of request from the list."), problems)
+    resolve_choice(priority, ServiceRequest.Priority, "priority", _("Choose a priority from the list."), problems)
     minutes = check_minutes(
         {
             "respond_minutes": respond_minutes,
@@ -737,14 +803,14 @@ def set_service_level(
 def classify_complaint(
     *,
     actor: Any,
-    request: Request,
+    service_request: ServiceRequest,
     category: str,
     validity: str = ComplaintDetails.Validity.PENDING,
     department: str = "",
     now: dt.datetime | None = None,
 ) -> ComplaintDetails:
     """Category, validity (有效投诉) and responsible department, for the monthly analysis."""
-    if request.kind != Request.Kind.COMPLAINT:
+    if service_request.kind != ServiceRequest.Kind.COMPLAINT:
         raise DomainError(_("Only a complaint is classified."), field="kind")
     problems = Problems()
     resolve_choice(category, ComplaintDetails.Category, "category", _("Choose a category from the list."), problems)
@@ -754,7 +820,7 @@ def classify_complaint(
             department, ComplaintDetails.Department, "department", _("Choose a department from the list."), problems
         )
     problems.raise_if_any(_("Please correct the complaint details."))
-    locked = Request.objects.select_for_update().get(pk=request.pk)
+    locked = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
     details, _created = ComplaintDetails.objects.get_or_create(request=locked)
     changes = apply_changes(details, {"category": category, "validity": validity, "department": department})
     if changes:
@@ -800,14 +866,14 @@ MAX_PHOTOS_PER_REQUEST = 9
 
 
 def add_request_photo(
-    *, actor: Any, request: Request | int, upload: Any, now: dt.datetime | None = None
+    *, actor: Any, service_request: ServiceRequest | int, upload: Any, now: dt.datetime | None = None
 ) -> RequestPhoto:
     """Attach a photo of the problem or of the finished work. Checked before anything is
     written; the request row is locked so that two uploads cannot pass the limit together."""
     content_type = check_photo(upload)
-    request_id = request.pk if isinstance(request, Request) else request
+    request_id = service_request.pk if isinstance(service_request, ServiceRequest) else service_request
     with transaction.atomic():
-        locked = Request.objects.select_for_update().filter(pk=request_id).first()
+        locked = ServiceRequest.objects.select_for_update().filter(pk=request_id).first()
         if locked is None:
             raise DomainError(_("This request does not exist."), field="request")
         if not (access.can_act(actor, locked) or access.is_requester(actor, locked)):
@@ -837,23 +903,27 @@ def add_request_photo(
 # --- escalation ---------------------------------------------------------------------------
 
 
-def passed_deadlines(request: Request, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
+def passed_deadlines(service_request: ServiceRequest, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
     """(deadline name, deadline) for each deadline of `request` that has passed unmet. The name
     carries the reopen round so that a reopened request escalates again."""
     found: list[tuple[str, dt.datetime]] = []
-    if request.status in OPEN_STATUSES and request.paused_since is None:
+    if service_request.status in OPEN_STATUSES and service_request.paused_since is None:
         for name, deadline, done in (
-            (dl.RESPOND, request.respond_by, request.responded_at),
-            (dl.ARRIVE, request.arrive_by, request.arrived_at),
-            (dl.RESOLVE, request.resolve_by, request.resolved_at),
+            (dl.RESPOND, service_request.respond_by, service_request.responded_at),
+            (dl.ARRIVE, service_request.arrive_by, service_request.arrived_at),
+            (dl.RESOLVE, service_request.resolve_by, service_request.resolved_at),
         ):
             if deadline is not None and dl.is_overdue(deadline, done, now):
                 found.append((name, deadline))
-    if request.status == S.RESOLVED and request.return_visit_by and now > request.return_visit_by:
-        found.append((dl.RETURN_VISIT, request.return_visit_by))
-    if request.reopen_count:
+    if (
+        service_request.status == S.RESOLVED
+        and service_request.return_visit_by
+        and now > service_request.return_visit_by
+    ):
+        found.append((dl.RETURN_VISIT, service_request.return_visit_by))
+    if service_request.reopen_count:
         found = [
-            (name if name in (dl.RESPOND, dl.ARRIVE) else f"{name}:{request.reopen_count}", deadline)
+            (name if name in (dl.RESPOND, dl.ARRIVE) else f"{name}:{service_request.reopen_count}", deadline)
             for name, deadline in found
         ]
     return found
@@ -900,7 +970,7 @@ class Ladder:
         return rung, self.first_posted(estate_id, posts)
 
     def rungs_due(
-        self, request: Request, deadline: dt.datetime, allowance_minutes: int | None, reached: set[str]
+        self, service_request: ServiceRequest, deadline: dt.datetime, allowance_minutes: int | None, reached: set[str]
     ) -> list[tuple[str, int]]:
         """The rungs due now and not yet reached, with whom to notify. A rung reached in office
         hours is not paged again at night; one the duty manager covered at night is still
@@ -908,26 +978,26 @@ class Ladder:
         allowance = dt.timedelta(minutes=allowance_minutes or 0)
         times = dl.rung_times(deadline, allowance)
         due: list[tuple[str, int | None]] = [
-            (Escalation.Rung.ASSIGNEE, request.assignee_id or request.first_responder_id)
+            (Escalation.Rung.ASSIGNEE, service_request.assignee_id or service_request.first_responder_id)
         ]
         for rung, due_at in (
             (Escalation.Rung.HEAD_BUTLER, times.head_butler),
             (Escalation.Rung.MANAGER, times.manager),
         ):
             if self.now >= due_at and rung not in reached:
-                due.append(self.upper_rung(request.estate_id, rung))
+                due.append(self.upper_rung(service_request.estate_id, rung))
         return [(rung, user_id) for rung, user_id in due if user_id is not None and rung not in reached]
 
 
-def escalate_request(request: Request, ladder: Ladder) -> list[Escalation]:
+def escalate_request(service_request: ServiceRequest, ladder: Ladder) -> list[Escalation]:
     created: list[Escalation] = []
     allowances: dl.Allowance | None = None
-    for name, deadline in passed_deadlines(request, ladder.now):
+    for name, deadline in passed_deadlines(service_request, ladder.now):
         if allowances is None:
-            allowances = allowance_for(request.estate_id, request.kind, request.priority)
+            allowances = allowance_for(service_request.estate_id, service_request.kind, service_request.priority)
         base_name = name.split(":")[0]
-        existing = set(Escalation.objects.filter(request=request, deadline=name).values_list("rung", flat=True))
-        for rung, user_id in ladder.rungs_due(request, deadline, allowances.minutes(base_name), existing):
+        existing = set(Escalation.objects.filter(request=service_request, deadline=name).values_list("rung", flat=True))
+        for rung, user_id in ladder.rungs_due(service_request, deadline, allowances.minutes(base_name), existing):
             if rung in existing:  # the duty manager standing in for both upper rungs at night
                 continue
             try:
@@ -935,9 +1005,14 @@ def escalate_request(request: Request, ladder: Ladder) -> list[Escalation]:
                 # The notification is written with the rung, in the same transaction.
                 with transaction.atomic():
                     escalation = Escalation.objects.create(
-                        request=request, rung=rung, deadline=name, notified_id=user_id, due_at=deadline, at=ladder.now
+                        request=service_request,
+                        rung=rung,
+                        deadline=name,
+                        notified_id=user_id,
+                        due_at=deadline,
+                        at=ladder.now,
                     )
-                    notify_escalation(escalation, request)
+                    notify_escalation(escalation, service_request)
             except IntegrityError:
                 continue
             existing.add(rung)
@@ -950,11 +1025,11 @@ def escalate_overdue(*, now: dt.datetime | None = None, estate_id: int | None = 
     a rung already reached is never created (or notified) again."""
     now = now or timezone.now()
     ladder = Ladder(now)
-    requests = Request.objects.filter(queries.overdue_condition(now))
+    requests = ServiceRequest.objects.filter(queries.overdue_condition(now))
     if estate_id is not None:
         requests = requests.filter(estate_id=estate_id)
     created: list[Escalation] = []
-    for request in requests.order_by("id").iterator():
+    for service_request in requests.order_by("id").iterator():
         with transaction.atomic():
-            created.extend(escalate_request(request, ladder))
+            created.extend(escalate_request(service_request, ladder))
     return created

@@ -30,7 +30,7 @@ from guanjia.core.scope import scope_of
 from guanjia.estates.access import access_estate, owns_unit
 from guanjia.estates.models import Estate, Unit
 from guanjia.servicedesk import access, actions, queries
-from guanjia.servicedesk.models import Request
+from guanjia.servicedesk.models import ServiceRequest
 from guanjia.servicedesk.schemas import (
     AssignIn,
     ComplaintIn,
@@ -41,36 +41,36 @@ from guanjia.servicedesk.schemas import (
     DutyManagerOut,
     NoteIn,
     PhotoOut,
-    PortalRequestIn,
+    PortalServiceRequestIn,
     ReasonIn,
     RejectIn,
     ReopenIn,
-    RequestDetailOut,
-    RequestIn,
-    RequestOut,
     ReturnVisitIn,
     ServiceLevelIn,
     ServiceLevelOut,
+    ServiceRequestDetailOut,
+    ServiceRequestIn,
+    ServiceRequestOut,
 )
 
 router = Router(tags=["service desk"])
 
 MAX_PAGE = 200
-WRITE = {200: RequestDetailOut, 400: ErrorOut, 409: ErrorOut}
+WRITE = {200: ServiceRequestDetailOut, 400: ErrorOut, 409: ErrorOut}
 
 
 def page(rows: Any, offset: int, limit: int) -> list:
     return core_page(rows, offset, limit, most=MAX_PAGE)
 
 
-def detail(request_id: int) -> Request:
+def detail(request_id: int) -> ServiceRequest:
     found = queries.request_with_timeline(request_id)
     if found is None:  # only after a successful write, so it exists
         raise Http404
     return found
 
 
-def staff_request(user: Any, request_id: int) -> Request:
+def staff_request(user: Any, request_id: int) -> ServiceRequest:
     """A request a member of staff may act on. An owner never works the desk's transitions,
     even on a request they entered themselves through the portal."""
     request = access.access_request(user, request_id, write=True)
@@ -98,9 +98,9 @@ def act(request_id: int, run: Callable[[], object]) -> Any:
 
 
 @router.post(
-    "/estates/{estate_id}/requests", response={201: RequestOut, 400: ErrorOut}, operation_id="requests_receive"
+    "/estates/{estate_id}/requests", response={201: ServiceRequestOut, 400: ErrorOut}, operation_id="requests_receive"
 )
-def receive(request, estate_id: int, payload: RequestIn):
+def receive(request, estate_id: int, payload: ServiceRequestIn):
     """Staff record a request; whoever records it is its first responder (首问负责制) until it
     closes. The answer is the new request (its timeline is GET /requests/{id})."""
     user = request.auth
@@ -122,8 +122,8 @@ def receive(request, estate_id: int, payload: RequestIn):
     return Status(201, created)
 
 
-@router.post("/me/requests", response={201: RequestOut, 400: ErrorOut}, operation_id="requests_portal_submit")
-def submit_from_portal(request, payload: PortalRequestIn):
+@router.post("/me/requests", response={201: ServiceRequestOut, 400: ErrorOut}, operation_id="requests_portal_submit")
+def submit_from_portal(request, payload: PortalServiceRequestIn):
     """An owner's request for one of their own units, through the portal channel."""
     user = request.auth
     person_id = scope_of(user).person_id
@@ -136,7 +136,7 @@ def submit_from_portal(request, payload: PortalRequestIn):
         actor=user,
         estate=unit.estate,
         kind=payload.kind,
-        channel=Request.Channel.PORTAL,
+        channel=ServiceRequest.Channel.PORTAL,
         priority=payload.priority,
         title=payload.title,
         description=payload.description,
@@ -149,7 +149,7 @@ def submit_from_portal(request, payload: PortalRequestIn):
 # --- lists ------------------------------------------------------------------------------------
 
 
-@router.get("/me/requests", response=list[RequestOut], operation_id="requests_mine")
+@router.get("/me/requests", response=list[ServiceRequestOut], operation_id="requests_mine")
 def my_requests(request, offset: int = 0, limit: int = 50):
     """The signed-in owner's own requests, newest first (empty for staff without an archive entry)."""
     person_id = scope_of(request.auth).person_id
@@ -158,19 +158,19 @@ def my_requests(request, offset: int = 0, limit: int = 50):
     return page(queries.requests_of_person(person_id), offset, limit)
 
 
-@router.get("/me/loops", response=list[RequestOut], operation_id="requests_my_loops")
+@router.get("/me/loops", response=list[ServiceRequestOut], operation_id="requests_my_loops")
 def my_loops(request, offset: int = 0, limit: int = 50):
     """首问负责制: every request the signed-in person first received that is not yet closed."""
     return page(queries.my_loops(request.auth), offset, limit)
 
 
-@router.get("/me/assigned", response=list[RequestOut], operation_id="requests_assigned_to_me")
+@router.get("/me/assigned", response=list[ServiceRequestOut], operation_id="requests_assigned_to_me")
 def assigned_to_me(request, offset: int = 0, limit: int = 50):
     """The work assigned to the signed-in person that is not finished."""
     return page(queries.assigned_to(request.auth), offset, limit)
 
 
-@router.get("/estates/{estate_id}/requests", response=list[RequestOut], operation_id="requests_board")
+@router.get("/estates/{estate_id}/requests", response=list[ServiceRequestOut], operation_id="requests_board")
 def board(
     request,
     estate_id: int,
@@ -200,7 +200,7 @@ def board(
     return page(rows, offset, limit)
 
 
-@router.get("/requests/{request_id}", response=RequestDetailOut, operation_id="requests_get")
+@router.get("/requests/{request_id}", response=ServiceRequestDetailOut, operation_id="requests_get")
 def get_request(request, request_id: int):
     """The request with its timeline: who, when, from, to and why for every change."""
     access.access_request(request.auth, request_id)
@@ -218,7 +218,7 @@ def assign(request, request_id: int, payload: AssignIn):
         request_id,
         lambda: actions.assign_request(
             actor=request.auth,
-            request=found,
+            service_request=found,
             assignee=assignee,
             note=payload.note,
             expected_version=payload.version,
@@ -233,7 +233,9 @@ def simple_transition(name: str, action: Callable[..., Any], summary: str) -> No
         found = staff_request(request.auth, request_id)
         return act(
             request_id,
-            lambda: action(actor=request.auth, request=found, note=payload.note, expected_version=payload.version),
+            lambda: action(
+                actor=request.auth, service_request=found, note=payload.note, expected_version=payload.version
+            ),
         )
 
     endpoint.__name__ = f"requests_{name.replace('-', '_')}"
@@ -259,7 +261,7 @@ def cancel(request, request_id: int, payload: ReasonIn):
     return act(
         request_id,
         lambda: actions.cancel_request(
-            actor=request.auth, request=found, reason=payload.reason, expected_version=payload.version
+            actor=request.auth, service_request=found, reason=payload.reason, expected_version=payload.version
         ),
     )
 
@@ -271,7 +273,7 @@ def reopen(request, request_id: int, payload: ReopenIn):
     return act(
         request_id,
         lambda: actions.reopen_request(
-            actor=request.auth, request=found, note=payload.note, expected_version=payload.version
+            actor=request.auth, service_request=found, note=payload.note, expected_version=payload.version
         ),
     )
 
@@ -285,7 +287,7 @@ def return_visit(request, request_id: int, payload: ReturnVisitIn):
         request_id,
         lambda: actions.record_return_visit(
             actor=request.auth,
-            request=found,
+            service_request=found,
             how=payload.how,
             satisfaction=payload.satisfaction,
             solved=payload.solved,
@@ -298,7 +300,7 @@ def return_visit(request, request_id: int, payload: ReturnVisitIn):
 # --- the owner's answer -------------------------------------------------------------------------
 
 
-def requester_request(user: Any, request_id: int) -> Request:
+def requester_request(user: Any, request_id: int) -> ServiceRequest:
     """A request the signed-in owner is the caller of: 404 for anyone else."""
     request = access.access_request(user, request_id)
     person_id = scope_of(user).person_id
@@ -316,7 +318,7 @@ def confirm(request, request_id: int, payload: ConfirmIn):
         request_id,
         lambda: actions.confirm_resolution(
             actor=request.auth,
-            request=found,
+            service_request=found,
             satisfaction=payload.rating,
             solved=True,
             owner_words=payload.comment,
@@ -333,7 +335,7 @@ def reject(request, request_id: int, payload: RejectIn):
         request_id,
         lambda: actions.confirm_resolution(
             actor=request.auth,
-            request=found,
+            service_request=found,
             satisfaction=payload.rating,
             solved=False,
             owner_words=payload.comment,
@@ -351,7 +353,7 @@ def reject(request, request_id: int, payload: RejectIn):
 def add_photo(request, request_id: int, photo: File[UploadedFile]):
     """A JPEG, PNG or WebP photo (checked by its content), by staff on the request or its owner."""
     found = access.access_request_for_photo(request.auth, request_id)
-    return Status(201, actions.add_request_photo(actor=request.auth, request=found, upload=photo))
+    return Status(201, actions.add_request_photo(actor=request.auth, service_request=found, upload=photo))
 
 
 @router.get("/request-photos/{photo_id}", operation_id="requests_photo_file")
@@ -370,7 +372,7 @@ def classify(request, request_id: int, payload: ComplaintIn):
     """Category, validity (有效投诉) and responsible department of a complaint."""
     found = access.access_request(request.auth, request_id)
     access.require(request.auth, found.estate_id, access.ANALYSE_COMPLAINTS)
-    return actions.classify_complaint(actor=request.auth, request=found, **payload.dict())
+    return actions.classify_complaint(actor=request.auth, service_request=found, **payload.dict())
 
 
 @router.get(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.servicedesk.models import ComplaintDetails, Request, ReturnVisit
+from guanjia.servicedesk.models import ComplaintDetails, ReturnVisit, ServiceRequest
 
 RATINGS = [("", "—")] + [(str(n), str(n)) for n in range(5, 0, -1)]
 
@@ -14,9 +14,15 @@ RATINGS = [("", "—")] + [(str(n), str(n)) for n in range(5, 0, -1)]
 class IntakeForm(forms.Form):
     """The front desk's few keystrokes: kind, channel, description, priority."""
 
-    kind = forms.ChoiceField(label=_("kind"), choices=Request.Kind.choices, initial=Request.Kind.REPAIR_IN_UNIT)
-    channel = forms.ChoiceField(label=_("channel"), choices=Request.Channel.choices, initial=Request.Channel.PHONE)
-    priority = forms.ChoiceField(label=_("priority"), choices=Request.Priority.choices, initial=Request.Priority.NORMAL)
+    kind = forms.ChoiceField(
+        label=_("kind"), choices=ServiceRequest.Kind.choices, initial=ServiceRequest.Kind.REPAIR_IN_UNIT
+    )
+    channel = forms.ChoiceField(
+        label=_("channel"), choices=ServiceRequest.Channel.choices, initial=ServiceRequest.Channel.PHONE
+    )
+    priority = forms.ChoiceField(
+        label=_("priority"), choices=ServiceRequest.Priority.choices, initial=ServiceRequest.Priority.NORMAL
+    )
     unit = forms.CharField(label=_("unit"), max_length=50, required=False, help_text=_("e.g. 3-2-1201"))
     description = forms.CharField(label=_("description"), widget=forms.Textarea(attrs={"rows": 3}))
     title = forms.CharField(
@@ -83,8 +89,8 @@ class PhotoForm(forms.Form):
 
 
 class ServiceLevelForm(forms.Form):
-    kind = forms.ChoiceField(choices=Request.Kind.choices, widget=forms.HiddenInput)
-    priority = forms.ChoiceField(choices=Request.Priority.choices, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(choices=ServiceRequest.Kind.choices, widget=forms.HiddenInput)
+    priority = forms.ChoiceField(choices=ServiceRequest.Priority.choices, widget=forms.HiddenInput)
     respond_minutes = forms.CharField(label=_("minutes to respond"), required=False, max_length=10)
     arrive_minutes = forms.CharField(label=_("minutes to arrive"), required=False, max_length=10)
     resolve_minutes = forms.CharField(label=_("minutes to resolve"), required=False, max_length=10)
@@ -97,9 +103,9 @@ class PortalRequestForm(forms.Form):
     # The unit is checked by the action (one of the owner's own), not only by this list.
     unit = forms.CharField(label=_("home"), widget=forms.Select, max_length=20)
     kind = forms.ChoiceField(
-        label=_("what is it about"), choices=Request.Kind.choices, initial=Request.Kind.REPAIR_IN_UNIT
+        label=_("what is it about"), choices=ServiceRequest.Kind.choices, initial=ServiceRequest.Kind.REPAIR_IN_UNIT
     )
-    priority = forms.ChoiceField(label=_("how urgent"), choices=Request.Priority.choices, initial="normal")
+    priority = forms.ChoiceField(label=_("how urgent"), choices=ServiceRequest.Priority.choices, initial="normal")
     description = forms.CharField(label=_("describe it"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
 
     def __init__(self, *args, units=(), **kwargs):

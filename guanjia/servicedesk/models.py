@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Request(models.Model):
+class ServiceRequest(models.Model):
     """One owner request, from intake until the owner confirms it is done."""
 
     class Kind(models.TextChoices):
@@ -115,6 +115,13 @@ class Request(models.Model):
             models.Index(fields=["first_responder", "status"], name="request_first_responder_idx"),
             models.Index(fields=["assignee", "status"], name="request_assignee_idx"),
             models.Index(fields=["person", "received_at"], name="request_person_idx"),
+            # The head butler's board reads only the requests still on it; nearly every request
+            # an estate ever had is finished, so a partial index keeps the board's read small.
+            models.Index(
+                fields=["estate", "resolve_by"],
+                name="request_open_board_idx",
+                condition=~models.Q(status__in=["closed", "cancelled"]),
+            ),
         ]
         ordering = ["-received_at", "-id"]
 
@@ -130,7 +137,7 @@ class Request(models.Model):
         return self.paused_since is not None
 
 
-S = Request.Status
+S = ServiceRequest.Status
 
 # Statuses in which someone still has to act before the request is resolved.
 OPEN_STATUSES = frozenset({S.RECEIVED, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_PARTS, S.WAITING_OWNER})
@@ -165,13 +172,15 @@ def next_status(status: str, action: str) -> str | None:
 class RequestEvent(models.Model):
     """One change of a request: who, when, from, to, why (the timeline)."""
 
-    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="events", verbose_name=_("request"))
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.PROTECT, related_name="events", verbose_name=_("request")
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
     at = models.DateTimeField(_("at"))
-    from_status = models.CharField(_("from"), max_length=16, choices=Request.Status.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, choices=Request.Status.choices)
+    from_status = models.CharField(_("from"), max_length=16, choices=ServiceRequest.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=ServiceRequest.Status.choices)
     action = models.CharField(_("action"), max_length=20)
     note = models.TextField(_("note"), blank=True)
 
@@ -191,8 +200,8 @@ class ServiceLevel(models.Model):
     estate = models.ForeignKey(
         "estates.Estate", on_delete=models.PROTECT, related_name="service_levels", verbose_name=_("estate")
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=Request.Kind.choices)
-    priority = models.CharField(_("priority"), max_length=12, choices=Request.Priority.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=ServiceRequest.Kind.choices)
+    priority = models.CharField(_("priority"), max_length=12, choices=ServiceRequest.Priority.choices)
     respond_minutes = models.PositiveIntegerField(_("minutes to respond"), null=True, blank=True)
     arrive_minutes = models.PositiveIntegerField(_("minutes to arrive"), null=True, blank=True)
     resolve_minutes = models.PositiveIntegerField(_("minutes to resolve"), null=True, blank=True)
@@ -217,7 +226,7 @@ class ReturnVisit(models.Model):
         PORTAL = "portal", _("Owner portal")
 
     request = models.ForeignKey(
-        Request, on_delete=models.PROTECT, related_name="return_visits", verbose_name=_("request")
+        ServiceRequest, on_delete=models.PROTECT, related_name="return_visits", verbose_name=_("request")
     )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("at"))
@@ -282,7 +291,7 @@ class ComplaintDetails(models.Model):
         OTHER = "other", _("Other")
 
     request = models.OneToOneField(
-        Request, on_delete=models.PROTECT, related_name="complaint", verbose_name=_("request")
+        ServiceRequest, on_delete=models.PROTECT, related_name="complaint", verbose_name=_("request")
     )
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
     validity = models.CharField(_("validity"), max_length=10, choices=Validity.choices, default=Validity.PENDING)
@@ -308,7 +317,7 @@ class Escalation(models.Model):
         DUTY_MANAGER = "duty_manager", _("Duty manager")
 
     request = models.ForeignKey(
-        Request, on_delete=models.PROTECT, related_name="escalations", verbose_name=_("request")
+        ServiceRequest, on_delete=models.PROTECT, related_name="escalations", verbose_name=_("request")
     )
     rung = models.CharField(_("rung"), max_length=16, choices=Rung.choices)
     deadline = models.CharField(_("deadline"), max_length=30)
@@ -359,7 +368,9 @@ def photo_path(instance: RequestPhoto, filename: str) -> str:
 class RequestPhoto(models.Model):
     """A photo of the problem (or of the finished work), checked by content to be an image."""
 
-    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="photos", verbose_name=_("request"))
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.PROTECT, related_name="photos", verbose_name=_("request")
+    )
     file = models.FileField(_("file"), upload_to=photo_path)
     content_type = models.CharField(_("content type"), max_length=20)
     size = models.PositiveIntegerField(_("size"))

@@ -11,15 +11,15 @@ from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from guanjia.servicedesk import deadlines as dl
-from guanjia.servicedesk.models import FINISHED_STATUSES, OPEN_STATUSES, ComplaintDetails, Request
+from guanjia.servicedesk.models import FINISHED_STATUSES, OPEN_STATUSES, ComplaintDetails, ServiceRequest
 
 LIST_JOINS = ("estate", "unit", "person", "zone", "first_responder", "assignee")
 
 
-def my_loops(user: Any) -> QuerySet[Request]:
+def my_loops(user: Any) -> QuerySet[ServiceRequest]:
     """首问负责制: every request this person first received and the owner has not yet closed."""
     return (
-        Request.objects.filter(first_responder=user)
+        ServiceRequest.objects.filter(first_responder=user)
         .exclude(status__in=FINISHED_STATUSES)
         .select_related(*LIST_JOINS)
         .order_by("received_at", "id")
@@ -33,15 +33,15 @@ def overdue_condition(now: dt.datetime) -> Q:
         | Q(arrive_by__lt=now, arrived_at__isnull=True)
         | Q(resolve_by__lt=now, resolved_at__isnull=True)
     )
-    return running | Q(status=Request.Status.RESOLVED, return_visit_by__lt=now)
+    return running | Q(status=ServiceRequest.Status.RESOLVED, return_visit_by__lt=now)
 
 
-def board(estate: Any, *, now: dt.datetime | None = None) -> QuerySet[Request]:
+def board(estate: Any, *, now: dt.datetime | None = None) -> QuerySet[ServiceRequest]:
     """The head butler's board: open requests, overdue first, then the nearest resolve deadline."""
     now = now or timezone.now()
     estate_id = getattr(estate, "pk", estate)
     return (
-        Request.objects.filter(estate_id=estate_id)
+        ServiceRequest.objects.filter(estate_id=estate_id)
         .exclude(status__in=FINISHED_STATUSES)
         .annotate(
             overdue=Case(
@@ -71,10 +71,10 @@ def complaint_summary(estate: Any, year: int, month: int) -> ComplaintSummary:
     start, end = dl.local_month_bounds(year, month)
     estate_id = getattr(estate, "pk", estate)
     complaints = list(
-        Request.objects.filter(
-            estate_id=estate_id, kind=Request.Kind.COMPLAINT, received_at__gte=start, received_at__lt=end
+        ServiceRequest.objects.filter(
+            estate_id=estate_id, kind=ServiceRequest.Kind.COMPLAINT, received_at__gte=start, received_at__lt=end
         )
-        .exclude(status=Request.Status.CANCELLED)
+        .exclude(status=ServiceRequest.Status.CANCELLED)
         .select_related("complaint", "person")
     )
     summary = ComplaintSummary(year=year, month=month, total=len(complaints))
@@ -82,17 +82,19 @@ def complaint_summary(estate: Any, year: int, month: int) -> ComplaintSummary:
     people: Counter[int] = Counter()
     names: dict[int, str] = {}
     durations: list[float] = []
-    for request in complaints:
-        details: ComplaintDetails | None = getattr(request, "complaint", None)
+    for service_request in complaints:
+        details: ComplaintDetails | None = getattr(service_request, "complaint", None)
         categories[details.category if details and details.category else ""] += 1
         if details and details.validity == ComplaintDetails.Validity.VALID:
             summary.valid += 1
-        if request.resolved_at is not None:
-            elapsed = dl.effective_elapsed(request.received_at, request.resolved_at, request.paused_seconds)
+        if service_request.resolved_at is not None:
+            elapsed = dl.effective_elapsed(
+                service_request.received_at, service_request.resolved_at, service_request.paused_seconds
+            )
             durations.append(elapsed.total_seconds() / 3600)
-        if request.person_id is not None and request.person is not None:
-            people[request.person_id] += 1
-            names[request.person_id] = request.person.name
+        if service_request.person_id is not None and service_request.person is not None:
+            people[service_request.person_id] += 1
+            names[service_request.person_id] = service_request.person.name
     summary.by_category = dict(categories.most_common())
     summary.resolved = len(durations)
     if durations:
@@ -103,10 +105,10 @@ def complaint_summary(estate: Any, year: int, month: int) -> ComplaintSummary:
     return summary
 
 
-def open_requests_of_unit(unit_id: int) -> QuerySet[Request]:
+def open_requests_of_unit(unit_id: int) -> QuerySet[ServiceRequest]:
     """What the front desk should know is still open for a unit."""
     return (
-        Request.objects.filter(unit_id=unit_id, status__in=OPEN_STATUSES)
+        ServiceRequest.objects.filter(unit_id=unit_id, status__in=OPEN_STATUSES)
         .select_related("assignee", "first_responder")
         .order_by("received_at")
     )
@@ -128,7 +130,7 @@ def filtered_board(
     assignee_id: int | None = None,
     unit_id: int | None = None,
     overdue: bool | None = None,
-) -> QuerySet[Request]:
+) -> QuerySet[ServiceRequest]:
     """The board with the API's filters. Without a status it is board() itself (open work,
     overdue first); a status, even a finished one, lists the requests in that status, in the
     board's order."""
@@ -137,7 +139,7 @@ def filtered_board(
     if status:
         estate_id = getattr(estate, "pk", estate)
         requests = (
-            Request.objects.filter(estate_id=estate_id, status=status)
+            ServiceRequest.objects.filter(estate_id=estate_id, status=status)
             .annotate(
                 overdue=Case(
                     When(overdue_condition(now), then=Value(True)), default=Value(False), output_field=BooleanField()
@@ -169,7 +171,7 @@ def display_name_of(relation: str) -> Any:
     return Coalesce(NullIf(F(f"{relation}__display_name"), Value("")), F(f"{relation}__username"))
 
 
-def with_names(requests: QuerySet[Request]) -> QuerySet[Request]:
+def with_names(requests: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
     """A list of requests carrying the names it shows (unit code, caller, first responder,
     assignee) as plain columns instead of six joined model instances per row: the board reads
     fifty rows at a time from a table of millions, and building the related objects cost more
@@ -182,29 +184,31 @@ def with_names(requests: QuerySet[Request]) -> QuerySet[Request]:
     )
 
 
-def assigned_to(user: Any) -> QuerySet[Request]:
+def assigned_to(user: Any) -> QuerySet[ServiceRequest]:
     """The work on someone's desk: requests assigned to them that are not finished."""
     return (
-        Request.objects.filter(assignee=user)
+        ServiceRequest.objects.filter(assignee=user)
         .exclude(status__in=FINISHED_STATUSES)
         .select_related(*LIST_JOINS)
         .order_by("received_at", "id")
     )
 
 
-def requests_of_person(person_id: int) -> QuerySet[Request]:
+def requests_of_person(person_id: int) -> QuerySet[ServiceRequest]:
     """An owner's own requests (the portal), newest first."""
-    return Request.objects.filter(person_id=person_id).select_related(*LIST_JOINS).order_by("-received_at", "-id")
+    return (
+        ServiceRequest.objects.filter(person_id=person_id).select_related(*LIST_JOINS).order_by("-received_at", "-id")
+    )
 
 
-def request_with_timeline(request_id: int) -> Request | None:
+def request_with_timeline(request_id: int) -> ServiceRequest | None:
     """One request with its events, return visits and complaint details loaded."""
     from django.db.models import Prefetch
 
     from guanjia.servicedesk.models import RequestEvent, ReturnVisit
 
     return (
-        Request.objects.select_related(*LIST_JOINS, "complaint")
+        ServiceRequest.objects.select_related(*LIST_JOINS, "complaint")
         .prefetch_related(
             Prefetch("events", queryset=RequestEvent.objects.select_related("actor").order_by("at", "id")),
             Prefetch("return_visits", queryset=ReturnVisit.objects.select_related("by").order_by("at", "id")),
@@ -222,8 +226,8 @@ def service_levels_of(estate: Any) -> list[dict[str, Any]]:
     estate_id = getattr(estate, "pk", estate)
     own = {(level.kind, level.priority): level for level in ServiceLevel.objects.filter(estate_id=estate_id)}
     rows = []
-    for kind in Request.Kind.values:
-        for priority in Request.Priority.values:
+    for kind in ServiceRequest.Kind.values:
+        for priority in ServiceRequest.Priority.values:
             level = own.get((kind, priority))
             if level is not None:
                 limits = (
@@ -261,7 +265,7 @@ def duty_managers_of(estate: Any, start: dt.date, days: int) -> QuerySet[Any]:
     )
 
 
-def with_overdue(requests: QuerySet[Request], now: dt.datetime | None = None) -> QuerySet[Request]:
+def with_overdue(requests: QuerySet[ServiceRequest], now: dt.datetime | None = None) -> QuerySet[ServiceRequest]:
     """The same requests, each marked `overdue` when a deadline has passed unmet."""
     return requests.annotate(
         overdue=Case(
@@ -272,20 +276,20 @@ def with_overdue(requests: QuerySet[Request], now: dt.datetime | None = None) ->
     )
 
 
-def loops_in_estate(user: Any, estate_id: int) -> QuerySet[Request]:
+def loops_in_estate(user: Any, estate_id: int) -> QuerySet[ServiceRequest]:
     """My loops (首问负责制) in one estate, overdue marked."""
     return with_overdue(my_loops(user).filter(estate_id=estate_id))
 
 
-def assigned_in_estate(user: Any, estate_id: int) -> QuerySet[Request]:
+def assigned_in_estate(user: Any, estate_id: int) -> QuerySet[ServiceRequest]:
     """The work assigned to this person in one estate and not yet resolved: oldest first."""
     return with_overdue(assigned_to(user).filter(estate_id=estate_id, status__in=OPEN_STATUSES))
 
 
-def open_requests_of_person(person_id: int) -> QuerySet[Request]:
+def open_requests_of_person(person_id: int) -> QuerySet[ServiceRequest]:
     """What the caller still has open, for the intake screen."""
     return with_overdue(
-        Request.objects.filter(person_id=person_id)
+        ServiceRequest.objects.filter(person_id=person_id)
         .exclude(status__in=FINISHED_STATUSES)
         .select_related("unit", "assignee", "first_responder")
         .order_by("received_at", "id")
@@ -299,20 +303,24 @@ class TimelineEntry:
     item: Any
 
 
-def timeline(request: Request, *, include_escalations: bool = True) -> list[TimelineEntry]:
+def timeline(service_request: ServiceRequest, *, include_escalations: bool = True) -> list[TimelineEntry]:
     """Everything that happened to a request, in time order: status changes, escalations,
     return visits and photos."""
     entries = [
-        TimelineEntry(event.at, "event", event) for event in request.events.select_related("actor").order_by("at", "id")
+        TimelineEntry(event.at, "event", event)
+        for event in service_request.events.select_related("actor").order_by("at", "id")
     ]
     if include_escalations:
         entries += [
             TimelineEntry(escalation.at, "escalation", escalation)
-            for escalation in request.escalations.select_related("notified").order_by("at", "id")
+            for escalation in service_request.escalations.select_related("notified").order_by("at", "id")
         ]
-    entries += [TimelineEntry(visit.at, "return_visit", visit) for visit in request.return_visits.select_related("by")]
     entries += [
-        TimelineEntry(photo.uploaded_at, "photo", photo) for photo in request.photos.select_related("uploaded_by")
+        TimelineEntry(visit.at, "return_visit", visit) for visit in service_request.return_visits.select_related("by")
+    ]
+    entries += [
+        TimelineEntry(photo.uploaded_at, "photo", photo)
+        for photo in service_request.photos.select_related("uploaded_by")
     ]
     order = {"event": 0, "return_visit": 1, "photo": 2, "escalation": 3}
     return sorted(entries, key=lambda entry: (entry.at, order[entry.kind], entry.item.pk))

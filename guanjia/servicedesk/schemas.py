@@ -16,7 +16,7 @@ def display_name(user) -> str:
     return str(user) if user is not None else ""
 
 
-class RequestIn(Schema):
+class ServiceRequestIn(Schema):
     """A new request taken by staff (phone, walk-in, butler visit, patrol finding...)."""
 
     kind: str
@@ -28,7 +28,7 @@ class RequestIn(Schema):
     person_id: int | None = None
 
 
-class PortalRequestIn(Schema):
+class PortalServiceRequestIn(Schema):
     """A new request from an owner for one of their own units, through the portal."""
 
     unit_id: int
@@ -38,7 +38,7 @@ class PortalRequestIn(Schema):
     description: str = ""
 
 
-class RequestOut(Schema):
+class ServiceRequestOut(Schema):
     id: int
     estate_id: int
     unit_id: int | None
@@ -163,7 +163,7 @@ class PhotoOut(Schema):
         return obj.original_name
 
 
-class RequestDetailOut(RequestOut):
+class ServiceRequestDetailOut(ServiceRequestOut):
     """The request with its timeline (one event per change), return visits and complaint details."""
 
     events: list[EventOut]

@@ -44,9 +44,9 @@ from guanjia.servicedesk.forms import (
     ServiceLevelForm,
     title_from,
 )
-from guanjia.servicedesk.models import TRANSITIONS, Request, ServiceLevel
+from guanjia.servicedesk.models import TRANSITIONS, ServiceLevel, ServiceRequest
 
-S = Request.Status
+S = ServiceRequest.Status
 BOARD_LIMIT = 200
 
 
@@ -74,17 +74,17 @@ def with_version(data: dict) -> dict:
     return {"expected_version": data.get("version")}
 
 
-Handler = Callable[[Any, Request, dict], object]
+Handler = Callable[[Any, ServiceRequest, dict], object]
 
 # action -> (button label, form class, what it does). The order is the order on the page.
 ACTIONS: dict[str, tuple[Any, type, Handler]] = {
     "assign": (
         gettext_lazy("Assign"),
         AssignForm,
-        lambda user, sr, data: actions.assign_request(
+        lambda user, service_request, data: actions.assign_request(
             actor=user,
-            request=sr,
-            assignee=find_assignee(sr.estate_id, data["assignee"]),
+            service_request=service_request,
+            assignee=find_assignee(service_request.estate_id, data["assignee"]),
             note=data["note"],
             **with_version(data),
         ),
@@ -92,34 +92,44 @@ ACTIONS: dict[str, tuple[Any, type, Handler]] = {
     "start": (
         gettext_lazy("Start work"),
         NoteForm,
-        lambda user, sr, data: actions.start_work(actor=user, request=sr, note=data["note"], **with_version(data)),
+        lambda user, service_request, data: actions.start_work(
+            actor=user, service_request=service_request, note=data["note"], **with_version(data)
+        ),
     ),
     "wait_parts": (
         gettext_lazy("Wait for parts"),
         NoteForm,
-        lambda user, sr, data: actions.wait_for_parts(actor=user, request=sr, note=data["note"], **with_version(data)),
+        lambda user, service_request, data: actions.wait_for_parts(
+            actor=user, service_request=service_request, note=data["note"], **with_version(data)
+        ),
     ),
     "wait_owner": (
         gettext_lazy("Wait for the owner"),
         NoteForm,
-        lambda user, sr, data: actions.wait_for_owner(actor=user, request=sr, note=data["note"], **with_version(data)),
+        lambda user, service_request, data: actions.wait_for_owner(
+            actor=user, service_request=service_request, note=data["note"], **with_version(data)
+        ),
     ),
     "resume": (
         gettext_lazy("Resume"),
         NoteForm,
-        lambda user, sr, data: actions.resume_work(actor=user, request=sr, note=data["note"], **with_version(data)),
+        lambda user, service_request, data: actions.resume_work(
+            actor=user, service_request=service_request, note=data["note"], **with_version(data)
+        ),
     ),
     "resolve": (
         gettext_lazy("Resolve"),
         NoteForm,
-        lambda user, sr, data: actions.resolve_request(actor=user, request=sr, note=data["note"], **with_version(data)),
+        lambda user, service_request, data: actions.resolve_request(
+            actor=user, service_request=service_request, note=data["note"], **with_version(data)
+        ),
     ),
     "return_visit": (
         gettext_lazy("Record the return visit"),
         ReturnVisitForm,
-        lambda user, sr, data: actions.record_return_visit(
+        lambda user, service_request, data: actions.record_return_visit(
             actor=user,
-            request=sr,
+            service_request=service_request,
             how=data["how"],
             satisfaction=data["satisfaction"],
             solved=data["solved"],
@@ -130,44 +140,48 @@ ACTIONS: dict[str, tuple[Any, type, Handler]] = {
     "close": (
         gettext_lazy("Close"),
         NoteForm,
-        lambda user, sr, data: actions.close_request(actor=user, request=sr, note=data["note"], **with_version(data)),
+        lambda user, service_request, data: actions.close_request(
+            actor=user, service_request=service_request, note=data["note"], **with_version(data)
+        ),
     ),
     "reopen": (
         gettext_lazy("Reopen"),
         RequiredNoteForm,
-        lambda user, sr, data: actions.reopen_request(actor=user, request=sr, note=data["note"], **with_version(data)),
+        lambda user, service_request, data: actions.reopen_request(
+            actor=user, service_request=service_request, note=data["note"], **with_version(data)
+        ),
     ),
     "cancel": (
         gettext_lazy("Cancel the request"),
         CancelForm,
-        lambda user, sr, data: actions.cancel_request(
-            actor=user, request=sr, reason=data["reason"], **with_version(data)
+        lambda user, service_request, data: actions.cancel_request(
+            actor=user, service_request=service_request, reason=data["reason"], **with_version(data)
         ),
     ),
 }
 
 
-def available_actions(user: Any, sr: Request) -> list[str]:
+def available_actions(user: Any, service_request: ServiceRequest) -> list[str]:
     """The actions the transition table allows now, for a user who may act on the request."""
-    if not access.can_act(user, sr):
+    if not access.can_act(user, service_request):
         return []
-    allowed = set(TRANSITIONS.get(sr.status, {}))
-    if sr.status == S.RESOLVED and sr.return_visit_by is not None:
+    allowed = set(TRANSITIONS.get(service_request.status, {}))
+    if service_request.status == S.RESOLVED and service_request.return_visit_by is not None:
         allowed.discard("close")  # the return visit comes first
     return [name for name in ACTIONS if name in allowed]
 
 
-def action_form(name: str, sr: Request, data: Any = None) -> Any:
+def action_form(name: str, service_request: ServiceRequest, data: Any = None) -> Any:
     form_class = ACTIONS[name][1]
-    initial = {"version": sr.version}
+    initial = {"version": service_request.version}
     if form_class is AssignForm:
-        return AssignForm(data, initial=initial, staff_choices=staff_choices(sr.estate_id), prefix=name)
+        return AssignForm(data, initial=initial, staff_choices=staff_choices(service_request.estate_id), prefix=name)
     return form_class(data, initial=initial, prefix=name)
 
 
 def render_request_page(
     request,
-    sr: Request,
+    service_request: ServiceRequest,
     *,
     failed: str = "",
     failed_form: Any = None,
@@ -175,15 +189,17 @@ def render_request_page(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    names = available_actions(user, sr)
+    names = available_actions(user, service_request)
     forms = []
     for name in names:
-        form = failed_form if name == failed and failed_form is not None else action_form(name, sr)
+        form = failed_form if name == failed and failed_form is not None else action_form(name, service_request)
         forms.append({"name": name, "label": ACTIONS[name][0], "form": form, "open": name == failed})
-    can_classify = sr.kind == Request.Kind.COMPLAINT and access.can(user, sr.estate_id, access.ANALYSE_COMPLAINTS)
+    can_classify = service_request.kind == ServiceRequest.Kind.COMPLAINT and access.can(
+        user, service_request.estate_id, access.ANALYSE_COMPLAINTS
+    )
     classify_form = None
     if can_classify:
-        details = getattr(sr, "complaint", None)
+        details = getattr(service_request, "complaint", None)
         classify_form = (
             failed_form
             if failed == "classify"
@@ -196,16 +212,20 @@ def render_request_page(
             )
         )
     context = {
-        "estate": sr.estate,
-        "sr": sr,
-        "timeline": queries.timeline(sr),
-        "photos": sr.photos.order_by("uploaded_at", "id"),
+        "estate": service_request.estate,
+        "sr": service_request,
+        "timeline": queries.timeline(service_request),
+        "photos": service_request.photos.order_by("uploaded_at", "id"),
         "action_forms": forms,
         "classify_form": classify_form,
-        "photo_form": (failed_form if failed == "photo" else PhotoForm()) if access.can_add_photo(user, sr) else None,
+        "photo_form": (failed_form if failed == "photo" else PhotoForm())
+        if access.can_add_photo(user, service_request)
+        else None,
         "error": error,
-        "overdue": bool(actions.passed_deadlines(sr, timezone.now())),
-        "complaint": getattr(sr, "complaint", None) if sr.kind == Request.Kind.COMPLAINT else None,
+        "overdue": bool(actions.passed_deadlines(service_request, timezone.now())),
+        "complaint": getattr(service_request, "complaint", None)
+        if service_request.kind == ServiceRequest.Kind.COMPLAINT
+        else None,
     }
     return render(request, "servicedesk/request.html", context, status=status)
 
@@ -218,10 +238,12 @@ def refused_status(error: DomainError) -> int:
 @login_required
 @require_GET
 def request_page(request, request_id: int):
-    sr = access.access_request(request.user, request_id)
-    if not access.is_posted(request.user, sr.estate_id) and access.is_requester(request.user, sr):
-        return redirect("servicedesk:portal_request", request_id=sr.pk)  # the owner's own page
-    return render_request_page(request, sr)
+    service_request = access.access_request(request.user, request_id)
+    if not access.is_posted(request.user, service_request.estate_id) and access.is_requester(
+        request.user, service_request
+    ):
+        return redirect("servicedesk:portal_request", request_id=service_request.pk)  # the owner's own page
+    return render_request_page(request, service_request)
 
 
 @login_required
@@ -229,56 +251,65 @@ def request_page(request, request_id: int):
 def request_action(request, request_id: int, action: str):
     if action not in ACTIONS:
         raise Http404
-    sr = access.access_request(request.user, request_id, write=True)
-    form = action_form(action, sr, request.POST)
+    service_request = access.access_request(request.user, request_id, write=True)
+    form = action_form(action, service_request, request.POST)
     if form.is_valid():
         try:
-            ACTIONS[action][2](request.user, sr, form.cleaned_data)
+            ACTIONS[action][2](request.user, service_request, form.cleaned_data)
         except DomainError as error:
             add_domain_error(form, error)
-            sr = access.access_request(request.user, request_id)
+            service_request = access.access_request(request.user, request_id)
             return render_request_page(
-                request, sr, failed=action, failed_form=form, error=error.message, status=refused_status(error)
+                request,
+                service_request,
+                failed=action,
+                failed_form=form,
+                error=error.message,
+                status=refused_status(error),
             )
         messages.success(request, _("Saved: %(action)s.") % {"action": ACTIONS[action][0]})
-        return redirect("servicedesk:request", request_id=sr.pk)
-    return render_request_page(request, sr, failed=action, failed_form=form, status=400)
+        return redirect("servicedesk:request", request_id=service_request.pk)
+    return render_request_page(request, service_request, failed=action, failed_form=form, status=400)
 
 
 @login_required
 @require_POST
 def classify(request, request_id: int):
-    sr = access.access_request(request.user, request_id)
-    if not access.can(request.user, sr.estate_id, access.ANALYSE_COMPLAINTS):
+    service_request = access.access_request(request.user, request_id)
+    if not access.can(request.user, service_request.estate_id, access.ANALYSE_COMPLAINTS):
         raise Http404
     form = ClassifyForm(request.POST)
     if form.is_valid():
         try:
-            actions.classify_complaint(actor=request.user, request=sr, **form.cleaned_data)
+            actions.classify_complaint(actor=request.user, service_request=service_request, **form.cleaned_data)
         except DomainError as error:
             add_domain_error(form, error)
             return render_request_page(
-                request, sr, failed="classify", failed_form=form, error=error.message, status=400
+                request, service_request, failed="classify", failed_form=form, error=error.message, status=400
             )
         messages.success(request, _("The complaint details are saved."))
-        return redirect("servicedesk:request", request_id=sr.pk)
-    return render_request_page(request, sr, failed="classify", failed_form=form, status=400)
+        return redirect("servicedesk:request", request_id=service_request.pk)
+    return render_request_page(request, service_request, failed="classify", failed_form=form, status=400)
 
 
 @login_required
 @require_POST
 def add_photo(request, request_id: int):
-    sr = access.access_request_for_photo(request.user, request_id)
+    service_request = access.access_request_for_photo(request.user, request_id)
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            actions.add_request_photo(actor=request.user, request=sr, upload=form.cleaned_data["photo"])
+            actions.add_request_photo(
+                actor=request.user, service_request=service_request, upload=form.cleaned_data["photo"]
+            )
         except DomainError as error:
             add_domain_error(form, error)
-            return render_request_page(request, sr, failed="photo", failed_form=form, error=error.message, status=400)
+            return render_request_page(
+                request, service_request, failed="photo", failed_form=form, error=error.message, status=400
+            )
         messages.success(request, _("The photo is added."))
-        return redirect("servicedesk:request", request_id=sr.pk)
-    return render_request_page(request, sr, failed="photo", failed_form=form, status=400)
+        return redirect("servicedesk:request", request_id=service_request.pk)
+    return render_request_page(request, service_request, failed="photo", failed_form=form, status=400)
 
 
 @login_required
@@ -462,7 +493,7 @@ def service_levels(request, estate_id: int):
         failed = form
         status = 400
     rows = queries.service_levels_of(estate)
-    kinds, priorities = dict(Request.Kind.choices), dict(Request.Priority.choices)
+    kinds, priorities = dict(ServiceRequest.Kind.choices), dict(ServiceRequest.Priority.choices)
     for row in rows:
         row["kind_label"], row["priority_label"] = kinds[row["kind"]], priorities[row["priority"]]
         if failed is not None and (failed.data.get("kind"), failed.data.get("priority")) == (
@@ -564,7 +595,9 @@ def complaints(request, estate_id: int):
     categories = [(labels.get(key, _("Not classified yet")), count) for key, count in summary.by_category.items()]
     start, end = dl.local_month_bounds(*month)
     month_requests = (
-        Request.objects.filter(estate=estate, kind=Request.Kind.COMPLAINT, received_at__gte=start, received_at__lt=end)
+        ServiceRequest.objects.filter(
+            estate=estate, kind=ServiceRequest.Kind.COMPLAINT, received_at__gte=start, received_at__lt=end
+        )
         .select_related("complaint", "person", "unit")
         .order_by("received_at", "id")[:500]
     )
@@ -641,7 +674,7 @@ def portal_new(request):
                         actor=request.user,
                         estate=unit.estate,
                         kind=data["kind"],
-                        channel=Request.Channel.PORTAL,
+                        channel=ServiceRequest.Channel.PORTAL,
                         priority=data["priority"],
                         title=title_from(data["description"]),
                         description=data["description"],
@@ -649,7 +682,7 @@ def portal_new(request):
                         person=person,
                     )
                     for upload in uploads:
-                        actions.add_request_photo(actor=request.user, request=created, upload=upload)
+                        actions.add_request_photo(actor=request.user, service_request=created, upload=upload)
             except DomainError as error:
                 add_domain_error(form, error)
                 if error.field == "photos":
@@ -661,16 +694,22 @@ def portal_new(request):
 
 
 def render_portal_request(
-    request, sr: Request, *, confirm_form: Any = None, photo_form: Any = None, error: str = "", status: int = 200
+    request,
+    service_request: ServiceRequest,
+    *,
+    confirm_form: Any = None,
+    photo_form: Any = None,
+    error: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     context = {
-        "sr": sr,
-        "timeline": queries.timeline(sr, include_escalations=False),
-        "photos": sr.photos.order_by("uploaded_at", "id"),
-        "confirm_form": (confirm_form or ConfirmForm(initial={"version": sr.version}))
-        if sr.status == S.RESOLVED
+        "sr": service_request,
+        "timeline": queries.timeline(service_request, include_escalations=False),
+        "photos": service_request.photos.order_by("uploaded_at", "id"),
+        "confirm_form": (confirm_form or ConfirmForm(initial={"version": service_request.version}))
+        if service_request.status == S.RESOLVED
         else None,
-        "photo_form": (photo_form or PhotoForm()) if access.can_add_photo(request.user, sr) else None,
+        "photo_form": (photo_form or PhotoForm()) if access.can_add_photo(request.user, service_request) else None,
         "error": error,
     }
     return render(request, "servicedesk/portal_request.html", context, status=status)
@@ -686,14 +725,14 @@ def portal_request(request, request_id: int):
 @require_POST
 def portal_confirm(request, request_id: int):
     """The owner confirms the resolution with a rating, or rejects it in their own words."""
-    sr = access.access_portal_request(request.user, request_id)
+    service_request = access.access_portal_request(request.user, request_id)
     form = ConfirmForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
             visit = actions.confirm_resolution(
                 actor=request.user,
-                request=sr,
+                service_request=service_request,
                 satisfaction=data["satisfaction"],
                 solved=data["solved"] == "yes",
                 owner_words=data["owner_words"],
@@ -701,29 +740,31 @@ def portal_confirm(request, request_id: int):
             )
         except DomainError as error:
             add_domain_error(form, error)
-            sr = access.access_portal_request(request.user, request_id)
+            service_request = access.access_portal_request(request.user, request_id)
             return render_portal_request(
-                request, sr, confirm_form=form, error=error.message, status=refused_status(error)
+                request, service_request, confirm_form=form, error=error.message, status=refused_status(error)
             )
         if visit.satisfied:
             messages.success(request, _("Thank you: the request is closed."))
         else:
             messages.success(request, _("We are sorry: the request is reopened and we will come back to it."))
-        return redirect("servicedesk:portal_request", request_id=sr.pk)
-    return render_portal_request(request, sr, confirm_form=form, status=400)
+        return redirect("servicedesk:portal_request", request_id=service_request.pk)
+    return render_portal_request(request, service_request, confirm_form=form, status=400)
 
 
 @login_required
 @require_POST
 def portal_add_photo(request, request_id: int):
-    sr = access.access_portal_request(request.user, request_id)
+    service_request = access.access_portal_request(request.user, request_id)
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            actions.add_request_photo(actor=request.user, request=sr, upload=form.cleaned_data["photo"])
+            actions.add_request_photo(
+                actor=request.user, service_request=service_request, upload=form.cleaned_data["photo"]
+            )
         except DomainError as error:
             add_domain_error(form, error)
-            return render_portal_request(request, sr, photo_form=form, error=error.message, status=400)
+            return render_portal_request(request, service_request, photo_form=form, error=error.message, status=400)
         messages.success(request, _("The photo is added."))
-        return redirect("servicedesk:portal_request", request_id=sr.pk)
-    return render_portal_request(request, sr, photo_form=form, status=400)
+        return redirect("servicedesk:portal_request", request_id=service_request.pk)
+    return render_portal_request(request, service_request, photo_form=form, status=400)

@@ -168,11 +168,11 @@ def test_made_up_people_are_valid_and_repeatable():
 def test_the_demo_estate_has_requests_custody_and_bills(tmp_path):
     from guanjia.billing.models import Bill, Payment
     from guanjia.frontdesk.models import Handover, KeyLoan, Parcel
-    from guanjia.servicedesk.models import Request
+    from guanjia.servicedesk.models import ServiceRequest
 
     output = load_demo(tmp_path, "--units", "160")
     cuihu = Estate.objects.get(code="cuihu")
-    statuses = set(Request.objects.filter(estate=cuihu).values_list("status", flat=True))
+    statuses = set(ServiceRequest.objects.filter(estate=cuihu).values_list("status", flat=True))
     assert {"received", "assigned", "in_progress", "resolved", "closed"} <= statuses
     assert KeyLoan.objects.filter(key__estate=cuihu, returned_at=None).count() == 1
     assert Parcel.objects.filter(estate=cuihu, status=Parcel.Status.WAITING).exists()

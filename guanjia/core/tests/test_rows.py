@@ -10,21 +10,21 @@ from django.utils import timezone
 
 from guanjia.core.models import Change
 from guanjia.core.rows import insert_with_dependents
-from guanjia.servicedesk.models import ComplaintDetails, Request, RequestEvent
+from guanjia.servicedesk.models import ComplaintDetails, RequestEvent, ServiceRequest
 from guanjia.servicedesk.tests.factories import receive
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_complaint_is_written_with_its_event_its_audit_entry_and_its_details(cast):
-    built = receive(cast, kind=Request.Kind.COMPLAINT, title="夜间噪音")
-    stored = Request.objects.get(pk=built.pk)
-    for field in Request._meta.concrete_fields:
+    built = receive(cast, kind=ServiceRequest.Kind.COMPLAINT, title="夜间噪音")
+    stored = ServiceRequest.objects.get(pk=built.pk)
+    for field in ServiceRequest._meta.concrete_fields:
         assert getattr(stored, field.attname) == getattr(built, field.attname), field.name
     event = RequestEvent.objects.get(request=stored)
     assert (event.actor_id, event.to_status, event.action) == (cast.assistant.pk, "received", "receive")
     assert ComplaintDetails.objects.filter(request=stored).count() == 1
-    change = Change.objects.get(content_type=ContentType.objects.get_for_model(Request), object_id=stored.pk)
+    change = Change.objects.get(content_type=ContentType.objects.get_for_model(ServiceRequest), object_id=stored.pk)
     assert change.verb == "create" and change.changes["title"] == [None, "夜间噪音"]
     assert not built._state.adding
     stored.title = "夜间噪音（已核实）"
@@ -32,20 +32,20 @@ def test_a_complaint_is_written_with_its_event_its_audit_entry_and_its_details(c
 
 
 def test_a_refused_dependent_row_leaves_nothing(cast):
-    before = (Request.objects.count(), RequestEvent.objects.count(), Change.objects.count())
-    request = Request(
+    before = (ServiceRequest.objects.count(), RequestEvent.objects.count(), Change.objects.count())
+    request = ServiceRequest(
         estate=cast.estate,
-        kind=Request.Kind.INQUIRY,
-        channel=Request.Channel.PHONE,
+        kind=ServiceRequest.Kind.INQUIRY,
+        channel=ServiceRequest.Channel.PHONE,
         title="咨询",
         first_responder=cast.assistant,
         received_at=timezone.now(),
     )
     event = RequestEvent(request=request, actor=cast.assistant, at=request.received_at, to_status="received")
-    broken = Change(content_type=ContentType.objects.get_for_model(Request), verb=None)  # verb is NOT NULL
+    broken = Change(content_type=ContentType.objects.get_for_model(ServiceRequest), verb=None)  # verb is NOT NULL
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_with_dependents(request, [(event, "request_id"), (broken, "object_id")])
-    assert (Request.objects.count(), RequestEvent.objects.count(), Change.objects.count()) == before
+    assert (ServiceRequest.objects.count(), RequestEvent.objects.count(), Change.objects.count()) == before
 
 
 def test_a_row_fetched_in_its_estate_equals_the_orm_s_and_none_elsewhere(cast):

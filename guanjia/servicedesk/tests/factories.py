@@ -6,7 +6,7 @@ from typing import Any
 from guanjia.accounts.tests.factories import PostingFactory, UserFactory
 from guanjia.servicedesk import actions
 from guanjia.servicedesk.deadlines import SHANGHAI
-from guanjia.servicedesk.models import Request
+from guanjia.servicedesk.models import ServiceRequest
 
 # Monday 2 March 2026, 10:00 in Shanghai: inside office hours.
 MONDAY_10 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
@@ -23,39 +23,45 @@ def staff(estate: Any, post: str, username: str, name: str = "") -> Any:
     return user
 
 
-def receive(cast: Any, *, now: dt.datetime = MONDAY_10, actor: Any = None, **values: Any) -> Request:
-    values.setdefault("kind", Request.Kind.REPAIR_IN_UNIT)
-    values.setdefault("channel", Request.Channel.PHONE)
+def receive(cast: Any, *, now: dt.datetime = MONDAY_10, actor: Any = None, **values: Any) -> ServiceRequest:
+    values.setdefault("kind", ServiceRequest.Kind.REPAIR_IN_UNIT)
+    values.setdefault("channel", ServiceRequest.Channel.PHONE)
     values.setdefault("title", "厨房水管漏水")
     values.setdefault("unit", cast.unit_a)
     values.setdefault("person", cast.owner_person)
     return actions.receive_request(actor=actor or cast.assistant, estate=cast.estate, now=now, **values)
 
 
-def walk(cast: Any, request: Request, to: str, *, now: dt.datetime = MONDAY_10) -> Request:
+def walk(cast: Any, service_request: ServiceRequest, to: str, *, now: dt.datetime = MONDAY_10) -> ServiceRequest:
     """Move a fresh request along the main path up to status `to`, one minute per step."""
     steps = [
         (
-            Request.Status.ASSIGNED,
-            lambda r, t: actions.assign_request(actor=cast.assistant, request=r, assignee=cast.butler, now=t),
+            ServiceRequest.Status.ASSIGNED,
+            lambda r, t: actions.assign_request(actor=cast.assistant, service_request=r, assignee=cast.butler, now=t),
         ),
-        (Request.Status.IN_PROGRESS, lambda r, t: actions.start_work(actor=cast.butler, request=r, now=t)),
-        (Request.Status.RESOLVED, lambda r, t: actions.resolve_request(actor=cast.butler, request=r, now=t)),
         (
-            Request.Status.RETURN_VISIT,
+            ServiceRequest.Status.IN_PROGRESS,
+            lambda r, t: actions.start_work(actor=cast.butler, service_request=r, now=t),
+        ),
+        (
+            ServiceRequest.Status.RESOLVED,
+            lambda r, t: actions.resolve_request(actor=cast.butler, service_request=r, now=t),
+        ),
+        (
+            ServiceRequest.Status.RETURN_VISIT,
             lambda r, t: actions.record_return_visit(
-                actor=cast.butler, request=r, how="phone", satisfaction=5, solved=True, now=t
+                actor=cast.butler, service_request=r, how="phone", satisfaction=5, solved=True, now=t
             ),
         ),
-        (Request.Status.CLOSED, lambda r, t: actions.close_request(actor=cast.butler, request=r, now=t)),
+        (ServiceRequest.Status.CLOSED, lambda r, t: actions.close_request(actor=cast.butler, service_request=r, now=t)),
     ]
     moment = now
     for status, step in steps:
         moment += dt.timedelta(minutes=1)
-        step(request, moment)
-        request.refresh_from_db()
+        step(service_request, moment)
+        service_request.refresh_from_db()
         if status == to:
-            return request
+            return service_request
     raise AssertionError(f"not on the main path: {to}")
 
 

@@ -9,26 +9,33 @@ from guanjia.core.roles import Post
 from guanjia.notifications.models import Notification
 from guanjia.servicedesk import actions
 from guanjia.servicedesk.access import access_request
-from guanjia.servicedesk.models import ComplaintDetails, Escalation, Request, RequestEvent, ReturnVisit, ServiceLevel
+from guanjia.servicedesk.models import (
+    ComplaintDetails,
+    Escalation,
+    RequestEvent,
+    ReturnVisit,
+    ServiceLevel,
+    ServiceRequest,
+)
 from guanjia.servicedesk.tests.factories import MONDAY_10, at, receive, staff, walk
 
-S = Request.Status
+S = ServiceRequest.Status
 MIN = dt.timedelta(minutes=1)
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 
 
-def snapshot(request):
+def snapshot(service_request):
     """What must not move when an action is refused."""
-    request.refresh_from_db()
+    service_request.refresh_from_db()
     return (
-        request.status,
-        request.version,
-        request.assignee_id,
-        request.resolve_by,
-        request.paused_seconds,
-        RequestEvent.objects.filter(request=request).count(),
-        ReturnVisit.objects.filter(request=request).count(),
+        service_request.status,
+        service_request.version,
+        service_request.assignee_id,
+        service_request.resolve_by,
+        service_request.paused_seconds,
+        RequestEvent.objects.filter(request=service_request).count(),
+        ReturnVisit.objects.filter(request=service_request).count(),
         Change.objects.count(),
     )
 
@@ -37,38 +44,44 @@ def snapshot(request):
 
 
 def test_receive_fixes_the_first_responder_zone_and_deadlines(cast):
-    request = receive(cast, priority=Request.Priority.EMERGENCY)
-    assert request.status == S.RECEIVED and request.version == 1
-    assert request.first_responder == cast.assistant
-    assert request.zone == cast.zone_a
-    assert request.received_at == MONDAY_10
-    assert request.arrive_by == MONDAY_10 + 30 * MIN
-    assert request.resolve_by == MONDAY_10 + DAY
-    assert request.return_visit_by is None
-    event = RequestEvent.objects.get(request=request)
+    service_request = receive(cast, priority=ServiceRequest.Priority.EMERGENCY)
+    assert service_request.status == S.RECEIVED and service_request.version == 1
+    assert service_request.first_responder == cast.assistant
+    assert service_request.zone == cast.zone_a
+    assert service_request.received_at == MONDAY_10
+    assert service_request.arrive_by == MONDAY_10 + 30 * MIN
+    assert service_request.resolve_by == MONDAY_10 + DAY
+    assert service_request.return_visit_by is None
+    event = RequestEvent.objects.get(request=service_request)
     assert (event.from_status, event.to_status, event.action, event.actor) == (
         "",
         S.RECEIVED,
         "receive",
         cast.assistant,
     )
-    assert Change.objects.filter(object_id=request.pk, verb="create").exists()
+    assert Change.objects.filter(object_id=service_request.pk, verb="create").exists()
 
 
 def test_a_common_area_request_needs_no_unit_or_person(cast):
-    request = receive(cast, kind=Request.Kind.REPAIR_COMMON, unit=None, person=None, channel=Request.Channel.PATROL)
-    assert request.unit is None and request.zone is None and request.person is None
+    service_request = receive(
+        cast, kind=ServiceRequest.Kind.REPAIR_COMMON, unit=None, person=None, channel=ServiceRequest.Channel.PATROL
+    )
+    assert service_request.unit is None and service_request.zone is None and service_request.person is None
 
 
 def test_a_complaint_gets_its_details_row(cast):
-    request = receive(cast, kind=Request.Kind.COMPLAINT, unit=None)
-    assert request.complaint.validity == ComplaintDetails.Validity.PENDING
-    assert request.respond_by == MONDAY_10 + DAY and request.resolve_by == MONDAY_10 + 2 * DAY
+    service_request = receive(cast, kind=ServiceRequest.Kind.COMPLAINT, unit=None)
+    assert service_request.complaint.validity == ComplaintDetails.Validity.PENDING
+    assert service_request.respond_by == MONDAY_10 + DAY and service_request.resolve_by == MONDAY_10 + 2 * DAY
 
 
 def test_unit_and_person_may_be_given_by_id(cast):
-    request = receive(cast, unit=cast.unit_b.pk, person=str(cast.neighbour.pk))
-    assert request.unit == cast.unit_b and request.person == cast.neighbour and request.zone == cast.zone_b
+    service_request = receive(cast, unit=cast.unit_b.pk, person=str(cast.neighbour.pk))
+    assert (
+        service_request.unit == cast.unit_b
+        and service_request.person == cast.neighbour
+        and service_request.zone == cast.zone_b
+    )
 
 
 @pytest.mark.parametrize(
@@ -98,7 +111,7 @@ def test_bad_intake_names_the_field_and_saves_nothing(cast, values, field):
     with pytest.raises(DomainError) as caught:
         receive(cast, **values)
     assert field in [problem.field for problem in caught.value.problems]
-    assert Request.objects.count() == 0
+    assert ServiceRequest.objects.count() == 0
     assert RequestEvent.objects.count() == 0 and ComplaintDetails.objects.count() == 0
     assert Change.objects.count() == changes
 
@@ -113,20 +126,24 @@ def test_all_problems_are_reported_at_once(cast):
 
 
 def test_the_whole_loop_writes_one_event_per_change(cast):
-    request = receive(cast)
-    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler, now=at(2, 10, 5))
-    actions.start_work(actor=cast.butler, request=request, now=at(2, 10, 20))
-    actions.wait_for_parts(actor=cast.butler, request=request, note="等阀门", now=at(2, 10, 30))
-    actions.resume_work(actor=cast.butler, request=request, now=at(2, 11, 0))
-    actions.wait_for_owner(actor=cast.butler, request=request, note="业主不在家", now=at(2, 11, 10))
-    actions.resume_work(actor=cast.butler, request=request, now=at(2, 12, 10))
-    actions.resolve_request(actor=cast.butler, request=request, now=at(2, 13, 0))
-    visit = actions.record_return_visit(
-        actor=cast.butler, request=request, how="phone", satisfaction=5, solved=True, now=at(3, 9, 0)
+    service_request = receive(cast)
+    actions.assign_request(
+        actor=cast.assistant, service_request=service_request, assignee=cast.butler, now=at(2, 10, 5)
     )
-    actions.close_request(actor=cast.assistant, request=request, now=at(3, 9, 5))
-    request.refresh_from_db()
-    events = list(RequestEvent.objects.filter(request=request).values_list("from_status", "to_status", "action"))
+    actions.start_work(actor=cast.butler, service_request=service_request, now=at(2, 10, 20))
+    actions.wait_for_parts(actor=cast.butler, service_request=service_request, note="等阀门", now=at(2, 10, 30))
+    actions.resume_work(actor=cast.butler, service_request=service_request, now=at(2, 11, 0))
+    actions.wait_for_owner(actor=cast.butler, service_request=service_request, note="业主不在家", now=at(2, 11, 10))
+    actions.resume_work(actor=cast.butler, service_request=service_request, now=at(2, 12, 10))
+    actions.resolve_request(actor=cast.butler, service_request=service_request, now=at(2, 13, 0))
+    visit = actions.record_return_visit(
+        actor=cast.butler, service_request=service_request, how="phone", satisfaction=5, solved=True, now=at(3, 9, 0)
+    )
+    actions.close_request(actor=cast.assistant, service_request=service_request, now=at(3, 9, 5))
+    service_request.refresh_from_db()
+    events = list(
+        RequestEvent.objects.filter(request=service_request).values_list("from_status", "to_status", "action")
+    )
     assert events == [
         ("", S.RECEIVED, "receive"),
         (S.RECEIVED, S.ASSIGNED, "assign"),
@@ -139,27 +156,29 @@ def test_the_whole_loop_writes_one_event_per_change(cast):
         (S.RESOLVED, S.RETURN_VISIT, "return_visit"),
         (S.RETURN_VISIT, S.CLOSED, "close"),
     ]
-    assert request.status == S.CLOSED and request.version == 10
-    assert request.first_responder == cast.assistant and request.assignee == cast.butler
-    assert request.responded_at == at(2, 10, 5) and request.arrived_at == at(2, 10, 20)
-    assert request.resolved_at == at(2, 13, 0) and request.closed_at == at(3, 9, 5)
-    assert request.return_visit_by == at(2, 13, 0) + 3 * DAY
+    assert service_request.status == S.CLOSED and service_request.version == 10
+    assert service_request.first_responder == cast.assistant and service_request.assignee == cast.butler
+    assert service_request.responded_at == at(2, 10, 5) and service_request.arrived_at == at(2, 10, 20)
+    assert service_request.resolved_at == at(2, 13, 0) and service_request.closed_at == at(3, 9, 5)
+    assert service_request.return_visit_by == at(2, 13, 0) + 3 * DAY
     # Only waiting on the owner paused the clock (one hour), not waiting for parts.
-    assert request.paused_seconds == 3600 and request.paused_since is None
+    assert service_request.paused_seconds == 3600 and service_request.paused_since is None
     assert visit.satisfaction == 5 and visit.solved
-    assert Change.objects.filter(object_id=request.pk, verb="close").exists()
+    assert Change.objects.filter(object_id=service_request.pk, verb="close").exists()
 
 
 def test_waiting_on_the_owner_shifts_the_unmet_deadlines(cast):
-    request = receive(cast, priority=Request.Priority.URGENT)
-    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler, now=at(2, 10, 5))
-    actions.start_work(actor=cast.butler, request=request, now=at(2, 10, 40))
-    before = Request.objects.get(pk=request.pk)
-    actions.wait_for_owner(actor=cast.butler, request=request, now=at(2, 11, 0))
-    paused = Request.objects.get(pk=request.pk)
+    service_request = receive(cast, priority=ServiceRequest.Priority.URGENT)
+    actions.assign_request(
+        actor=cast.assistant, service_request=service_request, assignee=cast.butler, now=at(2, 10, 5)
+    )
+    actions.start_work(actor=cast.butler, service_request=service_request, now=at(2, 10, 40))
+    before = ServiceRequest.objects.get(pk=service_request.pk)
+    actions.wait_for_owner(actor=cast.butler, service_request=service_request, now=at(2, 11, 0))
+    paused = ServiceRequest.objects.get(pk=service_request.pk)
     assert paused.paused_since == at(2, 11, 0) and paused.is_paused
-    actions.resume_work(actor=cast.butler, request=request, now=at(2, 14, 30))
-    after = Request.objects.get(pk=request.pk)
+    actions.resume_work(actor=cast.butler, service_request=service_request, now=at(2, 14, 30))
+    after = ServiceRequest.objects.get(pk=service_request.pk)
     assert after.resolve_by == before.resolve_by + 3.5 * HOUR
     assert after.respond_by == before.respond_by  # already met: it stays where it was
     assert after.arrive_by == before.arrive_by
@@ -167,29 +186,31 @@ def test_waiting_on_the_owner_shifts_the_unmet_deadlines(cast):
 
 
 def test_the_callers_copy_follows_the_change(cast):
-    request = receive(cast)
-    returned = actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler)
-    assert request.status == returned.status == S.ASSIGNED
-    assert request.version == 2 and request.assignee_id == cast.butler.pk
+    service_request = receive(cast)
+    returned = actions.assign_request(actor=cast.assistant, service_request=service_request, assignee=cast.butler)
+    assert service_request.status == returned.status == S.ASSIGNED
+    assert service_request.version == 2 and service_request.assignee_id == cast.butler.pk
 
 
 def test_reassigning_keeps_the_first_responder(cast):
-    request = walk(cast, receive(cast), S.IN_PROGRESS)
+    service_request = walk(cast, receive(cast), S.IN_PROGRESS)
     technician = staff(cast.estate, Post.TECHNICIAN, "tech", "李师傅")
-    actions.assign_request(actor=cast.head_butler, request=request, assignee=technician, note="转工程部")
-    request.refresh_from_db()
-    assert request.status == S.ASSIGNED and request.assignee == technician
-    assert request.first_responder == cast.assistant
+    actions.assign_request(
+        actor=cast.head_butler, service_request=service_request, assignee=technician, note="转工程部"
+    )
+    service_request.refresh_from_db()
+    assert service_request.status == S.ASSIGNED and service_request.assignee == technician
+    assert service_request.first_responder == cast.assistant
 
 
 def test_assignee_must_be_staff_of_the_estate(cast):
-    request = receive(cast)
-    before = snapshot(request)
+    service_request = receive(cast)
+    before = snapshot(service_request)
     for assignee in (cast.outsider, cast.owner, None):
         with pytest.raises(DomainError) as caught:
-            actions.assign_request(actor=cast.assistant, request=request, assignee=assignee)
+            actions.assign_request(actor=cast.assistant, service_request=service_request, assignee=assignee)
         assert caught.value.field == "assignee"
-    assert snapshot(request) == before
+    assert snapshot(service_request) == before
 
 
 @pytest.mark.parametrize(
@@ -212,80 +233,92 @@ def test_assignee_must_be_staff_of_the_estate(cast):
     ],
 )
 def test_refused_transitions_change_nothing(cast, status, action):
-    request = receive(cast)
+    service_request = receive(cast)
     if status != S.RECEIVED:
-        walk(cast, request, status)
+        walk(cast, service_request, status)
     calls = {
-        "start": lambda: actions.start_work(actor=cast.butler, request=request),
-        "resolve": lambda: actions.resolve_request(actor=cast.butler, request=request),
-        "close": lambda: actions.close_request(actor=cast.butler, request=request),
-        "reopen": lambda: actions.reopen_request(actor=cast.butler, request=request, note="业主不满意"),
-        "resume": lambda: actions.resume_work(actor=cast.butler, request=request),
-        "cancel": lambda: actions.cancel_request(actor=cast.butler, request=request, reason="业主撤回"),
-        "assign": lambda: actions.assign_request(actor=cast.butler, request=request, assignee=cast.butler),
+        "start": lambda: actions.start_work(actor=cast.butler, service_request=service_request),
+        "resolve": lambda: actions.resolve_request(actor=cast.butler, service_request=service_request),
+        "close": lambda: actions.close_request(actor=cast.butler, service_request=service_request),
+        "reopen": lambda: actions.reopen_request(actor=cast.butler, service_request=service_request, note="业主不满意"),
+        "resume": lambda: actions.resume_work(actor=cast.butler, service_request=service_request),
+        "cancel": lambda: actions.cancel_request(actor=cast.butler, service_request=service_request, reason="业主撤回"),
+        "assign": lambda: actions.assign_request(
+            actor=cast.butler, service_request=service_request, assignee=cast.butler
+        ),
     }
-    before = snapshot(request)
+    before = snapshot(service_request)
     with pytest.raises(DomainError) as caught:
         calls[action]()
     assert caught.value.field == "status"
-    assert snapshot(request) == before
+    assert snapshot(service_request) == before
 
 
 def test_cancelled_is_the_end(cast):
-    request = receive(cast)
-    actions.cancel_request(actor=cast.assistant, request=request, reason="业主已自行修好")
-    before = snapshot(request)
+    service_request = receive(cast)
+    actions.cancel_request(actor=cast.assistant, service_request=service_request, reason="业主已自行修好")
+    before = snapshot(service_request)
     with pytest.raises(DomainError):
-        actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler)
-    assert snapshot(request) == before
-    assert request.cancel_reason == "业主已自行修好"
+        actions.assign_request(actor=cast.assistant, service_request=service_request, assignee=cast.butler)
+    assert snapshot(service_request) == before
+    assert service_request.cancel_reason == "业主已自行修好"
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "长" * 301])
 def test_cancel_needs_a_reason(cast, reason):
-    request = receive(cast)
-    before = snapshot(request)
+    service_request = receive(cast)
+    before = snapshot(service_request)
     with pytest.raises(DomainError) as caught:
-        actions.cancel_request(actor=cast.assistant, request=request, reason=reason)
+        actions.cancel_request(actor=cast.assistant, service_request=service_request, reason=reason)
     assert caught.value.field == "reason"
-    assert snapshot(request) == before
+    assert snapshot(service_request) == before
 
 
 def test_cancel_while_waiting_on_the_owner_ends_the_pause(cast):
-    request = walk(cast, receive(cast), S.IN_PROGRESS)
-    actions.wait_for_owner(actor=cast.butler, request=request, now=at(2, 11, 0))
-    actions.cancel_request(actor=cast.butler, request=request, reason="业主决定自行处理", now=at(2, 11, 30))
-    request.refresh_from_db()
-    assert request.status == S.CANCELLED and request.paused_since is None and request.paused_seconds == 1800
+    service_request = walk(cast, receive(cast), S.IN_PROGRESS)
+    actions.wait_for_owner(actor=cast.butler, service_request=service_request, now=at(2, 11, 0))
+    actions.cancel_request(
+        actor=cast.butler, service_request=service_request, reason="业主决定自行处理", now=at(2, 11, 30)
+    )
+    service_request.refresh_from_db()
+    assert (
+        service_request.status == S.CANCELLED
+        and service_request.paused_since is None
+        and service_request.paused_seconds == 1800
+    )
 
 
 def test_a_request_owing_a_return_visit_cannot_skip_it(cast):
-    request = walk(cast, receive(cast), S.RESOLVED)
-    before = snapshot(request)
+    service_request = walk(cast, receive(cast), S.RESOLVED)
+    before = snapshot(service_request)
     with pytest.raises(DomainError) as caught:
-        actions.close_request(actor=cast.butler, request=request)
+        actions.close_request(actor=cast.butler, service_request=service_request)
     assert caught.value.field == "status"
-    assert snapshot(request) == before
+    assert snapshot(service_request) == before
 
 
 def test_an_inquiry_closes_without_a_return_visit(cast):
-    request = receive(cast, kind=Request.Kind.INQUIRY, unit=None)
-    request = walk(cast, request, S.RESOLVED)
-    assert request.return_visit_by is None
-    actions.close_request(actor=cast.assistant, request=request)
-    request.refresh_from_db()
-    assert request.status == S.CLOSED
+    service_request = receive(cast, kind=ServiceRequest.Kind.INQUIRY, unit=None)
+    service_request = walk(cast, service_request, S.RESOLVED)
+    assert service_request.return_visit_by is None
+    actions.close_request(actor=cast.assistant, service_request=service_request)
+    service_request.refresh_from_db()
+    assert service_request.status == S.CLOSED
 
 
 def test_a_stale_version_is_told_to_reload(cast):
-    request = receive(cast)
-    seen = request.version
-    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler, expected_version=seen)
-    before = snapshot(request)
+    service_request = receive(cast)
+    seen = service_request.version
+    actions.assign_request(
+        actor=cast.assistant, service_request=service_request, assignee=cast.butler, expected_version=seen
+    )
+    before = snapshot(service_request)
     with pytest.raises(DomainError) as caught:
-        actions.assign_request(actor=cast.head_butler, request=request, assignee=cast.butler, expected_version=seen)
+        actions.assign_request(
+            actor=cast.head_butler, service_request=service_request, assignee=cast.butler, expected_version=seen
+        )
     assert caught.value.field == "version"
-    assert snapshot(request) == before
+    assert snapshot(service_request) == before
 
 
 # --- return visit and reopening ---------------------------------------------------------------
@@ -293,42 +326,44 @@ def test_a_stale_version_is_told_to_reload(cast):
 
 @pytest.mark.parametrize("satisfaction", [0, 6, -1, "abc", "", None, 3.5, True])
 def test_satisfaction_out_of_range_is_refused(cast, satisfaction):
-    request = walk(cast, receive(cast), S.RESOLVED)
-    before = snapshot(request)
+    service_request = walk(cast, receive(cast), S.RESOLVED)
+    before = snapshot(service_request)
     with pytest.raises(DomainError) as caught:
         actions.record_return_visit(
-            actor=cast.butler, request=request, how="phone", satisfaction=satisfaction, solved=True
+            actor=cast.butler, service_request=service_request, how="phone", satisfaction=satisfaction, solved=True
         )
     assert "satisfaction" in [p.field for p in caught.value.problems]
-    assert snapshot(request) == before
+    assert snapshot(service_request) == before
 
 
 def test_return_visit_how_must_be_known(cast):
-    request = walk(cast, receive(cast), S.RESOLVED)
-    before = snapshot(request)
+    service_request = walk(cast, receive(cast), S.RESOLVED)
+    before = snapshot(service_request)
     with pytest.raises(DomainError) as caught:
-        actions.record_return_visit(actor=cast.butler, request=request, how="telepathy", satisfaction="4", solved=True)
+        actions.record_return_visit(
+            actor=cast.butler, service_request=service_request, how="telepathy", satisfaction="4", solved=True
+        )
     assert caught.value.field == "how"
-    assert snapshot(request) == before
+    assert snapshot(service_request) == before
 
 
 def test_an_unsatisfied_owner_reopens_to_the_same_assignee(cast):
-    request = walk(cast, receive(cast), S.RESOLVED)
+    service_request = walk(cast, receive(cast), S.RESOLVED)
     visit = actions.record_return_visit(
         actor=cast.head_butler,
-        request=request,
+        service_request=service_request,
         how="visit",
         satisfaction=2,
         solved=False,
         owner_words="水管还在滴水",
         now=at(3, 10, 0),
     )
-    request.refresh_from_db()
-    assert request.status == S.ASSIGNED and request.assignee == cast.butler
-    assert request.first_responder == cast.assistant
-    assert request.resolved_at is None and request.return_visit_by is None
-    assert request.resolve_by == at(3, 10, 0) + DAY and request.reopen_count == 1
-    event = RequestEvent.objects.filter(request=request).last()
+    service_request.refresh_from_db()
+    assert service_request.status == S.ASSIGNED and service_request.assignee == cast.butler
+    assert service_request.first_responder == cast.assistant
+    assert service_request.resolved_at is None and service_request.return_visit_by is None
+    assert service_request.resolve_by == at(3, 10, 0) + DAY and service_request.reopen_count == 1
+    event = RequestEvent.objects.filter(request=service_request).last()
     assert (event.from_status, event.to_status, event.action, event.note) == (
         S.RESOLVED,
         S.ASSIGNED,
@@ -337,58 +372,76 @@ def test_an_unsatisfied_owner_reopens_to_the_same_assignee(cast):
     )
     assert visit.satisfaction == 2 and not visit.solved and visit.owner_words == "水管还在滴水"
     # The loop goes round again.
-    actions.start_work(actor=cast.butler, request=request)
-    actions.resolve_request(actor=cast.butler, request=request)
-    actions.record_return_visit(actor=cast.head_butler, request=request, how="phone", satisfaction=4, solved=True)
-    actions.close_request(actor=cast.head_butler, request=request)
-    request.refresh_from_db()
-    assert request.status == S.CLOSED and request.return_visits.count() == 2
+    actions.start_work(actor=cast.butler, service_request=service_request)
+    actions.resolve_request(actor=cast.butler, service_request=service_request)
+    actions.record_return_visit(
+        actor=cast.head_butler, service_request=service_request, how="phone", satisfaction=4, solved=True
+    )
+    actions.close_request(actor=cast.head_butler, service_request=service_request)
+    service_request.refresh_from_db()
+    assert service_request.status == S.CLOSED and service_request.return_visits.count() == 2
 
 
 def test_a_good_rating_for_an_unsolved_problem_still_reopens(cast):
-    request = walk(cast, receive(cast), S.RESOLVED)
+    service_request = walk(cast, receive(cast), S.RESOLVED)
     actions.record_return_visit(
-        actor=cast.butler, request=request, how="phone", satisfaction=5, solved=False, owner_words="态度好但没修好"
+        actor=cast.butler,
+        service_request=service_request,
+        how="phone",
+        satisfaction=5,
+        solved=False,
+        owner_words="态度好但没修好",
     )
-    request.refresh_from_db()
-    assert request.status == S.ASSIGNED
+    service_request.refresh_from_db()
+    assert service_request.status == S.ASSIGNED
 
 
 def test_unsatisfied_needs_the_owners_words(cast):
-    request = walk(cast, receive(cast), S.RESOLVED)
-    before = snapshot(request)
+    service_request = walk(cast, receive(cast), S.RESOLVED)
+    before = snapshot(service_request)
     with pytest.raises(DomainError) as caught:
-        actions.record_return_visit(actor=cast.butler, request=request, how="phone", satisfaction=1, solved=False)
+        actions.record_return_visit(
+            actor=cast.butler, service_request=service_request, how="phone", satisfaction=1, solved=False
+        )
     assert caught.value.field == "owner_words"
-    assert snapshot(request) == before
+    assert snapshot(service_request) == before
 
 
 def test_a_return_visit_only_follows_a_resolution(cast):
-    request = walk(cast, receive(cast), S.IN_PROGRESS)
-    before = snapshot(request)
+    service_request = walk(cast, receive(cast), S.IN_PROGRESS)
+    before = snapshot(service_request)
     with pytest.raises(DomainError) as caught:
         actions.record_return_visit(
-            actor=cast.butler, request=request, how="phone", satisfaction=1, solved=False, owner_words="没修"
+            actor=cast.butler,
+            service_request=service_request,
+            how="phone",
+            satisfaction=1,
+            solved=False,
+            owner_words="没修",
         )
     assert caught.value.field == "status"
-    assert snapshot(request) == before
+    assert snapshot(service_request) == before
 
 
 @pytest.mark.parametrize("status", [S.RETURN_VISIT, S.CLOSED])
 def test_reopen_after_the_visit_or_closure(cast, status):
-    request = walk(cast, receive(cast), status)
-    actions.reopen_request(actor=cast.head_butler, request=request, note="业主来电说又漏了")
-    request.refresh_from_db()
-    assert request.status == S.ASSIGNED and request.assignee == cast.butler and request.closed_at is None
+    service_request = walk(cast, receive(cast), status)
+    actions.reopen_request(actor=cast.head_butler, service_request=service_request, note="业主来电说又漏了")
+    service_request.refresh_from_db()
+    assert (
+        service_request.status == S.ASSIGNED
+        and service_request.assignee == cast.butler
+        and service_request.closed_at is None
+    )
 
 
 def test_reopen_needs_a_note(cast):
-    request = walk(cast, receive(cast), S.CLOSED)
-    before = snapshot(request)
+    service_request = walk(cast, receive(cast), S.CLOSED)
+    before = snapshot(service_request)
     with pytest.raises(DomainError) as caught:
-        actions.reopen_request(actor=cast.head_butler, request=request, note=" ")
+        actions.reopen_request(actor=cast.head_butler, service_request=service_request, note=" ")
     assert caught.value.field == "note"
-    assert snapshot(request) == before
+    assert snapshot(service_request) == before
 
 
 # --- service levels, complaints, duty managers -------------------------------------------------
@@ -398,14 +451,14 @@ def test_the_manager_sets_a_service_level_for_new_requests(cast):
     level = actions.set_service_level(
         actor=cast.manager,
         estate=cast.estate,
-        kind=Request.Kind.REPAIR_IN_UNIT,
-        priority=Request.Priority.NORMAL,
+        kind=ServiceRequest.Kind.REPAIR_IN_UNIT,
+        priority=ServiceRequest.Priority.NORMAL,
         arrive_minutes=120,
         resolve_minutes="480",
     )
     assert (level.respond_minutes, level.arrive_minutes, level.resolve_minutes) == (30, 120, 480)
-    request = receive(cast)
-    assert request.arrive_by == MONDAY_10 + 2 * HOUR and request.resolve_by == MONDAY_10 + 8 * HOUR
+    service_request = receive(cast)
+    assert service_request.arrive_by == MONDAY_10 + 2 * HOUR and service_request.resolve_by == MONDAY_10 + 8 * HOUR
     # The other estate keeps the defaults.
     assert ServiceLevel.objects.filter(estate=cast.other_estate).count() == 0
     actions.set_service_level(
@@ -443,12 +496,16 @@ def test_only_the_manager_sets_service_levels(cast, role):
 
 
 def test_classify_a_complaint(cast):
-    request = receive(cast, kind=Request.Kind.COMPLAINT, unit=None)
+    service_request = receive(cast, kind=ServiceRequest.Kind.COMPLAINT, unit=None)
     details = actions.classify_complaint(
-        actor=cast.head_butler, request=request, category="attitude", validity="valid", department="front_desk"
+        actor=cast.head_butler,
+        service_request=service_request,
+        category="attitude",
+        validity="valid",
+        department="front_desk",
     )
     assert (details.category, details.validity, details.department) == ("attitude", "valid", "front_desk")
-    assert RequestEvent.objects.filter(request=request, action="classify").count() == 1
+    assert RequestEvent.objects.filter(request=service_request, action="classify").count() == 1
 
 
 @pytest.mark.parametrize(
@@ -456,19 +513,21 @@ def test_classify_a_complaint(cast):
     [({"category": "weather"}, "category"), ({"validity": "maybe"}, "validity"), ({"department": "hr"}, "department")],
 )
 def test_bad_complaint_classification(cast, values, field):
-    request = receive(cast, kind=Request.Kind.COMPLAINT, unit=None)
-    before = snapshot(request)
+    service_request = receive(cast, kind=ServiceRequest.Kind.COMPLAINT, unit=None)
+    before = snapshot(service_request)
     with pytest.raises(DomainError) as caught:
-        actions.classify_complaint(actor=cast.head_butler, request=request, **{"category": "fees", **values})
+        actions.classify_complaint(
+            actor=cast.head_butler, service_request=service_request, **{"category": "fees", **values}
+        )
     assert caught.value.field == field
-    assert snapshot(request) == before
-    assert ComplaintDetails.objects.get(request=request).category == ""
+    assert snapshot(service_request) == before
+    assert ComplaintDetails.objects.get(request=service_request).category == ""
 
 
 def test_only_a_complaint_is_classified(cast):
-    request = receive(cast)
+    service_request = receive(cast)
     with pytest.raises(DomainError) as caught:
-        actions.classify_complaint(actor=cast.head_butler, request=request, category="fees")
+        actions.classify_complaint(actor=cast.head_butler, service_request=service_request, category="fees")
     assert caught.value.field == "kind"
     assert ComplaintDetails.objects.count() == 0
 
@@ -515,9 +574,11 @@ def notified():
     return Notified()
 
 
-def ladder(request):
+def ladder(service_request):
     return list(
-        Escalation.objects.filter(request=request).order_by("id").values_list("deadline", "rung", "notified__username")
+        Escalation.objects.filter(request=service_request)
+        .order_by("id")
+        .values_list("deadline", "rung", "notified__username")
     )
 
 
@@ -527,18 +588,20 @@ def escalate(now, capture):
 
 
 def test_escalation_climbs_the_ladder_in_office_hours(cast, notified, django_capture_on_commit_callbacks):
-    request = receive(cast, priority=Request.Priority.EMERGENCY)  # on site by 10:30
-    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler, now=at(2, 10, 1))
+    service_request = receive(cast, priority=ServiceRequest.Priority.EMERGENCY)  # on site by 10:30
+    actions.assign_request(
+        actor=cast.assistant, service_request=service_request, assignee=cast.butler, now=at(2, 10, 1)
+    )
     assert escalate(at(2, 10, 30), django_capture_on_commit_callbacks) == []
     first = escalate(at(2, 10, 31), django_capture_on_commit_callbacks)
-    assert ladder(request) == [("arrive", "assignee", "butler")]
+    assert ladder(service_request) == [("arrive", "assignee", "butler")]
     assert notified == [first[0].pk]
     escalate(at(2, 10, 44), django_capture_on_commit_callbacks)  # not yet: half of 30 min, floor 15
-    assert len(ladder(request)) == 1
+    assert len(ladder(service_request)) == 1
     escalate(at(2, 10, 45), django_capture_on_commit_callbacks)
-    assert ladder(request)[-1] == ("arrive", "head_butler", "head_butler")
+    assert ladder(service_request)[-1] == ("arrive", "head_butler", "head_butler")
     escalate(at(2, 11, 0), django_capture_on_commit_callbacks)
-    assert ladder(request)[-1] == ("arrive", "manager", "manager")
+    assert ladder(service_request)[-1] == ("arrive", "manager", "manager")
     # A second run at the same moment, and a later one, add nothing and notify nobody.
     assert escalate(at(2, 11, 0), django_capture_on_commit_callbacks) == []
     assert escalate(at(2, 11, 20), django_capture_on_commit_callbacks) == []
@@ -546,65 +609,67 @@ def test_escalation_climbs_the_ladder_in_office_hours(cast, notified, django_cap
 
 
 def test_an_unassigned_request_escalates_to_its_first_responder(cast, notified, django_capture_on_commit_callbacks):
-    request = receive(cast)  # respond within 30 minutes
+    service_request = receive(cast)  # respond within 30 minutes
     escalate(at(2, 10, 31), django_capture_on_commit_callbacks)
-    assert ladder(request) == [("respond", "assignee", "assistant")]
+    assert ladder(service_request) == [("respond", "assignee", "assistant")]
 
 
 def test_outside_office_hours_the_duty_manager_is_called(cast, notified, django_capture_on_commit_callbacks):
     deputy = staff(cast.estate, Post.DEPUTY_MANAGER, "deputy", "赵副经理")
     actions.name_duty_manager(actor=cast.manager, estate=cast.estate, date=dt.date(2026, 3, 2), user=deputy)
-    request = receive(cast, priority=Request.Priority.EMERGENCY, now=at(2, 20, 0))  # Monday evening
-    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler, now=at(2, 20, 2))
+    service_request = receive(cast, priority=ServiceRequest.Priority.EMERGENCY, now=at(2, 20, 0))  # Monday evening
+    actions.assign_request(
+        actor=cast.assistant, service_request=service_request, assignee=cast.butler, now=at(2, 20, 2)
+    )
     escalate(at(2, 20, 31), django_capture_on_commit_callbacks)
     escalate(at(2, 20, 45), django_capture_on_commit_callbacks)
-    assert ladder(request) == [("arrive", "assignee", "butler"), ("arrive", "duty_manager", "deputy")]
+    assert ladder(service_request) == [("arrive", "assignee", "butler"), ("arrive", "duty_manager", "deputy")]
     # The manager's rung at night is the duty manager again: nobody is paged twice.
     assert escalate(at(3, 2, 0), django_capture_on_commit_callbacks) == []
     # In the morning the head butler and the manager learn of it.
     escalate(at(3, 8, 35), django_capture_on_commit_callbacks)
-    assert ladder(request)[2:] == [("arrive", "head_butler", "head_butler"), ("arrive", "manager", "manager")]
+    assert ladder(service_request)[2:] == [("arrive", "head_butler", "head_butler"), ("arrive", "manager", "manager")]
     assert len(notified) == 4
 
 
 def test_without_a_named_duty_manager_the_ladder_stays(cast, notified, django_capture_on_commit_callbacks):
-    request = receive(cast, priority=Request.Priority.EMERGENCY, now=at(7, 14, 0))  # Saturday
+    service_request = receive(cast, priority=ServiceRequest.Priority.EMERGENCY, now=at(7, 14, 0))  # Saturday
     escalate(at(7, 15, 0), django_capture_on_commit_callbacks)
-    rungs = {(rung, user) for _deadline, rung, user in ladder(request)}
+    rungs = {(rung, user) for _deadline, rung, user in ladder(service_request)}
     assert rungs == {("assignee", "assistant"), ("head_butler", "head_butler"), ("manager", "manager")}
 
 
 def test_a_paused_clock_does_not_escalate(cast, notified, django_capture_on_commit_callbacks):
-    request = receive(cast, priority=Request.Priority.URGENT)  # resolve within 1 day
-    walk(cast, request, S.IN_PROGRESS)
-    actions.wait_for_owner(actor=cast.butler, request=request, now=at(2, 11, 0))
+    service_request = receive(cast, priority=ServiceRequest.Priority.URGENT)  # resolve within 1 day
+    walk(cast, service_request, S.IN_PROGRESS)
+    actions.wait_for_owner(actor=cast.butler, service_request=service_request, now=at(2, 11, 0))
     assert escalate(at(4, 11, 0), django_capture_on_commit_callbacks) == []
-    actions.resume_work(actor=cast.butler, request=request, now=at(4, 11, 0))  # paused 2 days
+    actions.resume_work(actor=cast.butler, service_request=service_request, now=at(4, 11, 0))  # paused 2 days
     assert escalate(at(5, 9, 0), django_capture_on_commit_callbacks) == []
     escalate(at(5, 10, 1), django_capture_on_commit_callbacks)  # 1 day + 2 days paused
-    assert ladder(request) == [("resolve", "assignee", "butler")]
+    assert ladder(service_request) == [("resolve", "assignee", "butler")]
 
 
 def test_an_overdue_return_visit_escalates(cast, notified, django_capture_on_commit_callbacks):
-    request = walk(cast, receive(cast), S.RESOLVED)
-    escalate(request.return_visit_by + MIN, django_capture_on_commit_callbacks)
-    assert ladder(request) == [("return_visit", "assignee", "butler")]
+    service_request = walk(cast, receive(cast), S.RESOLVED)
+    escalate(service_request.return_visit_by + MIN, django_capture_on_commit_callbacks)
+    assert ladder(service_request) == [("return_visit", "assignee", "butler")]
 
 
 def test_a_reopened_request_escalates_again(cast, notified, django_capture_on_commit_callbacks):
-    request = receive(cast)
-    walk(cast, request, S.IN_PROGRESS)
+    service_request = receive(cast)
+    walk(cast, service_request, S.IN_PROGRESS)
     escalate(at(3, 10, 10), django_capture_on_commit_callbacks)  # resolve_by 3 March 10:00 passed
-    assert ("resolve", "assignee", "butler") in ladder(request)
-    actions.resolve_request(actor=cast.butler, request=request, now=at(3, 11, 0))
-    actions.reopen_request(actor=cast.assistant, request=request, note="又漏了", now=at(3, 12, 0))
+    assert ("resolve", "assignee", "butler") in ladder(service_request)
+    actions.resolve_request(actor=cast.butler, service_request=service_request, now=at(3, 11, 0))
+    actions.reopen_request(actor=cast.assistant, service_request=service_request, note="又漏了", now=at(3, 12, 0))
     escalate(at(4, 12, 1), django_capture_on_commit_callbacks)
-    assert ("resolve:1", "assignee", "butler") in ladder(request)
+    assert ("resolve:1", "assignee", "butler") in ladder(service_request)
 
 
 def test_finished_requests_never_escalate(cast, notified, django_capture_on_commit_callbacks):
-    request = receive(cast)
-    actions.cancel_request(actor=cast.assistant, request=request, reason="重复登记")
+    service_request = receive(cast)
+    actions.cancel_request(actor=cast.assistant, service_request=service_request, reason="重复登记")
     walk(cast, receive(cast), S.CLOSED)
     assert escalate(at(20, 10, 0), django_capture_on_commit_callbacks) == []
 
@@ -625,45 +690,47 @@ def test_finished_requests_never_escalate(cast, notified, django_capture_on_comm
     ],
 )
 def test_who_reaches_a_request(cast, role, read, write):
-    request = receive(cast)
+    service_request = receive(cast)
     user = cast.user(role)
     for mode, allowed in ((False, read), (True, write)):
         if allowed:
-            assert access_request(user, request.pk, write=mode).pk == request.pk
+            assert access_request(user, service_request.pk, write=mode).pk == service_request.pk
         else:
             with pytest.raises(Http404):
-                access_request(user, request.pk, write=mode)
+                access_request(user, service_request.pk, write=mode)
 
 
 def test_denied_actors_change_nothing(cast):
-    request = receive(cast)
-    before = snapshot(request)
+    service_request = receive(cast)
+    before = snapshot(service_request)
     for user in (cast.outsider, cast.finance, cast.owner):
         with pytest.raises(Http404):
-            found = access_request(user, request.pk, write=True)
-            actions.assign_request(actor=user, request=found, assignee=cast.butler)
-    assert snapshot(request) == before
+            found = access_request(user, service_request.pk, write=True)
+            actions.assign_request(actor=user, service_request=found, assignee=cast.butler)
+    assert snapshot(service_request) == before
 
 
 def test_a_butler_acts_only_in_their_zone_but_sees_the_estate(cast):
-    request = receive(cast, unit=cast.unit_b, person=cast.neighbour)  # zone B
-    assert access_request(cast.butler, request.pk).pk == request.pk
+    service_request = receive(cast, unit=cast.unit_b, person=cast.neighbour)  # zone B
+    assert access_request(cast.butler, service_request.pk).pk == service_request.pk
     with pytest.raises(Http404):
-        access_request(cast.butler, request.pk, write=True)
+        access_request(cast.butler, service_request.pk, write=True)
     assert access_request(cast.owner, receive(cast).pk).person == cast.owner_person
     with pytest.raises(Http404):
-        access_request(cast.owner, request.pk)  # 李四's request
+        access_request(cast.owner, service_request.pk)  # 李四's request
 
 
 def test_the_first_responder_keeps_the_loop(cast):
     technician = staff(cast.estate, Post.TECHNICIAN, "tech", "李师傅")
-    request = receive(cast, actor=technician, channel=Request.Channel.PATROL, kind="repair_common", unit=None)
-    actions.assign_request(actor=technician, request=request, assignee=cast.butler)
-    assert access_request(technician, request.pk, write=True).pk == request.pk
+    service_request = receive(
+        cast, actor=technician, channel=ServiceRequest.Channel.PATROL, kind="repair_common", unit=None
+    )
+    actions.assign_request(actor=technician, service_request=service_request, assignee=cast.butler)
+    assert access_request(technician, service_request.pk, write=True).pk == service_request.pk
     other = receive(cast)
     with pytest.raises(Http404):
         access_request(technician, other.pk)
-    actions.assign_request(actor=cast.assistant, request=other, assignee=technician)
+    actions.assign_request(actor=cast.assistant, service_request=other, assignee=technician)
     assert access_request(technician, other.pk, write=True).pk == other.pk
 
 

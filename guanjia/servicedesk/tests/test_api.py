@@ -15,22 +15,22 @@ from guanjia.servicedesk import actions
 from guanjia.servicedesk.models import (
     ComplaintDetails,
     DutyManager,
-    Request,
     RequestEvent,
     RequestPhoto,
     ReturnVisit,
     ServiceLevel,
+    ServiceRequest,
 )
 from guanjia.servicedesk.tests.factories import photo_upload, receive, walk
 
-S = Request.Status
+S = ServiceRequest.Status
 API = "/api/v1"
 
 
 def counts() -> tuple:
     """Everything a refused call must leave as it was."""
     return (
-        Request.objects.count(),
+        ServiceRequest.objects.count(),
         RequestEvent.objects.count(),
         ReturnVisit.objects.count(),
         ComplaintDetails.objects.count(),
@@ -38,7 +38,7 @@ def counts() -> tuple:
         DutyManager.objects.count(),
         RequestPhoto.objects.count(),
         Change.objects.count(),
-        list(Request.objects.order_by("pk").values_list("status", "version", "assignee_id")),
+        list(ServiceRequest.objects.order_by("pk").values_list("status", "version", "assignee_id")),
         list(ComplaintDetails.objects.order_by("pk").values_list("category", "validity", "department")),
     )
 
@@ -157,9 +157,9 @@ def test_staff_without_an_archive_entry_have_no_portal_intake(client_as, cast):
 
 
 def test_the_whole_loop_through_the_api(client_as, cast):
-    request = receive(cast, now=dt.datetime.now(dt.UTC))
+    service_request = receive(cast, now=dt.datetime.now(dt.UTC))
     assistant = client_as("assistant")
-    path = f"/requests/{request.pk}"
+    path = f"/requests/{service_request.pk}"
     assert post(assistant, path + "/assign", {"assignee_id": cast.butler.pk, "version": 1}).status_code == 200
     butler = client_as("butler")
     assert post(butler, path + "/start", {"note": "已到场"}).json()["status"] == S.IN_PROGRESS
@@ -195,10 +195,10 @@ def test_the_whole_loop_through_the_api(client_as, cast):
 
 
 def test_a_transition_the_table_does_not_allow_is_400_and_changes_nothing(client_as, cast):
-    request = receive(cast)
+    service_request = receive(cast)
     before = counts()
     for action in ("close", "resolve", "start", "resume"):
-        response = post(client_as("assistant"), f"/requests/{request.pk}/{action}", {})
+        response = post(client_as("assistant"), f"/requests/{service_request.pk}/{action}", {})
         assert response.status_code == 400, (action, response.content)
         assert response.json()["field"] == "status"
         assert "“" in response.json()["detail"]  # names the status it is in
@@ -208,23 +208,23 @@ def test_a_transition_the_table_does_not_allow_is_400_and_changes_nothing(client
 def test_a_stale_version_is_409_and_the_winner_alone_wrote(client_as, cast):
     """Two members of staff saw version 2; the first to act wins, the second is told the
     request changed (the row lock under it is tested on PostgreSQL in test_concurrency)."""
-    request = receive(cast)
-    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler)
-    first = post(client_as("butler"), f"/requests/{request.pk}/start", {"version": 2})
+    service_request = receive(cast)
+    actions.assign_request(actor=cast.assistant, service_request=service_request, assignee=cast.butler)
+    first = post(client_as("butler"), f"/requests/{service_request.pk}/start", {"version": 2})
     assert first.status_code == 200
     before = counts()
-    second = post(client_as("head_butler"), f"/requests/{request.pk}/cancel", {"reason": "重复", "version": 2})
+    second = post(client_as("head_butler"), f"/requests/{service_request.pk}/cancel", {"reason": "重复", "version": 2})
     assert second.status_code == 409
     assert second.json()["field"] == "version" and second.json()["detail"]
     assert counts() == before
-    assert RequestEvent.objects.filter(request=request).count() == 3
+    assert RequestEvent.objects.filter(request=service_request).count() == 3
 
 
 def test_assigning_to_someone_not_on_the_estate_is_400(client_as, cast):
-    request = receive(cast)
+    service_request = receive(cast)
     before = counts()
     for assignee in (cast.outsider.pk, cast.owner.pk, 987654321):
-        response = post(client_as("assistant"), f"/requests/{request.pk}/assign", {"assignee_id": assignee})
+        response = post(client_as("assistant"), f"/requests/{service_request.pk}/assign", {"assignee_id": assignee})
         assert response.status_code == 400
         assert response.json()["field"] == "assignee"
     assert counts() == before
@@ -232,21 +232,21 @@ def test_assigning_to_someone_not_on_the_estate_is_400(client_as, cast):
 
 @pytest.mark.parametrize("satisfaction", [0, 6, -1, 100])
 def test_a_rating_out_of_range_is_400_and_changes_nothing(client_as, cast, satisfaction):
-    request = walk(cast, receive(cast), S.RESOLVED)
+    service_request = walk(cast, receive(cast), S.RESOLVED)
     before = counts()
     body = {"how": "phone", "satisfaction": satisfaction, "solved": True}
-    response = post(client_as("butler"), f"/requests/{request.pk}/return-visit", body)
+    response = post(client_as("butler"), f"/requests/{service_request.pk}/return-visit", body)
     assert response.status_code == 400
     assert response.json()["field"] == "satisfaction"
     assert counts() == before
 
 
 def test_cancel_and_reopen_need_their_reason(client_as, cast):
-    request = receive(cast)
+    service_request = receive(cast)
     before = counts()
-    assert post(client_as("assistant"), f"/requests/{request.pk}/cancel", {"reason": " "}).status_code == 400
+    assert post(client_as("assistant"), f"/requests/{service_request.pk}/cancel", {"reason": " "}).status_code == 400
     assert counts() == before
-    cancelled = post(client_as("assistant"), f"/requests/{request.pk}/cancel", {"reason": "业主已自行处理"})
+    cancelled = post(client_as("assistant"), f"/requests/{service_request.pk}/cancel", {"reason": "业主已自行处理"})
     assert cancelled.json()["status"] == S.CANCELLED and cancelled.json()["cancel_reason"] == "业主已自行处理"
     closed = walk(cast, receive(cast), S.CLOSED)
     assert post(client_as("head_butler"), f"/requests/{closed.pk}/reopen", {"note": ""}).status_code == 400
@@ -257,23 +257,23 @@ def test_cancel_and_reopen_need_their_reason(client_as, cast):
 
 def test_who_may_act(client_as, cast):
     """Zone B's request: not the zone A butler's to work, nor the owner's, nor finance's."""
-    request = receive(cast, unit=cast.unit_b, person=cast.neighbour)
+    service_request = receive(cast, unit=cast.unit_b, person=cast.neighbour)
     before = counts()
     for role in ("butler", "finance", "owner", "outsider"):
-        response = post(client_as(role), f"/requests/{request.pk}/assign", {"assignee_id": cast.butler.pk})
+        response = post(client_as(role), f"/requests/{service_request.pk}/assign", {"assignee_id": cast.butler.pk})
         assert response.status_code == 404, role
     assert counts() == before
-    assert client_as("finance").get(f"{API}/requests/{request.pk}").status_code == 404
-    assert client_as("owner").get(f"{API}/requests/{request.pk}").status_code == 404
-    assert client_as("butler").get(f"{API}/requests/{request.pk}").status_code == 200
+    assert client_as("finance").get(f"{API}/requests/{service_request.pk}").status_code == 404
+    assert client_as("owner").get(f"{API}/requests/{service_request.pk}").status_code == 404
+    assert client_as("butler").get(f"{API}/requests/{service_request.pk}").status_code == 200
 
 
 # --- the owner's answer -----------------------------------------------------------------------
 
 
 def test_the_owner_confirms_and_rates_it_closed(client_as, cast):
-    request = walk(cast, receive(cast), S.RESOLVED)
-    response = post(client_as("owner"), f"/requests/{request.pk}/confirm", {"rating": 4, "comment": "很及时"})
+    service_request = walk(cast, receive(cast), S.RESOLVED)
+    response = post(client_as("owner"), f"/requests/{service_request.pk}/confirm", {"rating": 4, "comment": "很及时"})
     assert response.status_code == 200, response.content
     data = response.json()
     assert data["status"] == S.CLOSED
@@ -282,12 +282,12 @@ def test_the_owner_confirms_and_rates_it_closed(client_as, cast):
 
 
 def test_the_owner_rejects_it_back_to_the_same_assignee(client_as, cast):
-    request = walk(cast, receive(cast), S.RESOLVED)
+    service_request = walk(cast, receive(cast), S.RESOLVED)
     before = counts()
-    missing_words = post(client_as("owner"), f"/requests/{request.pk}/reject", {"rating": 2, "comment": ""})
+    missing_words = post(client_as("owner"), f"/requests/{service_request.pk}/reject", {"rating": 2, "comment": ""})
     assert missing_words.status_code == 400 and missing_words.json()["field"] == "owner_words"
     assert counts() == before
-    response = post(client_as("owner"), f"/requests/{request.pk}/reject", {"rating": 2, "comment": "还在滴水"})
+    response = post(client_as("owner"), f"/requests/{service_request.pk}/reject", {"rating": 2, "comment": "还在滴水"})
     data = response.json()
     assert data["status"] == S.ASSIGNED and data["assignee_id"] == cast.butler.pk
     assert data["events"][-1]["note"] == "还在滴水"
@@ -295,9 +295,9 @@ def test_the_owner_rejects_it_back_to_the_same_assignee(client_as, cast):
 
 @pytest.mark.parametrize("rating", [0, 6])
 def test_the_owner_rating_out_of_range_changes_nothing(client_as, cast, rating):
-    request = walk(cast, receive(cast), S.RESOLVED)
+    service_request = walk(cast, receive(cast), S.RESOLVED)
     before = counts()
-    response = post(client_as("owner"), f"/requests/{request.pk}/confirm", {"rating": rating})
+    response = post(client_as("owner"), f"/requests/{service_request.pk}/confirm", {"rating": rating})
     assert response.status_code == 400 and response.json()["field"] == "satisfaction"
     assert counts() == before
 
@@ -314,10 +314,10 @@ def test_only_the_caller_answers_and_only_once_resolved(client_as, cast):
 
 
 def test_an_owner_cannot_work_the_desk(client_as, cast):
-    request = receive(cast)
+    service_request = receive(cast)
     before = counts()
     for action, body in (("assign", {"assignee_id": cast.butler.pk}), ("cancel", {"reason": "不要了"})):
-        assert post(client_as("owner"), f"/requests/{request.pk}/{action}", body).status_code == 404
+        assert post(client_as("owner"), f"/requests/{service_request.pk}/{action}", body).status_code == 404
     assert counts() == before
 
 
@@ -343,13 +343,13 @@ def test_the_board_puts_overdue_first_and_filters(client_as, cast):
 
 
 def test_my_loops_and_my_work(client_as, cast):
-    request = receive(cast)
-    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler)
-    assert [r["id"] for r in client_as("assistant").get(API + "/me/loops").json()] == [request.pk]
-    assert [r["id"] for r in client_as("butler").get(API + "/me/assigned").json()] == [request.pk]
+    service_request = receive(cast)
+    actions.assign_request(actor=cast.assistant, service_request=service_request, assignee=cast.butler)
+    assert [r["id"] for r in client_as("assistant").get(API + "/me/loops").json()] == [service_request.pk]
+    assert [r["id"] for r in client_as("butler").get(API + "/me/assigned").json()] == [service_request.pk]
     assert client_as("butler").get(API + "/me/loops").json() == []
     assert client_as("butler").get(API + "/me/requests").json() == []  # staff have no portal list
-    assert [r["id"] for r in client_as("owner").get(API + "/me/requests").json()] == [request.pk]
+    assert [r["id"] for r in client_as("owner").get(API + "/me/requests").json()] == [service_request.pk]
 
 
 # --- service levels, complaints, duty managers --------------------------------------------------
@@ -358,7 +358,7 @@ def test_my_loops_and_my_work(client_as, cast):
 def test_service_levels_list_defaults_and_the_manager_sets_them(client_as, cast):
     path = f"{API}/estates/{cast.estate.pk}/service-levels"
     levels = client_as("assistant").get(path).json()
-    assert len(levels) == len(Request.Kind.values) * len(Request.Priority.values)
+    assert len(levels) == len(ServiceRequest.Kind.values) * len(ServiceRequest.Priority.values)
     emergency = next(row for row in levels if row["kind"] == "repair_in_unit" and row["priority"] == "emergency")
     assert emergency["arrive_minutes"] == 30 and emergency["custom"] is False
     response = put(client_as("manager"), f"/estates/{cast.estate.pk}/service-levels/repair_in_unit/normal", {})
@@ -459,11 +459,11 @@ def test_duty_managers_are_named_and_listed(client_as, cast):
 
 
 def test_a_photo_is_added_and_served(client_as, cast):
-    request = receive(cast)
-    response = client_as("owner").post(f"{API}/requests/{request.pk}/photos", {"photo": photo_upload()})
+    service_request = receive(cast)
+    response = client_as("owner").post(f"{API}/requests/{service_request.pk}/photos", {"photo": photo_upload()})
     assert response.status_code == 201, response.content
     photo = response.json()
-    detail = client_as("assistant").get(f"{API}/requests/{request.pk}").json()
+    detail = client_as("assistant").get(f"{API}/requests/{service_request.pk}").json()
     assert [p["id"] for p in detail["photos"]] == [photo["id"]]
     served = client_as("assistant").get(photo["url"])
     assert served.status_code == 200 and served["Content-Type"] == "image/png"
@@ -472,14 +472,15 @@ def test_a_photo_is_added_and_served(client_as, cast):
 
 
 def test_a_renamed_program_is_not_a_photo(client_as, cast):
-    request = receive(cast)
+    service_request = receive(cast)
     before = counts()
     fake = SimpleUploadedFile("leak.jpg", b"MZ\x90\x00" + b"\x00" * 200, content_type="image/jpeg")
-    response = client_as("assistant").post(f"{API}/requests/{request.pk}/photos", {"photo": fake})
+    response = client_as("assistant").post(f"{API}/requests/{service_request.pk}/photos", {"photo": fake})
     assert response.status_code == 400 and response.json()["field"] == "photo"
     assert counts() == before
     assert (
-        client_as("outsider").post(f"{API}/requests/{request.pk}/photos", {"photo": photo_upload()}).status_code == 404
+        client_as("outsider").post(f"{API}/requests/{service_request.pk}/photos", {"photo": photo_upload()}).status_code
+        == 404
     )
     assert counts() == before
 

@@ -9,7 +9,7 @@ from django.db import connection, connections
 
 from guanjia.core.errors import DomainError
 from guanjia.servicedesk import actions
-from guanjia.servicedesk.models import Request, RequestEvent
+from guanjia.servicedesk.models import RequestEvent, ServiceRequest
 from guanjia.servicedesk.tests.factories import receive
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
@@ -18,17 +18,17 @@ pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("with_version", [True, False])
 def test_two_threads_start_the_same_request(cast, with_version):
-    request = receive(cast)
-    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler)
-    request.refresh_from_db()
-    seen = request.version if with_version else None
+    service_request = receive(cast)
+    actions.assign_request(actor=cast.assistant, service_request=service_request, assignee=cast.butler)
+    service_request.refresh_from_db()
+    seen = service_request.version if with_version else None
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
     def work(user):
         try:
             barrier.wait(timeout=10)
-            actions.start_work(actor=user, request=request, expected_version=seen)
+            actions.start_work(actor=user, service_request=service_request, expected_version=seen)
             outcomes.append("ok")
         except DomainError as error:
             outcomes.append(error.field)
@@ -41,10 +41,10 @@ def test_two_threads_start_the_same_request(cast, with_version):
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(outcomes) == sorted(["ok", "version" if with_version else "status"])
-    assert RequestEvent.objects.filter(request=request, action="start").count() == 1
-    request.refresh_from_db()
-    assert request.status == Request.Status.IN_PROGRESS
-    assert request.version == 3  # received 1, assigned 2, started 3: the loser wrote nothing
+    assert RequestEvent.objects.filter(request=service_request, action="start").count() == 1
+    service_request.refresh_from_db()
+    assert service_request.status == ServiceRequest.Status.IN_PROGRESS
+    assert service_request.version == 3  # received 1, assigned 2, started 3: the loser wrote nothing
 
 
 @pytest.mark.django_db(transaction=True)
@@ -55,11 +55,11 @@ def test_two_people_press_the_same_button_on_the_page(cast, with_version):
     from django.test import Client
     from django.urls import reverse
 
-    request = receive(cast)
-    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler)
-    request.refresh_from_db()
-    url = reverse("servicedesk:request_action", args=[request.pk, "start"])
-    data = {"start-version": request.version} if with_version else {}
+    service_request = receive(cast)
+    actions.assign_request(actor=cast.assistant, service_request=service_request, assignee=cast.butler)
+    service_request.refresh_from_db()
+    url = reverse("servicedesk:request_action", args=[service_request.pk, "start"])
+    data = {"start-version": service_request.version} if with_version else {}
     barrier = threading.Barrier(2)
     answers: list[tuple[int, str]] = []
 
@@ -82,4 +82,4 @@ def test_two_people_press_the_same_button_on_the_page(cast, with_version):
     assert codes == [302, 409 if with_version else 400]
     loser = next(text for code, text in answers if code != 302)
     assert ("工单已被他人修改" if with_version else "不能") in loser
-    assert RequestEvent.objects.filter(request=request, action="start").count() == 1
+    assert RequestEvent.objects.filter(request=service_request, action="start").count() == 1

@@ -25,69 +25,69 @@ def media_files() -> list[str]:
     [("JPEG", "image/jpeg", "jpg"), ("PNG", "image/png", "png"), ("WEBP", "image/webp", "webp")],
 )
 def test_jpeg_png_and_webp_are_kept_under_a_name_of_our_own(cast, image_format, content_type, extension):
-    request = receive(cast)
+    service_request = receive(cast)
     # The name claims a PDF: the content decides.
     upload = SimpleUploadedFile("../../etc/passwd.pdf", image_bytes(image_format))
-    photo = actions.add_request_photo(actor=cast.assistant, request=request, upload=upload)
+    photo = actions.add_request_photo(actor=cast.assistant, service_request=service_request, upload=upload)
     assert photo.content_type == content_type
     assert photo.file.name.startswith(f"requests/{cast.estate.pk}/")
     assert photo.file.name.endswith(f".{extension}")
     assert photo.original_name == "passwd.pdf"
     assert photo.uploaded_by == cast.assistant
     assert media_files() == [photo.file.name]
-    assert Change.objects.filter(object_id=request.pk, verb="add_photo").count() == 1
+    assert Change.objects.filter(object_id=service_request.pk, verb="add_photo").count() == 1
 
 
-def refused(cast, request, upload, *, actor=None) -> str:
+def refused(cast, service_request, upload, *, actor=None) -> str:
     before = (RequestPhoto.objects.count(), Change.objects.count(), media_files())
     with pytest.raises(DomainError) as error:
-        actions.add_request_photo(actor=actor or cast.assistant, request=request, upload=upload)
+        actions.add_request_photo(actor=actor or cast.assistant, service_request=service_request, upload=upload)
     assert (RequestPhoto.objects.count(), Change.objects.count(), media_files()) == before
     return str(error.value.message)
 
 
 def test_a_renamed_exe_is_refused_with_nothing_saved(cast):
-    request = receive(cast)
+    service_request = receive(cast)
     exe = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200)
-    message = refused(cast, request, exe)
+    message = refused(cast, service_request, exe)
     assert "JPEG" in message or "照片" in message
 
 
 def test_a_file_that_only_starts_like_an_image_is_refused(cast):
-    request = receive(cast)
+    service_request = receive(cast)
     fake = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"MZ" + b"\x00" * 500)
     with pytest.raises(DomainError) as error:
-        actions.add_request_photo(actor=cast.assistant, request=request, upload=fake)
+        actions.add_request_photo(actor=cast.assistant, service_request=service_request, upload=fake)
     assert error.value.field == "photo"
     assert RequestPhoto.objects.count() == 0 and media_files() == []
 
 
 def test_a_30_mb_photo_is_refused_with_its_size_named(cast):
-    request = receive(cast)
+    service_request = receive(cast)
     big = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * (30 * MB))
-    message = refused(cast, request, big)
+    message = refused(cast, service_request, big)
     assert "10" in message and "30.0" in message
 
 
 def test_an_empty_upload_is_refused(cast):
-    request = receive(cast)
-    assert refused(cast, request, SimpleUploadedFile("empty.png", b""))
-    assert refused(cast, request, None)
+    service_request = receive(cast)
+    assert refused(cast, service_request, SimpleUploadedFile("empty.png", b""))
+    assert refused(cast, service_request, None)
 
 
 def test_the_owner_adds_photos_to_their_own_request_and_strangers_cannot(cast):
-    request = receive(cast)
-    photo = actions.add_request_photo(actor=cast.owner, request=request, upload=photo_upload())
+    service_request = receive(cast)
+    photo = actions.add_request_photo(actor=cast.owner, service_request=service_request, upload=photo_upload())
     assert photo.uploaded_by == cast.owner
     # Finance sees nothing of the service desk; the outsider is in another estate.
     for actor in (cast.finance, cast.outsider):
-        refused(cast, request, photo_upload(), actor=actor)
+        refused(cast, service_request, photo_upload(), actor=actor)
 
 
 def test_no_photos_on_a_closed_request_and_at_most_nine(cast):
-    request = receive(cast)
+    service_request = receive(cast)
     for _number in range(actions.MAX_PHOTOS_PER_REQUEST):
-        actions.add_request_photo(actor=cast.assistant, request=request, upload=photo_upload())
-    assert "9" in refused(cast, request, photo_upload())
+        actions.add_request_photo(actor=cast.assistant, service_request=service_request, upload=photo_upload())
+    assert "9" in refused(cast, service_request, photo_upload())
     closed = walk(cast, receive(cast), "closed")
     refused(cast, closed, photo_upload())

@@ -8,10 +8,10 @@ from django.urls import reverse
 from guanjia.core.roles import Post
 from guanjia.notifications.models import Notification
 from guanjia.servicedesk import actions
-from guanjia.servicedesk.models import Request, RequestEvent, RequestPhoto, ReturnVisit, ServiceLevel
+from guanjia.servicedesk.models import RequestEvent, RequestPhoto, ReturnVisit, ServiceLevel, ServiceRequest
 from guanjia.servicedesk.tests.factories import photo_upload, receive, staff, walk
 
-S = Request.Status
+S = ServiceRequest.Status
 MB = 1024 * 1024
 
 
@@ -56,7 +56,7 @@ def test_intake_records_a_request_in_a_few_fields(client_as, cast):
             "person": cast.owner_person.pk,
         },
     )
-    created = Request.objects.get()
+    created = ServiceRequest.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("servicedesk:request", args=[created.pk])
     assert (created.title, created.unit, created.person, created.first_responder, created.priority) == (
         "厨房水龙头漏水",
@@ -103,7 +103,7 @@ def test_bad_intake_shows_the_message_and_saves_nothing(client_as, cast, fingerp
 
 def test_my_loops_my_work_and_the_board(client_as, cast):
     mine = receive(cast, title="电梯异响")
-    actions.assign_request(actor=cast.assistant, request=mine, assignee=cast.butler)
+    actions.assign_request(actor=cast.assistant, service_request=mine, assignee=cast.butler)
     closed = walk(cast, receive(cast, title="已经关闭的"), "closed")
     loops = page_text(client_as("assistant").get(reverse("servicedesk:my_loops", args=[cast.estate.pk])))
     assert "电梯异响" in loops and closed.title not in loops
@@ -128,59 +128,62 @@ def test_the_board_puts_overdue_requests_first(client_as, cast):
 # --- the request page -------------------------------------------------------------------------
 
 
-def post_action(client, request, action, data=None):
-    request.refresh_from_db()
-    payload = {f"{action}-version": request.version}
+def post_action(client, service_request, action, data=None):
+    service_request.refresh_from_db()
+    payload = {f"{action}-version": service_request.version}
     payload.update({f"{action}-{key}": value for key, value in (data or {}).items()})
-    return client.post(reverse("servicedesk:request_action", args=[request.pk, action]), payload)
+    return client.post(reverse("servicedesk:request_action", args=[service_request.pk, action]), payload)
 
 
 def test_the_request_page_offers_only_what_the_table_allows(client_as, cast):
-    request = receive(cast)
-    text = page_text(client_as("assistant").get(reverse("servicedesk:request", args=[request.pk])))
+    service_request = receive(cast)
+    text = page_text(client_as("assistant").get(reverse("servicedesk:request", args=[service_request.pk])))
     assert 'id="action-assign"' in text and 'id="action-cancel"' in text
     assert 'id="action-resolve"' not in text and 'id="action-close"' not in text
     # Finance cannot see the request at all; the head butler sees it and may act.
-    assert client_as("finance").get(reverse("servicedesk:request", args=[request.pk])).status_code == 404
+    assert client_as("finance").get(reverse("servicedesk:request", args=[service_request.pk])).status_code == 404
 
 
 def test_the_whole_loop_through_the_page_forms(client_as, cast):
-    request = receive(cast)
+    service_request = receive(cast)
     assistant = client_as("assistant")
-    assert post_action(assistant, request, "assign", {"assignee": cast.butler.pk, "note": "请尽快"}).status_code == 302
+    assert (
+        post_action(assistant, service_request, "assign", {"assignee": cast.butler.pk, "note": "请尽快"}).status_code
+        == 302
+    )
     butler = client_as("butler")
-    assert post_action(butler, request, "start").status_code == 302
-    assert post_action(butler, request, "wait_owner", {"note": "业主不在家"}).status_code == 302
-    assert post_action(butler, request, "resume").status_code == 302
-    assert post_action(butler, request, "resolve", {"note": "换了阀门"}).status_code == 302
+    assert post_action(butler, service_request, "start").status_code == 302
+    assert post_action(butler, service_request, "wait_owner", {"note": "业主不在家"}).status_code == 302
+    assert post_action(butler, service_request, "resume").status_code == 302
+    assert post_action(butler, service_request, "resolve", {"note": "换了阀门"}).status_code == 302
     visit = {"how": "phone", "satisfaction": "5", "solved": "on"}
-    assert post_action(butler, request, "return_visit", visit).status_code == 302
-    assert post_action(butler, request, "close").status_code == 302
-    request.refresh_from_db()
-    assert request.status == S.CLOSED
-    text = page_text(butler.get(reverse("servicedesk:request", args=[request.pk])))
+    assert post_action(butler, service_request, "return_visit", visit).status_code == 302
+    assert post_action(butler, service_request, "close").status_code == 302
+    service_request.refresh_from_db()
+    assert service_request.status == S.CLOSED
+    text = page_text(butler.get(reverse("servicedesk:request", args=[service_request.pk])))
     assert "换了阀门" in text and "请尽快" in text and "5/5" in text
-    assert RequestEvent.objects.filter(request=request).count() == 8
+    assert RequestEvent.objects.filter(request=service_request).count() == 8
 
 
 def test_a_transition_the_table_refuses_is_a_message_not_a_change(client_as, cast, fingerprint):
-    request = receive(cast)
+    service_request = receive(cast)
     client = client_as("assistant")
     before = fingerprint()
-    response = post_action(client, request, "resolve")
+    response = post_action(client, service_request, "resolve")
     assert response.status_code == 400
     assert "不能" in page_text(response)
     assert fingerprint() == before
 
 
 def test_someone_elses_change_meanwhile_says_the_request_changed(client_as, cast, fingerprint):
-    request = receive(cast)
-    seen = request.version
-    actions.assign_request(actor=cast.head_butler, request=request, assignee=cast.butler)
+    service_request = receive(cast)
+    seen = service_request.version
+    actions.assign_request(actor=cast.head_butler, service_request=service_request, assignee=cast.butler)
     client = client_as("assistant")
     before = fingerprint()
     response = client.post(
-        reverse("servicedesk:request_action", args=[request.pk, "cancel"]),
+        reverse("servicedesk:request_action", args=[service_request.pk, "cancel"]),
         {"cancel-version": seen, "cancel-reason": "业主撤回"},
     )
     assert response.status_code == 409
@@ -189,50 +192,50 @@ def test_someone_elses_change_meanwhile_says_the_request_changed(client_as, cast
 
 
 def test_a_rating_out_of_range_is_refused(client_as, cast, fingerprint):
-    request = walk(cast, receive(cast), "resolved")
+    service_request = walk(cast, receive(cast), "resolved")
     client = client_as("butler")
     before = fingerprint()
-    response = post_action(client, request, "return_visit", {"how": "phone", "satisfaction": "7"})
+    response = post_action(client, service_request, "return_visit", {"how": "phone", "satisfaction": "7"})
     assert response.status_code == 400 and "满意度须为1到5的整数" in page_text(response)
     assert fingerprint() == before
 
 
 def test_an_unsatisfied_return_visit_needs_the_owner_words(client_as, cast):
-    request = walk(cast, receive(cast), "resolved")
+    service_request = walk(cast, receive(cast), "resolved")
     butler = client_as("butler")
-    response = post_action(butler, request, "return_visit", {"how": "phone", "satisfaction": "2"})
+    response = post_action(butler, service_request, "return_visit", {"how": "phone", "satisfaction": "2"})
     assert response.status_code == 400
     response = post_action(
-        butler, request, "return_visit", {"how": "phone", "satisfaction": "2", "owner_words": "还在漏"}
+        butler, service_request, "return_visit", {"how": "phone", "satisfaction": "2", "owner_words": "还在漏"}
     )
     assert response.status_code == 302
-    request.refresh_from_db()
-    assert request.status == S.ASSIGNED and request.assignee == cast.butler
+    service_request.refresh_from_db()
+    assert service_request.status == S.ASSIGNED and service_request.assignee == cast.butler
 
 
 def test_someone_who_may_only_look_cannot_act(client_as, cast, fingerprint):
-    request = receive(cast, unit=cast.unit_b, person=cast.neighbour)  # zone B: not the butler's zone
+    service_request = receive(cast, unit=cast.unit_b, person=cast.neighbour)  # zone B: not the butler's zone
     client = client_as("butler")
     before = fingerprint()
-    response = post_action(client, request, "cancel", {"reason": "x"})
+    response = post_action(client, service_request, "cancel", {"reason": "x"})
     assert response.status_code == 404
     assert fingerprint() == before
-    assert client.get(reverse("servicedesk:request", args=[request.pk])).status_code == 200
+    assert client.get(reverse("servicedesk:request", args=[service_request.pk])).status_code == 200
     assert fingerprint() == before
 
 
 def test_an_unknown_action_is_not_found(client_as, cast):
-    request = receive(cast)
-    assert post_action(client_as("assistant"), request, "explode").status_code == 404
+    service_request = receive(cast)
+    assert post_action(client_as("assistant"), service_request, "explode").status_code == 404
 
 
 def test_complaint_classification_on_the_page(client_as, cast):
-    request = receive(cast, kind=Request.Kind.COMPLAINT, unit=None)
-    url = reverse("servicedesk:classify", args=[request.pk])
+    service_request = receive(cast, kind=ServiceRequest.Kind.COMPLAINT, unit=None)
+    url = reverse("servicedesk:classify", args=[service_request.pk])
     response = client_as("head_butler").post(url, {"category": "noise", "validity": "valid", "department": ""})
     assert response.status_code == 302
-    request.complaint.refresh_from_db()
-    assert (request.complaint.category, request.complaint.validity) == ("noise", "valid")
+    service_request.complaint.refresh_from_db()
+    assert (service_request.complaint.category, service_request.complaint.validity) == ("noise", "valid")
     assert client_as("assistant").post(url, {"category": "fees", "validity": "valid"}).status_code == 404
 
 
@@ -240,9 +243,9 @@ def test_complaint_classification_on_the_page(client_as, cast):
 
 
 def test_photos_through_the_request_page(client_as, cast, fingerprint):
-    request = receive(cast)
+    service_request = receive(cast)
     client = client_as("assistant")
-    url = reverse("servicedesk:add_photo", args=[request.pk])
+    url = reverse("servicedesk:add_photo", args=[service_request.pk])
     assert client.post(url, {"photo": photo_upload("leak.jpg", "JPEG")}).status_code == 302
     photo = RequestPhoto.objects.get()
     shown = client.get(reverse("servicedesk:photo", args=[photo.pk]))
@@ -263,29 +266,35 @@ def test_photos_through_the_request_page(client_as, cast, fingerprint):
 
 
 def test_assignment_and_resolution_notify_the_assignee_and_the_owner(cast, django_capture_on_commit_callbacks):
-    request = receive(cast)
-    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler)
+    service_request = receive(cast)
+    actions.assign_request(actor=cast.assistant, service_request=service_request, assignee=cast.butler)
     note = Notification.objects.get(recipient=cast.butler)
-    assert str(request.pk) in note.subject and note.link == reverse("servicedesk:request", args=[request.pk])
-    actions.start_work(actor=cast.butler, request=request)
-    actions.resolve_request(actor=cast.butler, request=request)
+    assert str(service_request.pk) in note.subject and note.link == reverse(
+        "servicedesk:request", args=[service_request.pk]
+    )
+    actions.start_work(actor=cast.butler, service_request=service_request)
+    actions.resolve_request(actor=cast.butler, service_request=service_request)
     owner_note = Notification.objects.get(recipient=cast.owner)
-    assert owner_note.link == reverse("servicedesk:portal_request", args=[request.pk])
+    assert owner_note.link == reverse("servicedesk:portal_request", args=[service_request.pk])
     # Assigning to oneself tells nobody; a caller without a login is not notified.
     other = receive(cast, unit=cast.unit_b, person=cast.neighbour)
-    actions.assign_request(actor=cast.butler, request=other, assignee=cast.butler)
-    actions.start_work(actor=cast.butler, request=other)
-    actions.resolve_request(actor=cast.butler, request=other)
+    actions.assign_request(actor=cast.butler, service_request=other, assignee=cast.butler)
+    actions.start_work(actor=cast.butler, service_request=other)
+    actions.resolve_request(actor=cast.butler, service_request=other)
     assert Notification.objects.count() == 2
 
 
 def test_a_refused_assignment_notifies_nobody(cast):
-    request = receive(cast)
+    service_request = receive(cast)
     with pytest.raises(actions.DomainError):
-        actions.assign_request(actor=cast.assistant, request=request, assignee=cast.outsider)
-    actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler, expected_version=1)
+        actions.assign_request(actor=cast.assistant, service_request=service_request, assignee=cast.outsider)
+    actions.assign_request(
+        actor=cast.assistant, service_request=service_request, assignee=cast.butler, expected_version=1
+    )
     with pytest.raises(actions.DomainError):
-        actions.assign_request(actor=cast.assistant, request=request, assignee=cast.head_butler, expected_version=1)
+        actions.assign_request(
+            actor=cast.assistant, service_request=service_request, assignee=cast.head_butler, expected_version=1
+        )
     assert list(Notification.objects.values_list("recipient__username", flat=True)) == ["butler"]
 
 
@@ -319,8 +328,10 @@ def test_the_month_complaint_summary(client_as, cast):
 
     now = timezone.now()
     for _ in range(2):
-        complaint = receive(cast, kind=Request.Kind.COMPLAINT, unit=None, now=now)
-        actions.classify_complaint(actor=cast.head_butler, request=complaint, category="noise", validity="valid")
+        complaint = receive(cast, kind=ServiceRequest.Kind.COMPLAINT, unit=None, now=now)
+        actions.classify_complaint(
+            actor=cast.head_butler, service_request=complaint, category="noise", validity="valid"
+        )
     client = client_as("head_butler")
     url = reverse("servicedesk:complaints", args=[cast.estate.pk])
     text = page_text(client.get(url, {"month": timezone.localtime(now).strftime("%Y-%m")}))
@@ -344,7 +355,7 @@ def test_the_owner_submits_with_photos_and_their_butler_owns_it(client_as, cast)
     client = client_as("owner")
     assert "卫生间" not in page_text(client.get(reverse("servicedesk:portal_new")))
     response = portal_post(client, unit=cast.unit_a.pk, photos=[photo_upload("a.png"), photo_upload("b.webp", "WEBP")])
-    created = Request.objects.get()
+    created = ServiceRequest.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("servicedesk:portal_request", args=[created.pk])
     assert (created.channel, created.first_responder, created.person) == ("portal", cast.butler, cast.owner_person)
@@ -358,7 +369,7 @@ def test_without_a_zone_butler_the_head_butler_owns_a_portal_request(client_as, 
     cast.zone_a.butler = None
     cast.zone_a.save()
     portal_post(client_as("owner"), unit=cast.unit_a.pk)
-    assert Request.objects.get().first_responder == cast.head_butler
+    assert ServiceRequest.objects.get().first_responder == cast.head_butler
 
 
 @pytest.mark.parametrize("which", ["other_unit", "unit_b", "unknown"])
@@ -381,66 +392,68 @@ def test_a_bad_photo_keeps_the_whole_portal_request_out(client_as, cast, fingerp
 
 
 def test_staff_and_strangers_do_not_use_the_portal_pages(client_as, cast):
-    request = receive(cast)
+    service_request = receive(cast)
     for role in ("butler", "outsider"):
-        assert client_as(role).get(reverse("servicedesk:portal_request", args=[request.pk])).status_code == 404
+        assert client_as(role).get(reverse("servicedesk:portal_request", args=[service_request.pk])).status_code == 404
     neighbours = receive(cast, unit=cast.unit_b, person=cast.neighbour)
     assert client_as("owner").get(reverse("servicedesk:portal_request", args=[neighbours.pk])).status_code == 404
 
 
-def confirm(client, request, **values):
-    request.refresh_from_db()
-    data = {"version": request.version, "satisfaction": "5", "solved": "yes", "owner_words": ""}
+def confirm(client, service_request, **values):
+    service_request.refresh_from_db()
+    data = {"version": service_request.version, "satisfaction": "5", "solved": "yes", "owner_words": ""}
     data.update(values)
-    return client.post(reverse("servicedesk:portal_confirm", args=[request.pk]), data)
+    return client.post(reverse("servicedesk:portal_confirm", args=[service_request.pk]), data)
 
 
 def test_the_owner_confirms_and_rates_and_the_request_closes(client_as, cast):
-    request = walk(cast, receive(cast), "resolved")
+    service_request = walk(cast, receive(cast), "resolved")
     client = client_as("owner")
-    assert 'id="portal-confirm"' in page_text(client.get(reverse("servicedesk:portal_request", args=[request.pk])))
-    assert confirm(client, request, satisfaction="4").status_code == 302
-    request.refresh_from_db()
-    assert request.status == S.CLOSED
+    assert 'id="portal-confirm"' in page_text(
+        client.get(reverse("servicedesk:portal_request", args=[service_request.pk]))
+    )
+    assert confirm(client, service_request, satisfaction="4").status_code == 302
+    service_request.refresh_from_db()
+    assert service_request.status == S.CLOSED
     visit = ReturnVisit.objects.get()
     assert (visit.how, visit.satisfaction, visit.solved, visit.by) == ("portal", 4, True, cast.owner)
-    text = page_text(client.get(reverse("servicedesk:portal_request", args=[request.pk])))
+    text = page_text(client.get(reverse("servicedesk:portal_request", args=[service_request.pk])))
     assert "已关闭" in text and 'id="portal-confirm"' not in text
 
 
 def test_the_owner_rejects_with_their_words_and_it_reopens(client_as, cast):
-    request = walk(cast, receive(cast), "resolved")
+    service_request = walk(cast, receive(cast), "resolved")
     client = client_as("owner")
-    assert confirm(client, request, solved="no", satisfaction="2").status_code == 400  # words are needed
-    assert confirm(client, request, solved="no", satisfaction="2", owner_words="还在滴水").status_code == 302
-    request.refresh_from_db()
-    assert request.status == S.ASSIGNED and request.reopen_count == 1
-    assert RequestEvent.objects.filter(request=request, action="reopen", note="还在滴水").exists()
+    assert confirm(client, service_request, solved="no", satisfaction="2").status_code == 400  # words are needed
+    assert confirm(client, service_request, solved="no", satisfaction="2", owner_words="还在滴水").status_code == 302
+    service_request.refresh_from_db()
+    assert service_request.status == S.ASSIGNED and service_request.reopen_count == 1
+    assert RequestEvent.objects.filter(request=service_request, action="reopen", note="还在滴水").exists()
     assert Notification.objects.filter(recipient=cast.butler, body="还在滴水").exists()
 
 
 @pytest.mark.parametrize("rating", ["0", "6", "abc", ""])
 def test_a_portal_rating_out_of_range_changes_nothing(client_as, cast, fingerprint, rating):
-    request = walk(cast, receive(cast), "resolved")
+    service_request = walk(cast, receive(cast), "resolved")
     client = client_as("owner")
     before = fingerprint()
-    response = confirm(client, request, satisfaction=rating)
+    response = confirm(client, service_request, satisfaction=rating)
     assert response.status_code == 400
     assert fingerprint() == before
 
 
 def test_the_owner_cannot_confirm_what_is_not_resolved(client_as, cast, fingerprint):
-    request = receive(cast)
+    service_request = receive(cast)
     client = client_as("owner")
     before = fingerprint()
-    response = confirm(client, request)
+    response = confirm(client, service_request)
     assert response.status_code == 400
     assert fingerprint() == before
 
 
 def test_the_owner_adds_a_photo_to_an_open_request(client_as, cast):
-    request = receive(cast)
-    url = reverse("servicedesk:portal_add_photo", args=[request.pk])
+    service_request = receive(cast)
+    url = reverse("servicedesk:portal_add_photo", args=[service_request.pk])
     assert client_as("owner").post(url, {"photo": photo_upload()}).status_code == 302
     big = SimpleUploadedFile("big.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * (11 * MB))
     response = client_as("owner").post(url, {"photo": big})
@@ -452,17 +465,17 @@ def test_a_technician_works_an_assigned_request(client_as, cast):
     from django.test import Client
 
     engineer = staff(cast.estate, Post.TECHNICIAN, "engineer", "钱师傅")
-    request = receive(cast)
-    actions.assign_request(actor=cast.assistant, request=request, assignee=engineer)
+    service_request = receive(cast)
+    actions.assign_request(actor=cast.assistant, service_request=service_request, assignee=engineer)
     client = Client()
     client.force_login(engineer)
     home = client.get("/", follow=True)  # a technician's home is the work assigned to them
     assert home.redirect_chain[-1][0] == reverse("servicedesk:my_work", args=[cast.estate.pk])
     assert "厨房水管漏水" in page_text(home)
-    assert post_action(client, request, "start").status_code == 302
-    assert post_action(client, request, "resolve").status_code == 302
-    request.refresh_from_db()
-    assert request.status == S.RESOLVED
+    assert post_action(client, service_request, "start").status_code == 302
+    assert post_action(client, service_request, "resolve").status_code == 302
+    service_request.refresh_from_db()
+    assert service_request.status == S.RESOLVED
 
 
 def test_the_head_butler_names_tomorrows_duty_manager(client_as, cast, fingerprint):

@@ -11,7 +11,7 @@ from guanjia.core.testing import run_worker, wait_for
 from guanjia.notifications.models import Notification
 from guanjia.servicedesk import actions, tasks
 from guanjia.servicedesk.deadlines import SHANGHAI
-from guanjia.servicedesk.models import Escalation, Request
+from guanjia.servicedesk.models import Escalation, ServiceRequest
 from guanjia.servicedesk.tests.factories import receive, staff
 
 
@@ -21,8 +21,10 @@ def moment(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2030, 3, day, hour, minute, tzinfo=SHANGHAI)
 
 
-def rungs(request):
-    return list(Escalation.objects.filter(request=request).order_by("id").values_list("rung", "notified__username"))
+def rungs(service_request):
+    return list(
+        Escalation.objects.filter(request=service_request).order_by("id").values_list("rung", "notified__username")
+    )
 
 
 def run_at(worker, when, expected):
@@ -34,10 +36,10 @@ def run_at(worker, when, expected):
 def test_escalation_ladder_through_the_worker(cast):
     deputy = staff(cast.estate, Post.DEPUTY_MANAGER, "deputy", "赵副经理")
     actions.name_duty_manager(actor=cast.manager, estate=cast.estate, date=dt.date(2030, 3, 4), user=deputy)
-    day = receive(cast, priority=Request.Priority.EMERGENCY, now=moment(4, 10, 0))  # on site by 10:30
-    night = receive(cast, priority=Request.Priority.EMERGENCY, now=moment(4, 20, 0))  # on site by 20:30
-    for request, at in ((day, moment(4, 10, 1)), (night, moment(4, 20, 1))):
-        actions.assign_request(actor=cast.assistant, request=request, assignee=cast.butler, now=at)
+    day = receive(cast, priority=ServiceRequest.Priority.EMERGENCY, now=moment(4, 10, 0))  # on site by 10:30
+    night = receive(cast, priority=ServiceRequest.Priority.EMERGENCY, now=moment(4, 20, 0))  # on site by 20:30
+    for service_request, at in ((day, moment(4, 10, 1)), (night, moment(4, 20, 1))):
+        actions.assign_request(actor=cast.assistant, service_request=service_request, assignee=cast.butler, now=at)
 
     with run_worker() as worker:
         run_at(worker, moment(4, 10, 31), 1)
@@ -83,20 +85,20 @@ def test_each_service_level_and_the_paused_clock_through_the_worker(cast):
     worker, run at fixed moments a minute either side of each deadline, escalates each one
     exactly when it passes."""
     repair = receive(cast, now=moment(11, 9, 0))
-    actions.assign_request(actor=cast.assistant, request=repair, assignee=cast.butler, now=moment(11, 9, 5))
-    actions.start_work(actor=cast.butler, request=repair, now=moment(11, 9, 10))
-    complaint = receive(cast, kind=Request.Kind.COMPLAINT, title="夜间噪音", now=moment(11, 9, 0))
+    actions.assign_request(actor=cast.assistant, service_request=repair, assignee=cast.butler, now=moment(11, 9, 5))
+    actions.start_work(actor=cast.butler, service_request=repair, now=moment(11, 9, 10))
+    complaint = receive(cast, kind=ServiceRequest.Kind.COMPLAINT, title="夜间噪音", now=moment(11, 9, 0))
     paused = receive(cast, title="更换门锁", now=moment(11, 9, 0))
-    actions.assign_request(actor=cast.assistant, request=paused, assignee=cast.butler, now=moment(11, 9, 5))
-    actions.start_work(actor=cast.butler, request=paused, now=moment(11, 9, 10))
-    actions.wait_for_owner(actor=cast.butler, request=paused, note="业主出差", now=moment(11, 10, 0))
-    actions.resume_work(actor=cast.butler, request=paused, now=moment(13, 10, 0))
+    actions.assign_request(actor=cast.assistant, service_request=paused, assignee=cast.butler, now=moment(11, 9, 5))
+    actions.start_work(actor=cast.butler, service_request=paused, now=moment(11, 9, 10))
+    actions.wait_for_owner(actor=cast.butler, service_request=paused, note="业主出差", now=moment(11, 10, 0))
+    actions.resume_work(actor=cast.butler, service_request=paused, now=moment(13, 10, 0))
     done = receive(cast, title="灯不亮", now=moment(11, 10, 0))
-    actions.assign_request(actor=cast.assistant, request=done, assignee=cast.butler, now=moment(11, 10, 1))
-    actions.start_work(actor=cast.butler, request=done, now=moment(11, 10, 2))
-    actions.resolve_request(actor=cast.butler, request=done, now=moment(11, 10, 3))
-    for request in (repair, complaint, paused, done):
-        request.refresh_from_db()
+    actions.assign_request(actor=cast.assistant, service_request=done, assignee=cast.butler, now=moment(11, 10, 1))
+    actions.start_work(actor=cast.butler, service_request=done, now=moment(11, 10, 2))
+    actions.resolve_request(actor=cast.butler, service_request=done, now=moment(11, 10, 3))
+    for service_request in (repair, complaint, paused, done):
+        service_request.refresh_from_db()
     # The deadlines the standards set, and the one the pause moved.
     assert repair.resolve_by == moment(12, 9, 0)
     assert (complaint.respond_by, complaint.resolve_by) == (moment(12, 9, 0), moment(13, 9, 0))
