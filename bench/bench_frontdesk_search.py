@@ -3,7 +3,7 @@
 waiting, keys, expected visitors, do-not-admit instructions and open requests).
 
 Set-up (not timed): one estate with 100,000 units (BENCH_UNITS) and their owners and
-co-owners made by guanjia.people.demo (loaded with COPY like bench_search_people), then what
+co-owners made by guanjia.demo.people (loaded with COPY like bench_search_people), then what
 a busy desk holds: a parcel waiting for one unit in twenty, a key for one in ten, a visitor
 pass for one in fifty, a do-not-admit instruction for one in two hundred; then ANALYZE.
 
@@ -35,11 +35,11 @@ from bench.bench_search_people import copy_rows, pinyin_forms  # noqa: E402
 from guanjia.accounts.models import User  # noqa: E402
 from guanjia.core import crypto  # noqa: E402
 from guanjia.core.masking import mask_id_number  # noqa: E402
+from guanjia.demo.people import PeopleMaker  # noqa: E402
 from guanjia.estates.actions import create_company, create_estate, create_zone  # noqa: E402
 from guanjia.estates.models import Building, Estate, Unit  # noqa: E402
 from guanjia.frontdesk import queries  # noqa: E402
 from guanjia.frontdesk.models import DoNotAdmit, Key, Parcel, VisitorPass  # noqa: E402
-from guanjia.people.demo import PeopleMaker  # noqa: E402
 from guanjia.people.models import Person  # noqa: E402
 
 UNITS = int(os.environ.get("BENCH_UNITS", "100000"))

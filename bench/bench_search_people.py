@@ -1,7 +1,7 @@
 """Front-desk search over a big estate: p95 of guanjia.people.queries.search.
 
 Set-up (not timed): one estate with 100,000 people (BENCH_PEOPLE for a quicker run) in
-realistic households made by guanjia.people.demo — surnames by frequency, pinyin forms,
+realistic households made by guanjia.demo.people — surnames by frequency, pinyin forms,
 phone tails — and their units, loaded with COPY, then ANALYZE.
 
 Timed: a few hundred searches mixing pinyin initials of people who exist ("zs", "wxm") and
@@ -33,10 +33,10 @@ from django.utils import timezone  # noqa: E402
 
 from guanjia.core import crypto  # noqa: E402
 from guanjia.core.masking import mask_id_number  # noqa: E402
+from guanjia.demo.people import PeopleMaker  # noqa: E402
 from guanjia.estates.actions import create_company, create_estate, create_zone  # noqa: E402
 from guanjia.estates.models import Building, Estate, Unit  # noqa: E402
 from guanjia.people import pinyin, queries  # noqa: E402
-from guanjia.people.demo import PeopleMaker  # noqa: E402
 from guanjia.people.models import Person, Residency  # noqa: E402
 
 PEOPLE = int(os.environ.get("BENCH_PEOPLE", "100000"))

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "guanjia.billing",
     "guanjia.frontdesk",
     "guanjia.notifications",
+    "guanjia.demo",
 ]
 
 MIDDLEWARE = [

@@ -8,18 +8,14 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from guanjia.accounts.management.commands.load_demo import (
-    DEMO_COMPANY_CODE,
-    DEMO_PASSWORD,
-    plan_estates,
-    plan_zones,
-)
 from guanjia.accounts.models import Posting, User
 from guanjia.core.models import Change
 from guanjia.core.roles import Post
 from guanjia.core.validators import MOBILE_PATTERN, phone_problem, resident_id_problem
+from guanjia.demo.company import DEMO_COMPANY_CODE, DEMO_PASSWORD
+from guanjia.demo.people import PeopleMaker
+from guanjia.demo.plans import plan_estates, plan_zones
 from guanjia.estates.models import Building, Company, Estate, Unit, Zone
-from guanjia.people.demo import PeopleMaker
 from guanjia.people.models import Person, Residency, Vehicle
 
 
