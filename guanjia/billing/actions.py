@@ -36,6 +36,7 @@ from guanjia.core.audit import plain, record_change
 from guanjia.core.errors import DomainError, Problems
 from guanjia.core.jobs import set_progress
 from guanjia.core.models import Job
+from guanjia.core.queue import queue_after_commit
 from guanjia.estates.models import Estate, Unit
 from guanjia.notifications.actions import notify
 
@@ -839,9 +840,7 @@ def start_billing_run(*, actor: Any, estate: Estate, period_start: datetime.date
             actor,
             params={"period_start": period_start.isoformat(), "batch_size": batch_size},
         )
-        from guanjia.billing.tasks import billing_run_task
-
-        transaction.on_commit(lambda: billing_run_task(job.pk))
+        queue_after_commit("billing.run", job.pk)
     return job
 
 

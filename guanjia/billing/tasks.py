@@ -8,9 +8,10 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from guanjia.billing import actions
+from guanjia.core.queue import job
 
 
-@db_task()
+@job("billing.run")
 def billing_run_task(job_id: int) -> None:
     actions.run_billing_job(job_id=job_id)
 

@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class CoreConfig(AppConfig):
     name = "guanjia.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        # Every app's worker jobs, declared by name (core.queue), so that an action can queue
+        # one in a web process as well as in the worker.
+        autodiscover_modules("tasks")

@@ -13,6 +13,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from guanjia.core.queue import queue_after_commit
 from guanjia.notifications.models import Notification, OutboxMessage
 from guanjia.notifications.sms import backend as sms_backend
 
@@ -57,14 +58,8 @@ def notify(
         OutboxMessage(notification=notification, channel=channel, next_attempt_at=now) for channel in reachable
     )
     if reachable:
-        transaction.on_commit(enqueue_delivery)
+        queue_after_commit("notifications.deliver")
     return notification
-
-
-def enqueue_delivery() -> None:
-    from guanjia.notifications.tasks import deliver_outbox
-
-    deliver_outbox()
 
 
 def address_of(user, channel: str) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task
 
+from guanjia.core.queue import job
 from guanjia.notifications import actions
 
 
-@db_task()
+@job("notifications.deliver")
 def deliver_outbox(now: str | None = None) -> int:
     """Send what is due. `now` (ISO 8601) delivers as of a later moment: what a retry at
     that time would send (and lets a test drive the worker past a back-off)."""

@@ -30,6 +30,7 @@ from guanjia.core.audit import record_change
 from guanjia.core.errors import DomainError
 from guanjia.core.masking import mask_id_number, mask_phone
 from guanjia.core.models import Job
+from guanjia.core.queue import queue_after_commit
 from guanjia.estates.models import Building, Estate, Unit, Zone
 from guanjia.people import excel
 from guanjia.people import pinyin as pinyin_module
@@ -335,9 +336,7 @@ def start_registry_import(*, actor: Any, estate: Estate, upload: Any) -> Job:
     job = jobs.start_job(
         IMPORT_KIND, estate.pk, actor, {"path": stored_path(name), "dry_run": True, "filename": filename}
     )
-    from guanjia.people import tasks
-
-    transaction.on_commit(lambda: tasks.preview_registry_import_task(job.pk))
+    queue_after_commit("people.preview_import", job.pk)
     return job
 
 
@@ -454,10 +453,8 @@ def confirm_registry_import(*, actor: Any, job: Job) -> Job:
     job.done = 0
     job.params = {**job.params, "dry_run": False, "confirmed_by": getattr(actor, "pk", None)}
     job.save(update_fields=["stage", "status", "done", "params"])
-    from guanjia.people import tasks
-
     job_id = job.pk
-    transaction.on_commit(lambda: tasks.commit_registry_import_task(job_id))
+    queue_after_commit("people.commit_import", job_id)
     return job
 
 

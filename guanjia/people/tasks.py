@@ -4,17 +4,18 @@ Each is safe to run twice: the action claims its job's stage with one conditiona
 and returns quietly when another run got there first."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task
 
+from guanjia.core.queue import job
 from guanjia.people import registry_actions
 
 
-@db_task()
+@job("people.preview_import")
 def preview_registry_import_task(job_id: int) -> None:
     registry_actions.preview_registry_import(job_id=job_id)
 
 
-@db_task()
+@job("people.commit_import")
 def commit_registry_import_task(job_id: int) -> None:
     registry_actions.commit_registry_import(job_id=job_id)
 
