@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "guanjia.core.context.staff_context",
+                "guanjia.notifications.context.unread_badge",
             ],
         },
     },

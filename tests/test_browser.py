@@ -102,7 +102,7 @@ def test_assistant_finds_zhang_san_at_the_front_desk(live_server, live_cast, pag
 
     # Open the unit.
     people.get_by_role("link", name="1-1-1201").click()
-    page.wait_for_url(live_server.url + reverse("estates:unit", args=[cast.unit_a.pk]))
+    page.wait_for_url(live_server.url + reverse("people:unit", args=[cast.unit_a.pk]))
     expect(page.locator("h1")).to_have_text("翠湖苑 1-1-1201")
     residents = page.locator("main table")
     expect(residents).to_contain_text("张三")

@@ -160,9 +160,9 @@ PROBES = [
     Probe("frontdesk ww", page("people:frontdesk", "other_estate", query="q=ww"), OUTSIDER, ("stranger",)),
     Probe("frontdesk 7777", page("people:frontdesk", "other_estate", query="q=7777"), OUTSIDER, ("stranger",)),
     # unit and person pages
-    Probe("unit_a page", page("estates:unit", "unit_a"), REGISTRY_VIEWERS | OWNER, ("owner_person",)),
-    Probe("unit_b page", page("estates:unit", "unit_b"), REGISTRY_VIEWERS, ("neighbour",)),
-    Probe("other_unit page", page("estates:unit", "other_unit"), OUTSIDER, ("stranger",)),
+    Probe("unit_a page", page("people:unit", "unit_a"), REGISTRY_VIEWERS | OWNER, ("owner_person",)),
+    Probe("unit_b page", page("people:unit", "unit_b"), REGISTRY_VIEWERS, ("neighbour",)),
+    Probe("other_unit page", page("people:unit", "other_unit"), OUTSIDER, ("stranger",)),
     Probe(
         "owner_person page",
         page("people:person", "owner_person"),

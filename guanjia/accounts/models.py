@@ -8,6 +8,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.roles import Post
+from guanjia.core.scope import Scope
+from guanjia.estates.models import Zone
 
 
 class User(AbstractUser):
@@ -26,6 +28,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def load_scope(self) -> Scope:
+        """Read what this login may reach (core.scope.scope_of keeps it for the request)."""
+        scope = Scope(person_id=self.person_id)
+        for estate_id, post in Posting.objects.filter(user=self, active=True).values_list("estate_id", "post"):
+            scope.posts.setdefault(estate_id, set()).add(post)
+        scope.zone_ids = set(Zone.objects.filter(butler=self).values_list("id", flat=True))
+        return scope
 
 
 class Posting(models.Model):

@@ -6,7 +6,6 @@ from django.http import HttpRequest
 
 from guanjia.core.roles import CAPABILITIES, Post
 from guanjia.core.scope import scope_of
-from guanjia.notifications.queries import unread_count
 
 
 def staff_context(request: HttpRequest) -> dict:
@@ -29,5 +28,4 @@ def staff_context(request: HttpRequest) -> dict:
         "nav_posts": [Post(p).label for p in sorted(posts)],
         "nav_capabilities": capabilities,
         "nav_is_owner": scope.person_id is not None and not scope.posts,
-        "nav_unread": unread_count(user),
     }

@@ -1,13 +1,12 @@
 """What a signed-in person may reach: their posts per estate, their zones, their own archive
-entry. Computed once per request and kept on the user object. Domain models are referenced
-by name so that core depends on no domain app."""
+entry. Computed once per request and kept on the user object. The user model (accounts.User,
+above core in the app graph) reads its own postings and zones in `load_scope`, so that core
+depends on no domain app."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-from django.apps import apps
+from typing import Any, Protocol
 
 from guanjia.core.roles import CAPABILITIES
 
@@ -35,18 +34,19 @@ class Scope:
         return bool(self.posts)
 
 
+class ScopedUser(Protocol):
+    """What scope_of needs of a signed-in user: accounts.User provides it."""
+
+    def load_scope(self) -> Scope: ...
+
+
 def scope_of(user: Any) -> Scope:
     if not getattr(user, "is_authenticated", False):
         return Scope()
     cached = getattr(user, "_guanjia_scope", None)
     if cached is not None:
         return cached
-    scope = Scope(person_id=getattr(user, "person_id", None))
-    posting_model = apps.get_model("accounts", "Posting")
-    for estate_id, post in posting_model.objects.filter(user=user, active=True).values_list("estate_id", "post"):
-        scope.posts.setdefault(estate_id, set()).add(post)
-    zone_model = apps.get_model("estates", "Zone")
-    scope.zone_ids = set(zone_model.objects.filter(butler=user).values_list("id", flat=True))
+    scope = user.load_scope()
     user._guanjia_scope = scope
     return scope
 

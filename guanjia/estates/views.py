@@ -12,10 +12,9 @@ from guanjia.core.forms import add_domain_error
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
 from guanjia.estates import actions, queries
-from guanjia.estates.access import access_estate, access_unit, access_zone, can_edit_unit
+from guanjia.estates.access import access_estate, access_unit, access_zone
 from guanjia.estates.forms import UnitForm
 from guanjia.estates.models import Unit
-from guanjia.people.queries import residents_of
 
 UNIT_FORM_FIELDS = ("floor", "area", "house_type", "status", "delivery_date", "zone", "note")
 
@@ -89,24 +88,6 @@ def zone(request, zone_id: int):
 
 
 @login_required
-@require_GET
-def unit(request, unit_id: int):
-    unit = access_unit(request.user, unit_id)
-    scope = scope_of(request.user)
-    return render(
-        request,
-        "estates/unit.html",
-        {
-            "estate": unit.estate,
-            "unit": unit,
-            "residencies": residents_of(unit),
-            "can_edit": can_edit_unit(request.user, unit),
-            "can_history": scope.can(unit.estate_id, Capability.VIEW_HISTORY),
-        },
-    )
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def unit_edit(request, unit_id: int):
     unit = access_unit(request.user, unit_id, write=True)
@@ -118,7 +99,7 @@ def unit_edit(request, unit_id: int):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            return redirect("estates:unit", unit_id=unit.pk)
+            return redirect("people:unit", unit_id=unit.pk)
     return render(request, "estates/unit_edit.html", {"estate": unit.estate, "unit": unit, "form": form})
 
 

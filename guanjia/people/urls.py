@@ -6,6 +6,7 @@ app_name = "people"
 urlpatterns = [
     path("estates/<int:estate_id>/frontdesk/", views.frontdesk, name="frontdesk"),
     path("estates/<int:estate_id>/people/new/", views.person_create, name="person_create"),
+    path("units/<int:unit_id>/", views.unit_page, name="unit"),
     path("people/<int:person_id>/", views.person, name="person"),
     path("people/<int:person_id>/edit/", views.person_edit, name="person_edit"),
     path("people/<int:person_id>/reveal/", views.reveal, name="reveal"),

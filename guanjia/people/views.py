@@ -13,7 +13,7 @@ from guanjia.core.errors import DomainError
 from guanjia.core.forms import add_domain_error
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
-from guanjia.estates.access import access_estate, access_unit
+from guanjia.estates.access import access_estate, access_unit, can_edit_unit
 from guanjia.estates.models import Unit
 from guanjia.people import actions, queries
 from guanjia.people.access import (
@@ -205,4 +205,22 @@ def person_history(request, person_id: int):
         raise Http404
     return render(
         request, "core/history.html", {"estate": person.estate, "target": person, "changes": history_of(person)[:500]}
+    )
+
+
+@login_required
+@require_GET
+def unit_page(request, unit_id: int):
+    unit = access_unit(request.user, unit_id)
+    scope = scope_of(request.user)
+    return render(
+        request,
+        "people/unit.html",
+        {
+            "estate": unit.estate,
+            "unit": unit,
+            "residencies": queries.residents_of(unit),
+            "can_edit": can_edit_unit(request.user, unit),
+            "can_history": scope.can(unit.estate_id, Capability.VIEW_HISTORY),
+        },
     )
