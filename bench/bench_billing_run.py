@@ -129,7 +129,7 @@ def measure(estate_id: int) -> None:
     lines = Bill.objects.filter(estate=estate, period_start=JULY).count()
     assert run.lines_created == lines, (run.lines_created, lines)
 
-    columns = ", ".join(actions.BILL_COLUMNS)
+    columns = ", ".join(actions.BillRow._fields)
     data = io.BytesIO()
     with connection.cursor() as cursor:
         raw = cursor.cursor

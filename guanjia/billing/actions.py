@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime
-import json
 import secrets
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, F, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -37,6 +36,7 @@ from guanjia.core.errors import DomainError, Problems
 from guanjia.core.jobs import set_progress
 from guanjia.core.models import Job
 from guanjia.core.queue import queue_after_commit
+from guanjia.core.sql import copy_rows
 from guanjia.estates.models import Estate, Unit
 from guanjia.notifications.actions import notify
 
@@ -402,7 +402,7 @@ class BillingPlan:
 
 
 class BillRow(NamedTuple):
-    """A bill line ready to insert, in the column order of BILL_COLUMNS."""
+    """A bill line ready to insert: its fields are the Bill columns it sets, by attname."""
 
     estate_id: int
     unit_id: int
@@ -422,82 +422,12 @@ def money_tiers_valid(tiers: list[money.Tier]) -> bool:
     return bool(tiers) and sum(1 for tier in tiers if tier.upper_bound is None) == 1
 
 
-BILL_COLUMNS = (
-    "estate_id",
-    "unit_id",
-    "fee_item_id",
-    "period_start",
-    "period_end",
-    "due_date",
-    "payer",
-    "amount",
-    "paid_amount",
-    "status",
-    "basis",
-    "billing_run_id",
-    "created_at",
-)
-
-
-def insert_bills(bills: list[BillRow], basis_json: dict[int, str] | None = None) -> None:
+def insert_bills(bills: list[BillRow]) -> None:
     """Insert one batch in one transaction; lines already on file are skipped by the unique
-    constraint, so a batch may be inserted any number of times.
-
-    On PostgreSQL the batch is COPied straight into the bills: the plan has already left out
-    the lines on file when the run started, so a conflict means another run inserted some of
-    them meanwhile. Then the COPY fails as a whole (its savepoint rolls back) and the batch
-    goes the slower way, through a temporary table and ON CONFLICT DO NOTHING."""
-    if not bills:
-        return
-    basis_json = {} if basis_json is None else basis_json
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            import psycopg
-
-            try:
-                with transaction.atomic():
-                    copy_rows("billing_bill", bills, basis_json)
-            except (IntegrityError, psycopg.IntegrityError):
-                copy_bills(bills, basis_json)
-        else:
-            # INSERT OR IGNORE on SQLite.
-            Bill.objects.bulk_create([Bill(**row._asdict()) for row in bills], ignore_conflicts=True)
-
-
-def copy_rows(table: str, bills: list[BillRow], basis_json: dict[int, str]) -> None:
-    """COPY bill rows into `table` (the bills, or the temporary load table)."""
-    columns = ", ".join(BILL_COLUMNS)
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in bills:
-                # Lines computed once share one basis dict: serialize it once too.
-                text = basis_json.get(id(row.basis))
-                if text is None:
-                    text = basis_json[id(row.basis)] = json.dumps(row.basis, ensure_ascii=False)
-                copy.write_row((*row[:10], text, row.billing_run_id, now))
-
-
-def copy_bills(bills: list[BillRow], basis_json: dict[int, str] | None = None) -> None:
-    """PostgreSQL: COPY the batch into a temporary table, then INSERT … SELECT … ON CONFLICT
-    DO NOTHING into the bills. COPY is several times faster than multi-row INSERTs, and the
-    conflict clause keeps the run idempotent. Call inside a transaction: a failure rolls the
-    temporary table back with the batch."""
-    columns = ", ".join(BILL_COLUMNS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE billing_bill_load ON COMMIT DROP AS SELECT {columns} "  # noqa: S608
-            "FROM billing_bill WITH NO DATA"
-        )
-        copy_rows("billing_bill_load", bills, {} if basis_json is None else basis_json)
-        cursor.execute(
-            f"INSERT INTO billing_bill ({columns}) SELECT {columns} FROM billing_bill_load "  # noqa: S608
-            "ON CONFLICT (unit_id, fee_item_id, period_start, payer) DO NOTHING"
-        )
-        # Dropped now as well as at commit: inside an outer transaction (tests, a caller's
-        # atomic block) the next batch would otherwise find the table still there.
-        cursor.execute("DROP TABLE billing_bill_load")
+    constraint, so a batch may be inserted any number of times. The plan has already left out
+    the lines on file when the run started, so a conflict only means that another run inserted
+    some of them meanwhile (core.sql.copy_rows then takes the slower way for this batch)."""
+    copy_rows(Bill, BillRow._fields, bills, ignore_conflicts=True)
 
 
 def refuse_problems(problems: Problems) -> None:
@@ -556,13 +486,12 @@ def run_billing(
     if job_id is not None:
         set_progress(job_id, 0, len(units), stage="billing")
     planned = 0
-    basis_json: dict[int, str] = {}  # the plan's shared basis dicts, serialized once per run
     try:
         for offset in range(0, len(units), batch_size):
             batch = units[offset : offset + batch_size]
             bills = [bill for unit in batch for bill in plan.lines_for(unit, run)]
             planned += len(bills)
-            insert_bills(bills, basis_json)
+            insert_bills(bills)
             done = offset + len(batch)
             BillingRun.objects.filter(pk=run.pk).update(units_done=done, lines_planned=planned)
             if job_id is not None:

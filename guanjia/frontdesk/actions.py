@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from guanjia.core.audit import record_change
 from guanjia.core.errors import DomainError
 from guanjia.core.photos import check_photo, store_photo, upload_name
-from guanjia.core.rows import insert_columns, mark_saved, reference
+from guanjia.core.sql import insert_columns, mark_saved, reference
 from guanjia.core.validators import normalize_phone, phone_problem
 from guanjia.frontdesk.models import (
     CustodyEvent,
@@ -249,7 +249,7 @@ def unit_reference(estate_id: int, unit_id: int) -> Any:
 def insert_parcel_with_event(parcel: Parcel, event: CustodyEvent) -> bool:
     """Save a new parcel and its "received" event, if the parcel's unit is of its estate, and
     say whether anyone lives in the unit now. On PostgreSQL all of it is one statement, as in
-    core/rows.py, with the unit and its residents asked in the same round trip."""
+    core/sql.py, with the unit and its residents asked in the same round trip."""
     from guanjia.estates.models import Unit
     from guanjia.people.models import Residency
 

@@ -20,8 +20,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +30,7 @@ from guanjia.core.errors import DomainError
 from guanjia.core.masking import mask_id_number, mask_phone
 from guanjia.core.models import Job
 from guanjia.core.queue import queue_after_commit
+from guanjia.core.sql import copy_rows
 from guanjia.estates.models import Building, Estate, Unit, Zone
 from guanjia.people import excel
 from guanjia.people import pinyin as pinyin_module
@@ -46,8 +46,6 @@ OLD_EXCEL_SIGNATURE = b"\xd0\xcf\x11\xe0"
 PREVIEW_ROWS = 20
 # A job keeps this many problems for its page; the count says how many there were.
 KEPT_PROBLEMS = 500
-BATCH_SIZE = 1000
-
 # Stages of an import job, in order. A clean dry run waits at PREVIEWED for a person to confirm.
 QUEUED = ""  # waiting for a worker to take the dry run
 CHECKING = "checking"  # the dry run
@@ -95,49 +93,6 @@ def check_registry(*, estate: Estate, source: Any, progress: ProgressCallback | 
 
 
 # Writing -------------------------------------------------------------------------------
-
-
-def allocate_ids(model: type[Model], count: int) -> list[int]:
-    """Take `count` primary keys from the table's sequence (PostgreSQL), so that rows can be
-    copied in with their keys and linked without reading them back."""
-    if not count:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def insert_rows(model: type[Model], columns: list[str], rows: list[tuple]) -> list[int]:
-    """Insert plain rows (values in the order of `columns`, field attnames) and return their
-    new primary keys, in order. Every other column takes its field's default.
-
-    On PostgreSQL the rows are COPied in with keys taken from the sequence first, which is
-    several times faster than INSERT; elsewhere they go through bulk_create in batches."""
-    if not rows:
-        return []
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    defaults = [(field.attname, field.get_default()) for field in fields if field.attname not in columns]
-    if connection.vendor != "postgresql":
-        constant = dict(defaults)
-        objects = [model(**constant, **dict(zip(columns, row, strict=True))) for row in rows]
-        # SQLite (3.35+) returns the new keys from a bulk insert.
-        model._default_manager.bulk_create(objects, batch_size=BATCH_SIZE)
-        return [instance.pk for instance in objects]
-    ids = allocate_ids(model, len(rows))
-    quote = connection.ops.quote_name
-    column_of = {field.attname: field.column for field in model._meta.concrete_fields}
-    names = [model._meta.pk.attname, *columns, *(name for name, _value in defaults)]
-    statement = "COPY {} ({}) FROM STDIN".format(
-        quote(model._meta.db_table), ", ".join(quote(column_of[name]) for name in names)
-    )
-    tail = tuple(value for _name, value in defaults)
-    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
-        for pk, row in zip(ids, rows, strict=True):
-            copy.write_row((pk, *row, *tail))
-    return ids
 
 
 class PinyinCache(dict):
@@ -212,7 +167,8 @@ def save_registry(*, estate: Estate, registry: excel.Registry) -> dict[str, int]
         )  # fmt: skip
         for row in registry.units
     ]
-    unit_ids = dict(zip((row.code for row in registry.units), insert_rows(Unit, UNIT_COLUMNS, unit_rows), strict=True))
+    new_unit_ids = copy_rows(Unit, UNIT_COLUMNS, unit_rows, with_ids=True)
+    unit_ids = dict(zip((row.code for row in registry.units), new_unit_ids, strict=True))
     wanted = {person_row.unit_code for person_row in registry.people} - unit_ids.keys()
     if wanted:
         unit_ids.update(Unit.objects.filter(estate=estate, code__in=wanted).values_list("code", "id"))
@@ -234,12 +190,12 @@ def save_registry(*, estate: Estate, registry: excel.Registry) -> dict[str, int]
             if person_row.key is not None:
                 slot_of_key[person_row.key] = slot
         slots.append(slot)
-    person_ids = insert_rows(Person, PERSON_COLUMNS, person_rows)
+    person_ids = copy_rows(Person, PERSON_COLUMNS, person_rows, with_ids=True)
     residency_rows = [
         (unit_ids[person_row.unit_code], slot[0] if isinstance(slot, tuple) else person_ids[slot], person_row.relation)
         for person_row, slot in zip(registry.people, slots, strict=True)
     ]
-    insert_rows(Residency, RESIDENCY_COLUMNS, residency_rows)
+    copy_rows(Residency, RESIDENCY_COLUMNS, residency_rows)
     return {
         "buildings": len(new_buildings),
         "units": len(unit_rows),

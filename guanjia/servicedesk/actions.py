@@ -25,7 +25,7 @@ from guanjia.core.audit import apply_changes, new_change, plain, record_change
 from guanjia.core.errors import DomainError, Problems
 from guanjia.core.photos import check_photo, store_photo, upload_name
 from guanjia.core.roles import Post
-from guanjia.core.rows import fetch_in_estate, insert_with_dependents
+from guanjia.core.sql import fetch_in_estate, insert_with_dependents
 from guanjia.notifications.actions import notify
 from guanjia.servicedesk import access, queries
 from guanjia.servicedesk import deadlines as dl
@@ -112,7 +112,7 @@ def requester_login(service_request: ServiceRequest) -> Any:
 
 def allowance_for(estate_id: int, kind: str, priority: str) -> dl.Allowance:
     """The estate's own service level for this kind and priority, else the default. Asked on
-    every intake: one plain query (see core/rows.py for why the ORM is bypassed)."""
+    every intake: one plain query (see core/sql.py for why the ORM is bypassed)."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(

@@ -23,7 +23,7 @@ from ninja.files import UploadedFile
 from guanjia.core.errors import DomainError
 from guanjia.core.photos import photo_response
 from guanjia.core.roles import Capability
-from guanjia.core.rows import reference
+from guanjia.core.sql import reference
 from guanjia.core.schemas import ErrorOut
 from guanjia.core.schemas import page as core_page
 from guanjia.core.scope import scope_of
