@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.db.models import QuerySet
 
-from guanjia.accounts.models import Posting
+from guanjia.accounts.models import Posting, User
 from guanjia.core.roles import Post
 from guanjia.core.scope import scope_of
+from guanjia.people.models import Residency
 
 # Which page a post lands on after login, in order of precedence when one person holds
 # several posts in an estate.
@@ -41,3 +43,38 @@ def postings_of_estate(estate_id: int) -> QuerySet[Posting]:
         .select_related("user")
         .order_by("post", "user__username")
     )
+
+
+def staff_of(estate_id: int, posts: Collection[str]) -> list[User]:
+    """The active users who hold any of these posts in the estate now, each once, the longest
+    posted first (the order in which a page or an escalation prefers them)."""
+    postings = (
+        Posting.objects.filter(estate_id=estate_id, post__in=posts, active=True, user__is_active=True)
+        .select_related("user")
+        .order_by("id")
+    )
+    found: dict[int, User] = {}
+    for posting in postings:
+        found.setdefault(posting.user_id, posting.user)
+    return list(found.values())
+
+
+def residents_with_logins(unit_id: int, relations: Collection[str] = ()) -> list[User]:
+    """The active portal logins of the people who live in the unit now (only these relations to
+    it, when given), by id. Asked on every parcel check-in: first the unit's residents, from the
+    residency index, and only when there are any their logins; two plain queries cost less than
+    one join."""
+    residencies = Residency.objects.filter(unit_id=unit_id, ended__isnull=True)
+    if relations:
+        residencies = residencies.filter(relation__in=relations)
+    person_ids = list(residencies.values_list("person_id", flat=True))
+    if not person_ids:
+        return []
+    return list(User.objects.filter(is_active=True, person_id__in=person_ids).order_by("pk"))
+
+
+def login_of(person_id: int | None) -> User | None:
+    """The active portal login of an owner or occupant, if they have one."""
+    if person_id is None:
+        return None
+    return User.objects.filter(person_id=person_id, is_active=True).first()

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanjia.accounts.queries import residents_with_logins, staff_of
 from guanjia.billing import gateway, money
 from guanjia.billing.models import (
     Allocation,
@@ -36,9 +37,11 @@ from guanjia.core.errors import DomainError, Problems
 from guanjia.core.jobs import set_progress
 from guanjia.core.models import Job
 from guanjia.core.queue import queue_after_commit
+from guanjia.core.roles import Capability, posts_with
 from guanjia.core.sql import copy_rows
 from guanjia.estates.models import Estate, Unit
 from guanjia.notifications.actions import notify
+from guanjia.people.models import Residency
 
 HOUSE_TYPES = frozenset(Unit.HouseType.values)
 MAX_PRICE = Decimal("100000000")
@@ -798,16 +801,6 @@ def run_billing_job(*, job_id: int) -> None:
 # -- Reversals with a reason and an approval -------------------------------------------------
 
 
-def approvers_of(estate_id: int) -> list[Any]:
-    """The users who may approve a reversal in the estate (the capability table decides)."""
-    from guanjia.accounts.models import Posting
-    from guanjia.core.roles import Capability, post_can
-
-    postings = Posting.objects.filter(estate_id=estate_id, active=True).select_related("user").order_by("user_id")
-    users = {p.user_id: p.user for p in postings if post_can(p.post, Capability.APPROVE_REVERSALS)}
-    return list(users.values())
-
-
 @transaction.atomic
 def request_reversal(
     *, actor: Any, payment: Payment | None = None, bill: Bill | None = None, reason: str
@@ -854,7 +847,7 @@ def request_reversal(
         if payment is not None
         else _("bill %(bill)s") % {"bill": request.bill_id}
     )
-    for approver in approvers_of(estate_id):
+    for approver in staff_of(estate_id, posts_with(Capability.APPROVE_REVERSALS)):
         if approver.pk != getattr(actor, "pk", None):
             notify(
                 recipient=approver,
@@ -1149,18 +1142,6 @@ def fen_text(value: Any) -> str:
     return str(money.round_to_fen(Decimal(str(value))))
 
 
-def bill_recipients(unit_id: int) -> list[Any]:
-    """The signed-up people a unit's owner bills are addressed to: current owners and
-    co-owners with a login."""
-    from guanjia.accounts.models import User
-    from guanjia.people.models import Residency
-
-    people = Residency.objects.filter(
-        unit_id=unit_id, ended__isnull=True, relation__in=[Residency.Relation.OWNER, Residency.Relation.CO_OWNER]
-    ).values("person_id")
-    return list(User.objects.filter(person_id__in=people, is_active=True).order_by("pk"))
-
-
 @transaction.atomic
 def send_arrears_reminders(
     *, actor: Any, estate: Estate, as_of: datetime.date | None = None, zone_ids: Iterable[int] | None = None
@@ -1179,7 +1160,7 @@ def send_arrears_reminders(
     for row in owed:
         if not row["total"] or row["total"] <= 0:
             continue
-        for recipient in bill_recipients(row["unit_id"]):
+        for recipient in residents_with_logins(row["unit_id"], (Residency.Relation.OWNER, Residency.Relation.CO_OWNER)):
             notice = notify(
                 recipient=recipient,
                 subject=_("Fee reminder for %(unit)s") % {"unit": row["unit__code"]},

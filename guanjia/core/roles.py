@@ -138,3 +138,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 
 def post_can(post: str, capability: str) -> bool:
     return capability in CAPABILITIES.get(post, frozenset())
+
+
+def posts_with(capability: str) -> frozenset[str]:
+    """Every post that holds the capability."""
+    return frozenset(post for post, held in CAPABILITIES.items() if capability in held)

@@ -13,9 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanjia.accounts.queries import residents_with_logins, staff_of
 from guanjia.core.audit import record_change
 from guanjia.core.errors import DomainError
 from guanjia.core.photos import check_photo, store_photo, upload_name
+from guanjia.core.roles import Post
 from guanjia.core.sql import insert_columns, mark_saved, reference
 from guanjia.core.validators import normalize_phone, phone_problem
 from guanjia.frontdesk.models import (
@@ -392,20 +394,6 @@ def receive_parcel_with_photo(*, actor: Any, unit: Any, photo: Any = None, **fie
             stored.file.delete(save=False)
         raise
     return parcel
-
-
-def residents_with_logins(unit_id: int) -> list[Any]:
-    """The users who live in a unit (owners, tenants, family members with a portal login).
-    Asked on every check-in: first the unit's current residents, from the residency index,
-    and only when there are any their logins; two plain queries cost less than one join."""
-    from django.contrib.auth import get_user_model
-
-    from guanjia.people.models import Residency
-
-    person_ids = list(Residency.objects.filter(unit_id=unit_id, ended__isnull=True).values_list("person_id", flat=True))
-    if not person_ids:
-        return []
-    return list(get_user_model().objects.filter(is_active=True, person_id__in=person_ids).order_by("pk"))
 
 
 def parcel_label(parcel: Parcel) -> str:
@@ -793,13 +781,6 @@ def configure_desk(*, actor: Any, estate: Any, unclaimed_days: int, handover_ack
     return desk_settings
 
 
-def posted(estate_id: int, post: str) -> list[Any]:
-    from guanjia.accounts.models import Posting
-
-    postings = Posting.objects.filter(estate_id=estate_id, post=post, active=True, user__is_active=True)
-    return [posting.user for posting in postings.select_related("user").order_by("user_id")]
-
-
 def send_desk_alerts(*, now: datetime.datetime | None = None, estate_id: int | None = None) -> int:
     """The reminder job: overdue keys, unclaimed parcels, unacknowledged handovers. Safe to
     run twice: each reminder has a dedupe key, so a user hears of one thing once.
@@ -823,7 +804,7 @@ def alert_overdue_keys(estate: Any, now: datetime.datetime) -> int:
     loans = list(overdue_loans(estate.pk, now))
     if not loans:
         return 0
-    assistants = posted(estate.pk, "assistant")
+    assistants = staff_of(estate.pk, {Post.ASSISTANT})
     sent = 0
     for loan in loans:
         butler = loan.key.unit.zone.butler if loan.key.unit and loan.key.unit.zone else None
@@ -904,7 +885,7 @@ def alert_unacknowledged_handovers(estate: Any, now: datetime.datetime) -> int:
             "at": timezone.localtime(handover.written_at).strftime("%Y-%m-%d %H:%M"),
             "minutes": minutes,
         }
-        for user in posted(estate.pk, "head_butler"):
+        for user in staff_of(estate.pk, {Post.HEAD_BUTLER}):
             created = notify(
                 recipient=user,
                 subject=subject,

@@ -21,6 +21,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guanjia.accounts.models import User
+from guanjia.accounts.queries import login_of, staff_of
 from guanjia.core.audit import apply_changes, new_change, plain, record_change
 from guanjia.core.errors import DomainError, Problems
 from guanjia.core.photos import check_photo, store_photo, upload_name
@@ -102,14 +104,6 @@ def notify_escalation(escalation: Escalation, service_request: ServiceRequest) -
     tell(escalation.notified, service_request, subject, body, f"escalation:{escalation.pk}")
 
 
-def requester_login(service_request: ServiceRequest) -> Any:
-    """The portal login of the owner the request is for, if they have one."""
-    if service_request.person_id is None:
-        return None
-    user_model = apps.get_model("accounts", "User")
-    return user_model.objects.filter(person_id=service_request.person_id, is_active=True).first()
-
-
 def allowance_for(estate_id: int, kind: str, priority: str) -> dl.Allowance:
     """The estate's own service level for this kind and priority, else the default. Asked on
     every intake: one plain query (see core/sql.py for why the ORM is bypassed)."""
@@ -131,15 +125,6 @@ def refusal(service_request: ServiceRequest, action: str) -> DomainError:
         _("This request is “%(status)s” and cannot be %(action)s.")
         % {"status": service_request.get_status_display(), "action": ACTION_LABELS.get(action, action)},
         field="status",
-    )
-
-
-def posted_user_ids(estate_id: int, posts: set[str] | frozenset[str]) -> list[int]:
-    posting_model = apps.get_model("accounts", "Posting")
-    return list(
-        posting_model.objects.filter(estate_id=estate_id, post__in=posts, active=True, user__is_active=True)
-        .order_by("id")
-        .values_list("user_id", flat=True)
     )
 
 
@@ -314,12 +299,13 @@ def receive_request(
 def portal_first_responder(unit: Any) -> Any:
     """Decision 0003: a request from the owner portal belongs to the butler of the unit's zone,
     else (no zone, no butler, or the butler no longer posted) to the estate's head butler."""
-    user_model = apps.get_model("accounts", "User")
     butler_id = unit.zone.butler_id if unit.zone_id else None
-    if butler_id is not None and butler_id in posted_user_ids(unit.estate_id, {Post.BUTLER}):
-        return user_model.objects.get(pk=butler_id)
-    head_butlers = posted_user_ids(unit.estate_id, {Post.HEAD_BUTLER})
-    return user_model.objects.get(pk=head_butlers[0]) if head_butlers else None
+    if butler_id is not None:
+        for butler in staff_of(unit.estate_id, {Post.BUTLER}):
+            if butler.pk == butler_id:
+                return butler
+    head_butlers = staff_of(unit.estate_id, {Post.HEAD_BUTLER})
+    return head_butlers[0] if head_butlers else None
 
 
 def check_portal_intake(actor: Any, unit: Any, person: Any, problems: Problems) -> tuple[Any, Any]:
@@ -508,7 +494,7 @@ def resolve_request(
     def apply(locked: ServiceRequest, at: dt.datetime) -> dict:
         allowance = allowance_for(locked.estate_id, locked.kind, locked.priority)
         changes = apply_changes(locked, {"resolved_at": at, "return_visit_by": dl.return_visit_deadline(at, allowance)})
-        owner = requester_login(locked)
+        owner = login_of(locked.person_id)
         if owner is not None:
             with translation.override(settings.LANGUAGE_CODE):
                 subject = _("Done: #%(id)s %(title)s") % {"id": locked.pk, "title": locked.title}
@@ -845,7 +831,7 @@ def name_duty_manager(*, actor: Any, estate: Any, date: dt.date, user: Any) -> D
     access.require(actor, estate.pk, access.NAME_DUTY_MANAGER)
     if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
         raise DomainError(_("Enter the duty date."), field="date")
-    if user is None or user.pk not in posted_user_ids(estate.pk, access.DUTY_MANAGER_POSTS):
+    if user is None or user not in staff_of(estate.pk, access.DUTY_MANAGER_POSTS):
         raise DomainError(_("A duty manager is a head butler, the deputy manager or the manager."), field="user")
     duty = DutyManager.objects.select_for_update().filter(estate=estate, date=date).first()
     if duty is None:
@@ -941,12 +927,12 @@ class Ladder:
     def first_posted(self, estate_id: int, posts: tuple[str, ...]) -> int | None:
         key = (estate_id, ",".join(posts))
         if key not in self.cache:
-            ids: list[int] = []
+            found: list[User] = []
             for post in posts:  # in order of preference
-                ids = posted_user_ids(estate_id, {post})
-                if ids:
+                found = staff_of(estate_id, {post})
+                if found:
                     break
-            self.cache[key] = ids[0] if ids else None
+            self.cache[key] = found[0].pk if found else None
         return self.cache[key]
 
     def duty_manager(self, estate_id: int) -> int | None:
