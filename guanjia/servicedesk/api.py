@@ -23,10 +23,10 @@ from ninja.files import UploadedFile
 from guanjia.core.errors import DomainError
 from guanjia.core.photos import photo_response
 from guanjia.core.roles import Capability
-from guanjia.core.sql import reference
 from guanjia.core.schemas import ErrorOut
 from guanjia.core.schemas import page as core_page
 from guanjia.core.scope import scope_of
+from guanjia.core.sql import reference
 from guanjia.estates.access import access_estate, owns_unit
 from guanjia.estates.models import Estate, Unit
 from guanjia.servicedesk import access, actions, queries
