@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 
 from guanjia.core.errors import DomainError
@@ -13,3 +16,15 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
     for problem in error.problems:
         field = problem.field if problem.field in form.fields else None
         form.add_error(field, problem.message)
+
+
+def attempt(form: forms.Form, write: Callable[[dict], Any]) -> Any:
+    """Run `write` with the cleaned data; None when the form or the action refused (the
+    refusal is then on the form, under the field it names)."""
+    if not form.is_valid():
+        return None
+    try:
+        return write(form.cleaned_data)
+    except DomainError as error:
+        add_domain_error(form, error)
+        return None

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
@@ -19,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanjia.core.errors import DomainError
-from guanjia.core.forms import add_domain_error
+from guanjia.core.forms import attempt
 from guanjia.core.photos import photo_response
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
@@ -68,18 +66,6 @@ from guanjia.frontdesk.models import (
 from guanjia.people.queries import residents_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def attempt(form: forms.Form, write: Callable[[dict], Any]) -> Any:
-    """Run `write` with the cleaned data; None when the form or the action refused (the
-    refusal is then on the form, under the field it names)."""
-    if not form.is_valid():
-        return None
-    try:
-        return write(form.cleaned_data)
-    except DomainError as error:
-        add_domain_error(form, error)
-        return None
 
 
 @login_required
