@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.billing.models import CollectionLog, FeeItem, Payment
+from guanjia.core.forms import set_choices
 from guanjia.estates.models import Unit
 
 
@@ -128,7 +129,7 @@ class PaymentForm(forms.Form):
 
     def __init__(self, *args: Any, bill_choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["bills"].choices = bill_choices  # type: ignore[attr-defined]
+        set_choices(self, "bills", bill_choices)
 
 
 class ReasonForm(forms.Form):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
@@ -28,3 +28,11 @@ def attempt(form: forms.Form, write: Callable[[dict], Any]) -> Any:
     except DomainError as error:
         add_domain_error(form, error)
         return None
+
+
+def set_choices(form: forms.Form, name: str, choices: Iterable[tuple[Any, str]]) -> None:
+    """Give a choice field its choices for this form (the estate's staff, the owner's units)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{name} is not a choice field")
+    field.choices = list(choices)

@@ -133,9 +133,10 @@ def copy_rows(
         raise ValueError("A skipped row has no id: ask for ids or for conflicts skipped, not both.")
     if not rows:
         return []
-    fields = [model._meta.get_field(name) for name in columns]
-    if any(field.attname != name for field, name in zip(fields, columns, strict=True)):
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    if any(name not in by_attname for name in columns):
         raise ValueError("Name columns by their attnames (unit_id, not unit).")
+    fields = [by_attname[name] for name in columns]
     if connection.vendor != "postgresql":
         return bulk_insert(model, columns, rows, with_ids=with_ids, ignore_conflicts=ignore_conflicts)
     defaults = column_defaults(model, columns)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.forms import set_choices
 from guanjia.frontdesk.models import Key, VisitorPass
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -124,7 +125,7 @@ class PassForm(forms.Form):
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [(unit.pk, f"{unit.estate.name} {unit.code}") for unit in units]
+        set_choices(self, "unit", [(unit.pk, f"{unit.estate.name} {unit.code}") for unit in units])
 
 
 class InstructionForm(forms.Form):
@@ -134,4 +135,4 @@ class InstructionForm(forms.Form):
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [(unit.pk, f"{unit.estate.name} {unit.code}") for unit in units]
+        set_choices(self, "unit", [(unit.pk, f"{unit.estate.name} {unit.code}") for unit in units])

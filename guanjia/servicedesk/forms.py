@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.forms import set_choices
 from guanjia.servicedesk.models import ComplaintDetails, ReturnVisit, ServiceRequest
 
 RATINGS = [("", "—")] + [(str(n), str(n)) for n in range(5, 0, -1)]
@@ -58,7 +59,7 @@ class AssignForm(VersionForm):
 
     def __init__(self, *args, staff_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", "—")] + list(staff_choices)
+        set_choices(self, "assignee", [("", "—")] + list(staff_choices))
 
 
 class CancelForm(VersionForm):
@@ -132,4 +133,4 @@ class DutyManagerForm(forms.Form):
 
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].choices = [("", "—"), *people]
+        set_choices(self, "user", [("", "—"), *people])
