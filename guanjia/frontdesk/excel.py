@@ -4,12 +4,17 @@ language is. Phones are masked as everywhere on screen."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import IO, Any
 
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from guanjia.core.masking import mask_phone
+from guanjia.frontdesk.models import Visit
 
 SHEET = "访客登记"
 VISITOR = "来访人"
@@ -26,12 +31,12 @@ WALK_IN, WITH_PASS = "现场登记", "业主通行证"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
-def local(moment: Any) -> Any:
+def local(moment: datetime.datetime | None) -> datetime.datetime | None:
     """Excel has no time zones: the Shanghai wall-clock time, without tzinfo."""
     return timezone.localtime(moment).replace(tzinfo=None) if moment else None
 
 
-def visit_row(visit: Any) -> list[Any]:
+def visit_row(visit: Visit) -> list[Any]:
     return [
         visit.visitor_name,
         mask_phone(visit.visitor_phone),
@@ -44,11 +49,7 @@ def visit_row(visit: Any) -> list[Any]:
     ]
 
 
-def write_visitor_log(target: IO[bytes] | str, visits: Iterable[Any]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
+def write_visitor_log(target: IO[bytes] | str, visits: Iterable[Visit]) -> None:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET)
     for index, width in enumerate(WIDTHS):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from guanjia.core.photos import PHOTO_EXTENSIONS
 
 
 class Key(models.Model):
@@ -173,10 +177,6 @@ class CustodyEvent(models.Model):
 
 def custody_photo_path(instance: CustodyPhoto, filename: str) -> str:
     """Stored under the estate and a random name: the uploaded name is never trusted."""
-    import uuid
-
-    from guanjia.core.photos import PHOTO_EXTENSIONS
-
     extension = PHOTO_EXTENSIONS.get(instance.content_type, "bin")
     return f"custody/{instance.estate_id}/{uuid.uuid4().hex}.{extension}"
 

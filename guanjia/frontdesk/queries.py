@@ -1,16 +1,22 @@
-"""Reads of the custody ledger."""
+"""Reads of the custody ledger, with their joins already applied."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from guanjia.core.errors import DomainError
+from guanjia.estates.models import Estate, Unit
 from guanjia.frontdesk.models import (
     CustodyEvent,
+    CustodyPhoto,
+    DeskSettings,
     DoNotAdmit,
     Handover,
     Key,
@@ -20,6 +26,10 @@ from guanjia.frontdesk.models import (
     Visit,
     VisitorPass,
 )
+from guanjia.people.models import Residency
+from guanjia.people.queries import search
+from guanjia.servicedesk.models import OPEN_STATUSES, ServiceRequest
+from guanjia.servicedesk.queries import open_requests_of_unit
 
 
 def overdue_loans(estate_id: int, now: datetime.datetime) -> QuerySet[KeyLoan]:
@@ -63,12 +73,10 @@ class DeskView:
     parcels: list[Parcel]
     passes: list[VisitorPass]
     do_not_admit: list[DoNotAdmit]
-    requests: list
+    requests: list[ServiceRequest]
 
 
-def desk_view(unit: Any, now: datetime.datetime) -> DeskView:
-    from guanjia.servicedesk.queries import open_requests_of_unit
-
+def desk_view(unit: Unit, now: datetime.datetime) -> DeskView:
     return DeskView(
         keys=list(unit.keys.order_by("tag")),
         parcels=list(unit.parcels.filter(status=Parcel.Status.WAITING).order_by("received_at")),
@@ -92,8 +100,13 @@ def parcels_of_units(unit_ids: set[int]) -> QuerySet[Parcel]:
     )
 
 
+def keys_by_tag(estate_id: int) -> QuerySet[Key]:
+    return Key.objects.filter(estate_id=estate_id).select_related("unit").order_by("tag")
+
+
 def keys_of_estate(estate_id: int) -> list[Key]:
-    keys = list(Key.objects.filter(estate_id=estate_id).select_related("unit").order_by("tag"))
+    """The estate's keys, each with the loan it is out on (None when in store)."""
+    keys = list(keys_by_tag(estate_id))
     loans = {loan.key_id: loan for loan in KeyLoan.objects.filter(key__estate_id=estate_id, returned_at__isnull=True)}
     for key in keys:
         key.current_loan = loans.get(key.pk)  # type: ignore[attr-defined]
@@ -111,7 +124,7 @@ def live_authorizations(key: Key, today: datetime.date) -> QuerySet[KeyAuthoriza
 EVENT_KINDS = ("key", "parcel", "item")
 
 
-def event_log(estate_id: int, *, unit: Any = None, kind: str = "") -> QuerySet[CustodyEvent]:
+def event_log(estate_id: int, *, unit: Unit | None = None, kind: str = "") -> QuerySet[CustodyEvent]:
     """The custody ledger, newest first, optionally for one unit and one kind of thing."""
     events = CustodyEvent.objects.filter(estate_id=estate_id)
     if unit is not None:
@@ -151,7 +164,7 @@ def do_not_admit_of_estate(estate_id: int) -> QuerySet[DoNotAdmit]:
 class DeskHit:
     """One unit the one-box search found, with what the desk holds or knows for it."""
 
-    unit: Any
+    unit: Unit
     people: list[str]
     parcels: int
     keys: int
@@ -164,12 +177,8 @@ def desk_search(estate_id: int, query: str, now: datetime.datetime, limit: int =
     """The front desk's one box (a unit code, a name, pinyin initials, a phone tail): the
     units found, each with its parcels waiting, keys, expected visitors, do-not-admit
     instructions and open requests, in a fixed number of queries whatever the estate's size."""
-    from guanjia.estates.models import Unit
-    from guanjia.people.queries import search
-    from guanjia.servicedesk.models import OPEN_STATUSES, ServiceRequest
-
     result = search(estate_id, query)
-    units: dict[int, Any] = {unit.pk: unit for unit in result.units}
+    units: dict[int, Unit] = {unit.pk: unit for unit in result.units}
     people: dict[int, list[str]] = {}
     for person in result.people:
         for residency in person.current_residencies:  # type: ignore[attr-defined]
@@ -211,3 +220,191 @@ def desk_search(estate_id: int, query: str, now: datetime.datetime, limit: int =
         )
         for pk in sorted(ids, key=lambda pk: units[pk].code)
     ]
+
+
+# Units as the desk names them -------------------------------------------------------------
+
+
+def desk_units(estate_id: int) -> QuerySet[Unit]:
+    """The estate's units with their estate, each saying whether anyone lives there now: the
+    parcel check-in asks for the residents' logins only when someone does."""
+    living = Residency.objects.filter(unit_id=OuterRef("pk"), ended__isnull=True)
+    return (
+        Unit.objects.filter(estate_id=estate_id).select_related("estate").annotate(someone_lives_there=Exists(living))
+    )
+
+
+def find_unit(estate: Estate, code: str, field: str = "unit_code") -> Unit:
+    """A unit of the estate by the code the desk types (1-1-1201), or a refusal of the field."""
+    code = code.strip().upper()
+    if not code:
+        raise DomainError(_("Enter the unit code, such as 1-1-1201."), field=field)
+    unit = desk_units(estate.pk).filter(code=code).first()
+    if unit is None:
+        raise DomainError(_("No unit %(code)s in this estate.") % {"code": code}, field=field)
+    return unit
+
+
+def unit_for_check_in(estate_id: int, unit_id: int) -> Unit:
+    """The unit a parcel is checked in for by its id, or a refusal of the field (a unit of
+    another estate as one that does not exist)."""
+    unit = desk_units(estate_id).filter(pk=unit_id).first()
+    if unit is None:
+        raise DomainError(_("There is no such unit in this estate."), field="unit_id")
+    return unit
+
+
+# What the actions check before they write -------------------------------------------------
+
+
+def authorization_to_borrow(key: Key, name: str, phone: str) -> KeyAuthorization:
+    """The owner's valid authorization for this person to borrow the key (the one that runs
+    longest), or a refusal: name and phone must both match."""
+    authorization = (
+        KeyAuthorization.objects.filter(
+            key=key,
+            borrower_name=name,
+            borrower_phone=phone,
+            revoked_at__isnull=True,
+            valid_until__gte=timezone.localdate(),
+        )
+        .order_by("-valid_until")
+        .first()
+    )
+    if authorization is None:
+        raise DomainError(
+            _(
+                "The owner has not authorized this person to borrow the key (name and phone "
+                "must match a valid authorization)."
+            ),
+            field="borrower_name",
+        )
+    return authorization
+
+
+def is_barred(unit: Unit, name: str) -> bool:
+    """Whether the owner has asked the desk not to admit this person to the unit."""
+    return DoNotAdmit.objects.filter(unit=unit, name=name, lifted_at__isnull=True).exists()
+
+
+def tracking_number_taken(estate_id: int, tracking_number: str) -> bool:
+    return (
+        bool(tracking_number) and Parcel.objects.filter(estate_id=estate_id, tracking_number=tracking_number).exists()
+    )
+
+
+def photo_count(*, key: Key | None = None, parcel: Parcel | None = None) -> int:
+    return CustodyPhoto.objects.filter(key=key, parcel=parcel).count()
+
+
+def settings_of(estate_id: int) -> DeskSettings:
+    """The estate's reminder settings; the defaults until someone changes them."""
+    return DeskSettings.objects.filter(estate_id=estate_id).first() or DeskSettings(estate_id=estate_id)
+
+
+def estates_to_alert(estate_id: int | None = None) -> QuerySet[Estate]:
+    """Every estate in turn for the reminder job, or the one asked for."""
+    estates = Estate.objects.all() if estate_id is None else Estate.objects.filter(pk=estate_id)
+    return estates.order_by("pk")
+
+
+# The shift handover ---------------------------------------------------------------------
+
+SHIFT_FALLBACK = datetime.timedelta(hours=8)  # the longest front-desk shift
+
+
+def shift_started(estate_id: int, now: datetime.datetime) -> datetime.datetime:
+    """This shift began when the previous one wrote its handover (or, for the first, 8 hours ago)."""
+    last = Handover.objects.filter(estate_id=estate_id, written_at__lte=now).order_by("-written_at").first()
+    return last.written_at if last else now - SHIFT_FALLBACK
+
+
+def open_items(estate_id: int, now: datetime.datetime | None = None) -> dict[str, list[dict]]:
+    """What the next shift takes over: keys out, parcels and items waiting, and the requests
+    received during this shift that are still open, listed by the system."""
+    now = now or timezone.now()
+    keys_out = KeyLoan.objects.filter(key__estate_id=estate_id, returned_at__isnull=True).select_related("key")
+    waiting = Parcel.objects.filter(estate_id=estate_id, status=Parcel.Status.WAITING).select_related("unit")
+    requests = ServiceRequest.objects.filter(
+        estate_id=estate_id, status__in=OPEN_STATUSES, received_at__gte=shift_started(estate_id, now)
+    ).select_related("unit")
+    return {
+        "requests_open": [
+            {
+                "id": request.pk,
+                "title": request.title,
+                "unit": request.unit.code if request.unit else "",
+                "status": request.get_status_display(),
+            }
+            for request in requests.order_by("received_at", "pk")
+        ],
+        "keys_out": [
+            {"tag": loan.key.tag, "borrower": loan.borrower_name, "due_at": loan.due_at.isoformat()}
+            for loan in keys_out.order_by("due_at")
+        ],
+        "parcels_waiting": [
+            {"unit": parcel.unit.code, "recipient": parcel.recipient_name, "shelf": parcel.shelf}
+            for parcel in waiting.order_by("received_at", "pk")
+        ],
+    }
+
+
+def handovers_of_estate(estate_id: int) -> QuerySet[Handover]:
+    return (
+        Handover.objects.filter(estate_id=estate_id)
+        .select_related("written_by", "acknowledged_by")
+        .order_by("-written_at")
+    )
+
+
+# Pages and endpoints --------------------------------------------------------------------
+
+
+def parcels_with_status(estate_id: int, status: str) -> QuerySet[Parcel]:
+    return Parcel.objects.filter(estate_id=estate_id, status=status).select_related("unit").order_by("-received_at")
+
+
+def with_photos(parcels: Iterable[Parcel]) -> list[Parcel]:
+    """The parcels with their photos, fetched in one query for the whole list."""
+    found = list(parcels)
+    prefetch_related_objects(found, "photos")
+    return found
+
+
+def photos_of(item: Key | Parcel) -> QuerySet[CustodyPhoto]:
+    return item.photos.all()
+
+
+def loans_of_key(key: Key) -> QuerySet[KeyLoan]:
+    return KeyLoan.objects.filter(key=key).select_related("lent_by").order_by("-lent_at")
+
+
+def events_of_key(key: Key) -> QuerySet[CustodyEvent]:
+    return key.events.select_related("actor").order_by("-at", "-id")
+
+
+def keys_of_units(unit_ids: set[int], today: datetime.date) -> list[Key]:
+    """The owner's keys, each with its authorizations still valid (`live`)."""
+    live = KeyAuthorization.objects.filter(revoked_at__isnull=True, valid_until__gte=today).order_by(
+        "valid_until", "pk"
+    )
+    keys = Key.objects.filter(unit_id__in=unit_ids).select_related("unit").order_by("tag")
+    return list(keys.prefetch_related(Prefetch("authorizations", queryset=live, to_attr="live")))
+
+
+def passes_of_units(unit_ids: set[int]) -> QuerySet[VisitorPass]:
+    return VisitorPass.objects.filter(unit_id__in=unit_ids).order_by("-valid_from")
+
+
+def live_passes_of_units(unit_ids: set[int], now: datetime.datetime) -> QuerySet[VisitorPass]:
+    return (
+        VisitorPass.objects.filter(unit_id__in=unit_ids, revoked_at__isnull=True, valid_until__gte=now)
+        .select_related("unit")
+        .order_by("valid_from")
+    )
+
+
+def instructions_of_units(unit_ids: set[int]) -> QuerySet[DoNotAdmit]:
+    return (
+        DoNotAdmit.objects.filter(unit_id__in=unit_ids, lifted_at__isnull=True).select_related("unit").order_by("name")
+    )

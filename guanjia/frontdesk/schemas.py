@@ -4,6 +4,10 @@ import datetime
 
 from ninja import Schema
 
+from guanjia.core.masking import mask_phone
+from guanjia.core.roles import Capability
+from guanjia.core.scope import scope_of
+
 
 class KeyIn(Schema):
     kind: str
@@ -42,8 +46,6 @@ class AuthorizationOut(Schema):
 
     @staticmethod
     def resolve_borrower_phone(obj) -> str:
-        from guanjia.core.masking import mask_phone
-
         return mask_phone(obj.borrower_phone)
 
 
@@ -100,9 +102,6 @@ class ParcelOut(Schema):
 
     @staticmethod
     def resolve_pickup_code(obj, context) -> str | None:
-        from guanjia.core.roles import Capability
-        from guanjia.core.scope import scope_of
-
         request = context["request"]
         if scope_of(request.auth).can(obj.estate_id, Capability.HANDLE_CUSTODY):
             return None  # desk staff hear the code from the collector; they are not shown it
@@ -182,8 +181,6 @@ class VisitOut(Schema):
 
     @staticmethod
     def resolve_visitor_phone(obj) -> str:
-        from guanjia.core.masking import mask_phone
-
         return mask_phone(obj.visitor_phone)
 
     @staticmethod

@@ -8,8 +8,7 @@ import io
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,9 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guanjia.core.errors import DomainError
 from guanjia.core.forms import attempt
 from guanjia.core.photos import photo_response
-from guanjia.core.roles import Capability
-from guanjia.core.scope import scope_of
-from guanjia.estates.access import access_unit
+from guanjia.estates.models import Estate
 from guanjia.frontdesk import actions, excel, queries
 from guanjia.frontdesk.access import (
     access_authorization,
@@ -29,14 +26,17 @@ from guanjia.frontdesk.access import (
     access_desk_parcel,
     access_handover,
     access_key,
+    access_my_authorization,
     access_my_instruction,
     access_my_key,
     access_my_pass,
     access_my_unit,
+    access_unit_desk,
     access_visit,
     custodian_estate,
     resident_person,
     resident_unit_ids,
+    resident_units,
 )
 from guanjia.frontdesk.forms import (
     AdmitForm,
@@ -54,15 +54,7 @@ from guanjia.frontdesk.forms import (
     ScanForm,
     WalkInForm,
 )
-from guanjia.frontdesk.models import (
-    DoNotAdmit,
-    Handover,
-    Key,
-    KeyAuthorization,
-    KeyLoan,
-    Parcel,
-    VisitorPass,
-)
+from guanjia.frontdesk.models import DoNotAdmit, Key, Parcel, Visit, VisitorPass
 from guanjia.people.queries import residents_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -73,9 +65,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def unit_desk(request, unit_id: int):
     """The front-desk screen for one unit: its people, keys, parcels waiting, expected
     visitors, the owner's instructions and the requests still open."""
-    unit = access_unit(request.user, unit_id)
-    if not scope_of(request.user).can(unit.estate_id, Capability.HANDLE_CUSTODY):
-        raise Http404
+    unit = access_unit_desk(request.user, unit_id)
     return render(
         request,
         "frontdesk/unit_desk.html",
@@ -102,13 +92,14 @@ def desk_search(request, estate_id: int):
 # Parcels and entrusted items -------------------------------------------------------------
 
 
-def parcels_page(request, estate, *, status: int = 200, **forms_in: Any) -> HttpResponse:
+def parcels_page(request, estate: Estate, *, status: int = 200, **forms_in: Any) -> HttpResponse:
     kind = request.GET.get("kind", "")
+    kind = kind if kind in Parcel.Kind.values else ""
     context = {
         "estate": estate,
-        "kind": kind if kind in Parcel.Kind.values else "",
+        "kind": kind,
         "kinds": Parcel.Kind.choices,
-        "parcels": with_photos(queries.waiting_parcels(estate.pk, kind if kind in Parcel.Kind.values else "")[:300]),
+        "parcels": queries.with_photos(queries.waiting_parcels(estate.pk, kind)[:300]),
         "shelves": queries.shelf_count(estate.pk),
         "parcel_form": forms_in.get("parcel_form") or ParcelForm(),
         "item_form": forms_in.get("item_form") or ItemForm(),
@@ -118,13 +109,6 @@ def parcels_page(request, estate, *, status: int = 200, **forms_in: Any) -> Http
         "max_photos": actions.MAX_PHOTOS_PER_ITEM,
     }
     return render(request, "frontdesk/parcels.html", context, status=status)
-
-
-def with_photos(parcels: Any) -> list[Parcel]:
-    """The parcels with their photos, fetched in one query for the whole list."""
-    found = list(parcels)
-    prefetch_related_objects(found, "photos")
-    return found
 
 
 @login_required
@@ -140,7 +124,7 @@ def parcel_receive(request, estate_id: int):
     form = ParcelForm(request.POST, request.FILES)
 
     def receive(data: dict) -> Parcel:
-        unit = actions.find_unit(estate, data.pop("unit_code"))
+        unit = queries.find_unit(estate, data.pop("unit_code"))
         return actions.receive_parcel_with_photo(actor=request.user, unit=unit, **data)
 
     parcel = attempt(form, receive)
@@ -156,7 +140,7 @@ def item_receive(request, estate_id: int):
     form = ItemForm(request.POST, request.FILES)
 
     def receive(data: dict) -> Parcel:
-        unit = actions.find_unit(estate, data.pop("unit_code"))
+        unit = queries.find_unit(estate, data.pop("unit_code"))
         return actions.receive_parcel_with_photo(actor=request.user, unit=unit, kind=Parcel.Kind.ITEM, **data)
 
     parcel = attempt(form, receive)
@@ -175,19 +159,7 @@ def parcel_scan(request, estate_id: int):
         return render(request, "frontdesk/scan.html", {"estate": estate, "form": ScanForm()})
     form = ScanForm(request.POST)
 
-    def receive(data: dict) -> Parcel:
-        unit = actions.find_unit(estate, data["unit_code"])
-        people = residents_of(unit)
-        return actions.receive_parcel(
-            actor=request.user,
-            unit=unit,
-            recipient_name=people[0].person.name if people else unit.code,
-            shelf=data["shelf"],
-            courier=data["courier"],
-            tracking_number=data["tracking_number"],
-        )
-
-    parcel = attempt(form, receive)
+    parcel = attempt(form, lambda data: actions.receive_scanned_parcel(actor=request.user, estate=estate, **data))
     if request.htmx:
         # A refused scan is a row too (200, so that htmx shows it): the clerk sees it and rescans.
         return render(request, "frontdesk/scan.html#row", {"parcel": parcel, "form": form})
@@ -228,7 +200,7 @@ def custody_photo(request, photo_id: int):
 # Keys ---------------------------------------------------------------------------------------
 
 
-def keys_page(request, estate, *, status: int = 200, form: KeyForm | None = None) -> HttpResponse:
+def keys_page(request, estate: Estate, *, status: int = 200, form: KeyForm | None = None) -> HttpResponse:
     context = {
         "estate": estate,
         "keys": queries.keys_of_estate(estate.pk),
@@ -252,7 +224,7 @@ def key_register(request, estate_id: int):
 
     def register(data: dict) -> Key:
         code = data.pop("unit_code")
-        unit = actions.find_unit(estate, code, field="unit_code") if data["kind"] != Key.Kind.FACILITY else None
+        unit = queries.find_unit(estate, code, field="unit_code") if data["kind"] != Key.Kind.FACILITY else None
         return actions.register_key(actor=request.user, estate=estate, unit=unit, **data)
 
     key = attempt(form, register)
@@ -263,15 +235,15 @@ def key_register(request, estate_id: int):
 
 def key_page(request, key: Key, *, status: int = 200, **forms_in: Any) -> HttpResponse:
     today = timezone.localdate()
-    photos = list(key.photos.all())
+    photos = list(queries.photos_of(key))
     default_due = timezone.localtime() + datetime.timedelta(hours=4)
     context = {
         "estate": key.estate,
         "key": key,
         "loan": queries.current_loan(key),
         "authorizations": list(queries.live_authorizations(key, today)),
-        "loans": list(KeyLoan.objects.filter(key=key).select_related("lent_by").order_by("-lent_at")[:20]),
-        "events": list(key.events.select_related("actor").order_by("-at", "-id")[:30]),
+        "loans": list(queries.loans_of_key(key)[:20]),
+        "events": list(queries.events_of_key(key)[:30]),
         "lend_form": forms_in.get("lend_form") or LendForm(initial={"due_at": default_due}),
         "authorization_form": forms_in.get("authorization_form") or AuthorizationForm(),
         "mark_form": forms_in.get("mark_form") or MarkKeyForm(),
@@ -356,7 +328,7 @@ def authorization_revoke(request, authorization_id: int):
 # Visitors -----------------------------------------------------------------------------------
 
 
-def visitors_page(request, estate, *, status: int = 200, **forms_in: Any) -> HttpResponse:
+def visitors_page(request, estate: Estate, *, status: int = 200, **forms_in: Any) -> HttpResponse:
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     context = {
         "estate": estate,
@@ -384,8 +356,8 @@ def visitor_check_in(request, estate_id: int):
     estate = custodian_estate(request.user, estate_id)
     form = WalkInForm(request.POST)
 
-    def check_in(data: dict) -> Any:
-        unit = actions.find_unit(estate, data.pop("unit_code"))
+    def check_in(data: dict) -> Visit:
+        unit = queries.find_unit(estate, data.pop("unit_code"))
         return actions.check_in_visitor(actor=request.user, unit=unit, **data)
 
     if attempt(form, check_in) is None:
@@ -445,15 +417,11 @@ def visitor_export(request, estate_id: int):
 # Shift handover and the ledger ---------------------------------------------------------------
 
 
-def handovers_page(request, estate, *, status: int = 200, **forms_in: Any) -> HttpResponse:
+def handovers_page(request, estate: Estate, *, status: int = 200, **forms_in: Any) -> HttpResponse:
     context = {
         "estate": estate,
-        "open_items": actions.open_items(estate.pk),
-        "handovers": list(
-            Handover.objects.filter(estate=estate)
-            .select_related("written_by", "acknowledged_by")
-            .order_by("-written_at")[:30]
-        ),
+        "open_items": queries.open_items(estate.pk),
+        "handovers": list(queries.handovers_of_estate(estate.pk)[:30]),
         "form": forms_in.get("form") or HandoverNoteForm(),
         "acknowledge_error": forms_in.get("acknowledge_error"),
     }
@@ -498,7 +466,7 @@ def events(request, estate_id: int):
     unit, problem = None, ""
     if unit_code:
         try:
-            unit = actions.find_unit(estate, unit_code, field="unit")
+            unit = queries.find_unit(estate, unit_code, field="unit")
         except DomainError as error:
             problem = error.message
     rows = [] if problem else list(queries.event_log(estate.pk, unit=unit, kind=kind)[:300])
@@ -516,27 +484,23 @@ def events(request, estate_id: int):
 # The owner portal ------------------------------------------------------------------------------
 
 
-def my_units(user: Any) -> list[Any]:
-    from guanjia.estates.models import Unit
-
-    return list(Unit.objects.filter(pk__in=resident_unit_ids(user)).select_related("estate").order_by("code"))
-
-
 @login_required
 @require_GET
 def my_parcels(request):
     resident_person(request.user)
-    parcels = with_photos(queries.parcels_of_units(resident_unit_ids(request.user))[:100])
+    parcels = queries.with_photos(queries.parcels_of_units(resident_unit_ids(request.user))[:100])
     return render(request, "frontdesk/my_parcels.html", {"parcels": parcels})
 
 
 def my_keys_page(
-    request, *, status: int = 200, failed_key: int | None = None, form: Any = None, problem: str = ""
+    request,
+    *,
+    status: int = 200,
+    failed_key: int | None = None,
+    form: AuthorizationForm | None = None,
+    problem: str = "",
 ) -> HttpResponse:
-    today = timezone.localdate()
-    keys = list(Key.objects.filter(unit_id__in=resident_unit_ids(request.user)).select_related("unit").order_by("tag"))
-    for key in keys:
-        key.live = list(queries.live_authorizations(key, today))  # type: ignore[attr-defined]
+    keys = queries.keys_of_units(resident_unit_ids(request.user), timezone.localdate())
     context = {"keys": keys, "failed_key": failed_key, "form": form, "blank": AuthorizationForm(), "problem": problem}
     return render(request, "frontdesk/my_keys.html", context, status=status)
 
@@ -586,13 +550,6 @@ def my_authorization_edit(request, authorization_id: int):
     return render(request, "frontdesk/my_authorization.html", context, status=status)
 
 
-def access_my_authorization(user: Any, authorization_id: int) -> KeyAuthorization:
-    authorization = access_authorization(user, authorization_id)
-    if authorization.key.unit_id not in resident_unit_ids(user):
-        raise Http404
-    return authorization
-
-
 @login_required
 @require_POST
 def my_authorization_revoke(request, authorization_id: int):
@@ -606,13 +563,9 @@ def my_authorization_revoke(request, authorization_id: int):
 
 
 def my_passes_page(request, *, status: int = 200, form: PassForm | None = None, problem: str = "") -> HttpResponse:
-    units = my_units(request.user)
+    units = resident_units(request.user)
     now = timezone.localtime()
-    passes = list(
-        VisitorPass.objects.filter(unit__in=units, revoked_at__isnull=True, valid_until__gte=now)
-        .select_related("unit")
-        .order_by("valid_from")
-    )
+    passes = list(queries.live_passes_of_units({unit.pk for unit in units}, now))
     initial = {"valid_from": now, "valid_until": now + datetime.timedelta(hours=4)}
     context = {"passes": passes, "form": form or PassForm(units=units, initial=initial), "problem": problem}
     return render(request, "frontdesk/my_passes.html", context, status=status)
@@ -629,7 +582,7 @@ def my_passes(request):
 @require_POST
 def my_pass_issue(request):
     person = resident_person(request.user)
-    form = PassForm(request.POST, units=my_units(request.user))
+    form = PassForm(request.POST, units=resident_units(request.user))
 
     def issue(data: dict) -> VisitorPass:
         unit = access_my_unit(request.user, data.pop("unit"))
@@ -645,7 +598,7 @@ def my_pass_issue(request):
 @require_GET
 def my_pass(request, pass_id: int):
     """The pass as a QR code (inline SVG) the visitor shows at the desk."""
-    import segno
+    import segno  # deferred: a heavy import (about 50 ms) only this page needs
 
     resident_person(request.user)
     visitor_pass = access_my_pass(request.user, pass_id)
@@ -668,11 +621,8 @@ def my_pass_revoke(request, pass_id: int):
 def my_instructions_page(
     request, *, status: int = 200, form: InstructionForm | None = None, problem: str = ""
 ) -> HttpResponse:
-    units = my_units(request.user)
-
-    instructions = list(
-        DoNotAdmit.objects.filter(unit__in=units, lifted_at__isnull=True).select_related("unit").order_by("name")
-    )
+    units = resident_units(request.user)
+    instructions = list(queries.instructions_of_units({unit.pk for unit in units}))
     context = {"instructions": instructions, "form": form or InstructionForm(units=units), "problem": problem}
     return render(request, "frontdesk/my_instructions.html", context, status=status)
 
@@ -688,9 +638,9 @@ def my_instructions(request):
 @require_POST
 def my_instruction_add(request):
     person = resident_person(request.user)
-    form = InstructionForm(request.POST, units=my_units(request.user))
+    form = InstructionForm(request.POST, units=resident_units(request.user))
 
-    def add(data: dict) -> Any:
+    def add(data: dict) -> DoNotAdmit:
         unit = access_my_unit(request.user, data.pop("unit"))
         return actions.add_do_not_admit(person=person, unit=unit, **data)
 

@@ -232,7 +232,7 @@ def test_a_pickup_code_that_collides_is_drawn_again(cast, monkeypatch, inside_a_
     )
     fresh = "999999" if first.pickup_code != "999999" else "888888"
     codes = iter([first.pickup_code, first.pickup_code, fresh])
-    monkeypatch.setattr(actions, "new_pickup_code", lambda: next(codes))
+    monkeypatch.setattr("guanjia.frontdesk.actions.parcels.new_pickup_code", lambda: next(codes))
 
     def check_in():
         return actions.receive_parcel(

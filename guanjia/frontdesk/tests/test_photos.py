@@ -22,26 +22,6 @@ pytestmark = pytest.mark.django_db
 MB = 1024 * 1024
 
 
-@pytest.fixture
-def fingerprint(db):
-    """fingerprint() -> every row of the domain apps and the media files (signing a test
-    client in touches last_login, which is not the refusal's doing)."""
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-
-    from tests.conftest import database_fingerprint
-
-    users = get_user_model()
-
-    def snapshot() -> dict:
-        rows = database_fingerprint()
-        rows.pop(connection.ops.quote_name(users._meta.db_table), None)
-        rows["users"] = [{**row, "last_login": None} for row in users.objects.order_by("pk").values()]
-        return rows
-
-    return snapshot
-
-
 def media_files() -> list[str]:
     root = Path(settings.MEDIA_ROOT)
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
@@ -67,12 +47,10 @@ def parcel_of(cast, unit=None, number: str = "SF-1") -> Parcel:
     )
 
 
-def refused(fingerprint, write) -> DomainError:
+def refused(unchanged, write) -> DomainError:
     """The refusal of `write`, having checked that it left every row and file as it was."""
-    before = fingerprint()
-    with pytest.raises(DomainError) as error:
+    with unchanged(), pytest.raises(DomainError) as error:
         write()
-    assert fingerprint() == before
     return error.value
 
 
@@ -95,7 +73,7 @@ def test_a_photo_is_kept_under_the_estate_with_a_name_of_our_own(cast, image_for
     assert media_files() == [photo.file.name]
 
 
-def test_a_key_is_registered_with_its_photo_or_not_at_all(cast, fingerprint):
+def test_a_key_is_registered_with_its_photo_or_not_at_all(cast, unchanged):
     key = actions.register_key(
         actor=cast.assistant,
         estate=cast.estate,
@@ -108,7 +86,7 @@ def test_a_key_is_registered_with_its_photo_or_not_at_all(cast, fingerprint):
     assert [photo.file.name for photo in key.photos.all()] == media_files()
     assert len(media_files()) == 1
     error = refused(
-        fingerprint,
+        unchanged,
         lambda: actions.register_key(
             actor=cast.assistant,
             estate=cast.estate,
@@ -123,27 +101,27 @@ def test_a_key_is_registered_with_its_photo_or_not_at_all(cast, fingerprint):
     assert not Key.objects.filter(tag="F-2").exists()
 
 
-def test_a_renamed_exe_is_refused_naming_the_photo_field(cast, fingerprint):
+def test_a_renamed_exe_is_refused_naming_the_photo_field(cast, unchanged):
     key, parcel = key_of(cast), parcel_of(cast)
     for write in (
         lambda: actions.add_key_photo(actor=cast.assistant, key=key, upload=renamed_exe()),
         lambda: actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=renamed_exe()),
     ):
-        error = refused(fingerprint, write)
+        error = refused(unchanged, write)
         assert error.field == "photo"
         assert "JPEG" in error.message or "照片" in error.message
     assert media_files() == []
 
 
-def test_a_30_mb_photo_is_refused_with_its_size_named(cast, fingerprint):
+def test_a_30_mb_photo_is_refused_with_its_size_named(cast, unchanged):
     parcel = parcel_of(cast)
     big = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * (30 * MB))
-    error = refused(fingerprint, lambda: actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=big))
+    error = refused(unchanged, lambda: actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=big))
     assert error.field == "photo"
     assert "10" in error.message and "30.0" in error.message
 
 
-def test_at_most_three_photos_a_key_or_a_parcel(cast, fingerprint):
+def test_at_most_three_photos_a_key_or_a_parcel(cast, unchanged):
     key, parcel = key_of(cast), parcel_of(cast)
     for _number in range(actions.MAX_PHOTOS_PER_ITEM):
         actions.add_key_photo(actor=cast.assistant, key=key, upload=png())
@@ -152,19 +130,19 @@ def test_at_most_three_photos_a_key_or_a_parcel(cast, fingerprint):
         lambda: actions.add_key_photo(actor=cast.assistant, key=key, upload=png()),
         lambda: actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=png()),
     ):
-        error = refused(fingerprint, write)
+        error = refused(unchanged, write)
         assert error.field == "photo" and "3" in error.message
     # The limit is per key or parcel: another one still takes photos.
     actions.add_parcel_photo(actor=cast.assistant, parcel=parcel_of(cast, number="SF-2"), upload=png())
     assert CustodyPhoto.objects.count() == 7 == len(media_files())
 
 
-def test_no_photos_of_a_parcel_once_it_is_handed_over(cast, fingerprint):
+def test_no_photos_of_a_parcel_once_it_is_handed_over(cast, unchanged):
     parcel = parcel_of(cast)
     actions.hand_over_parcel(
         actor=cast.assistant, parcel=parcel, pickup_code=parcel.pickup_code, collected_by_name="张三"
     )
-    error = refused(fingerprint, lambda: actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=png()))
+    error = refused(unchanged, lambda: actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=png()))
     assert error.field == "photo"
 
 
@@ -226,7 +204,7 @@ def test_a_parcel_is_checked_in_with_its_photo_on_the_page(client_as, cast):
     assert b"".join(served.streaming_content) == image_bytes("PNG")
 
 
-def test_an_item_left_for_someone_is_checked_in_with_its_photo_or_not_at_all(client_as, cast, fingerprint):
+def test_an_item_left_for_someone_is_checked_in_with_its_photo_or_not_at_all(client_as, cast, unchanged):
     desk = client_as("assistant")
     url = reverse("frontdesk:item_receive", args=[cast.estate.pk])
     form = {
@@ -236,41 +214,38 @@ def test_an_item_left_for_someone_is_checked_in_with_its_photo_or_not_at_all(cli
         "recipient_name": "张三",
         "shelf": "D1",
     }
-    before = fingerprint()
-    response = desk.post(url, {**form, "photo": renamed_exe()})
-    assert response.status_code == 400 and response.context["item_form"].errors["photo"]
-    assert fingerprint() == before
+    with unchanged():
+        response = desk.post(url, {**form, "photo": renamed_exe()})
+        assert response.status_code == 400 and response.context["item_form"].errors["photo"]
     assert desk.post(url, {**form, "photo": png("oranges.png")}).status_code == 302
     item = Parcel.objects.get(kind=Parcel.Kind.ITEM)
     assert item.description == "一袋橘子" and media_files() == [item.photos.get().file.name]
 
 
-def test_a_page_check_in_with_a_bad_photo_leaves_no_parcel(client_as, cast, fingerprint):
+def test_a_page_check_in_with_a_bad_photo_leaves_no_parcel(client_as, cast, unchanged):
     desk = client_as("assistant")
     for photo in (renamed_exe(), SimpleUploadedFile("big.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * (30 * MB))):
-        before = fingerprint()
-        response = desk.post(reverse("frontdesk:parcel_receive", args=[cast.estate.pk]), check_in_form(cast, photo))
-        assert response.status_code == 400
-        assert response.context["parcel_form"].errors["photo"]
-        assert fingerprint() == before
+        with unchanged():
+            response = desk.post(reverse("frontdesk:parcel_receive", args=[cast.estate.pk]), check_in_form(cast, photo))
+            assert response.status_code == 400
+            assert response.context["parcel_form"].errors["photo"]
     assert not Parcel.objects.exists()
 
 
-def test_a_page_check_in_whose_photo_fails_after_the_parcel_leaves_no_parcel(client_as, cast, fingerprint, monkeypatch):
+def test_a_page_check_in_whose_photo_fails_after_the_parcel_leaves_no_parcel(client_as, cast, unchanged, monkeypatch):
     """The photo passes the check, then its write is refused: the parcel goes too."""
 
     def refuse(**kwargs):
         raise DomainError("照片存不下", field="photo")
 
-    monkeypatch.setattr(actions, "store_custody_photo", refuse)
+    monkeypatch.setattr("guanjia.frontdesk.actions.photos.store_custody_photo", refuse)
     desk = client_as("assistant")
-    before = fingerprint()
-    response = desk.post(reverse("frontdesk:parcel_receive", args=[cast.estate.pk]), check_in_form(cast, png()))
-    assert response.status_code == 400
-    assert fingerprint() == before
+    with unchanged():
+        response = desk.post(reverse("frontdesk:parcel_receive", args=[cast.estate.pk]), check_in_form(cast, png()))
+        assert response.status_code == 400
 
 
-def test_a_key_is_registered_with_its_photo_on_the_page(client_as, cast, fingerprint):
+def test_a_key_is_registered_with_its_photo_on_the_page(client_as, cast, unchanged):
     desk = client_as("assistant")
     form = {"kind": "unit", "tag": "K-PAGE", "slot": "A3", "unit_code": cast.unit_a.code, "photo": png("key.png")}
     response = desk.post(reverse("frontdesk:key_register", args=[cast.estate.pk]), form)
@@ -280,32 +255,29 @@ def test_a_key_is_registered_with_its_photo_on_the_page(client_as, cast, fingerp
     page = desk.get(reverse("frontdesk:key", args=[key.pk])).content.decode()
     assert reverse("frontdesk:custody_photo", args=[photo.pk]) in page
 
-    before = fingerprint()
-    form = {**form, "tag": "K-EXE", "photo": renamed_exe()}
-    response = desk.post(reverse("frontdesk:key_register", args=[cast.estate.pk]), form)
-    assert response.status_code == 400
-    assert response.context["form"].errors["photo"]
-    assert fingerprint() == before
+    with unchanged():
+        form = {**form, "tag": "K-EXE", "photo": renamed_exe()}
+        response = desk.post(reverse("frontdesk:key_register", args=[cast.estate.pk]), form)
+        assert response.status_code == 400
+        assert response.context["form"].errors["photo"]
 
 
-def test_photos_are_added_on_the_key_page_and_to_a_waiting_parcel(client_as, cast, fingerprint):
+def test_photos_are_added_on_the_key_page_and_to_a_waiting_parcel(client_as, cast, unchanged):
     key, parcel = key_of(cast), parcel_of(cast)
     desk = client_as("assistant")
     assert desk.post(reverse("frontdesk:key_add_photo", args=[key.pk]), {"photo": png()}).status_code == 302
     assert desk.post(reverse("frontdesk:parcel_add_photo", args=[parcel.pk]), {"photo": png()}).status_code == 302
     assert key.photos.count() == parcel.photos.count() == 1
 
-    before = fingerprint()
-    response = desk.post(reverse("frontdesk:key_add_photo", args=[key.pk]), {"photo": renamed_exe()})
-    assert response.status_code == 400 and response.context["photo_form"].errors["photo"]
-    assert fingerprint() == before
+    with unchanged():
+        response = desk.post(reverse("frontdesk:key_add_photo", args=[key.pk]), {"photo": renamed_exe()})
+        assert response.status_code == 400 and response.context["photo_form"].errors["photo"]
     actions.hand_over_parcel(
         actor=cast.assistant, parcel=parcel, pickup_code=parcel.pickup_code, collected_by_name="张三"
     )
-    before = fingerprint()
-    response = desk.post(reverse("frontdesk:parcel_add_photo", args=[parcel.pk]), {"photo": png()})
-    assert response.status_code == 400 and response.context["photo_form"].errors["photo"]
-    assert fingerprint() == before
+    with unchanged():
+        response = desk.post(reverse("frontdesk:parcel_add_photo", args=[parcel.pk]), {"photo": png()})
+        assert response.status_code == 400 and response.context["photo_form"].errors["photo"]
 
 
 # Who sees the photos -----------------------------------------------------------------------------
@@ -340,7 +312,7 @@ def test_the_people_of_the_unit_see_their_parcels_photo_and_nobody_else(client, 
 # The API -----------------------------------------------------------------------------------------
 
 
-def test_a_parcel_checked_in_through_the_api_gets_its_photos(client_as, cast, fingerprint):
+def test_a_parcel_checked_in_through_the_api_gets_its_photos(client_as, cast, unchanged):
     desk = client_as("assistant")
     created = desk.post(
         f"/api/v1/estates/{cast.estate.pk}/parcels",
@@ -357,16 +329,15 @@ def test_a_parcel_checked_in_through_the_api_gets_its_photos(client_as, cast, fi
     assert shown["content_type"] == "image/png" and shown["name"] == "parcel.png"
     assert desk.get(shown["url"]).status_code == 200
 
-    before = fingerprint()
-    fourth = desk.post(f"/api/v1/parcels/{parcel_id}/photos", {"photo": png()})
-    assert fourth.status_code == 400 and fourth.json()["field"] == "photo"
-    exe = desk.post(f"/api/v1/parcels/{parcel_id}/photos", {"photo": renamed_exe()})
-    assert exe.status_code == 400 and exe.json()["field"] == "photo"
-    assert fingerprint() == before
+    with unchanged():
+        fourth = desk.post(f"/api/v1/parcels/{parcel_id}/photos", {"photo": png()})
+        assert fourth.status_code == 400 and fourth.json()["field"] == "photo"
+        exe = desk.post(f"/api/v1/parcels/{parcel_id}/photos", {"photo": renamed_exe()})
+        assert exe.status_code == 400 and exe.json()["field"] == "photo"
     assert len(desk.get(f"/api/v1/parcels/{parcel_id}/photos").json()) == 3
 
 
-def test_a_key_registered_through_the_api_gets_its_photo(client_as, cast, fingerprint):
+def test_a_key_registered_through_the_api_gets_its_photo(client_as, cast, unchanged):
     desk = client_as("assistant")
     created = desk.post(
         f"/api/v1/estates/{cast.estate.pk}/keys",
@@ -380,7 +351,6 @@ def test_a_key_registered_through_the_api_gets_its_photo(client_as, cast, finger
 
     # The owner of the unit and another estate's butler cannot add one.
     for role in ("owner", "outsider"):
-        before = fingerprint()
-        answer = client_as(role).post(f"/api/v1/keys/{key_id}/photos", {"photo": png()})
-        assert answer.status_code == 404
-        assert fingerprint() == before
+        with unchanged():
+            answer = client_as(role).post(f"/api/v1/keys/{key_id}/photos", {"photo": png()})
+            assert answer.status_code == 404
