@@ -116,6 +116,7 @@ def measure(estate_id: int) -> None:
     from django.db import connection, transaction
 
     from guanjia.billing import actions
+    from guanjia.billing.actions.plan import BillRow
     from guanjia.billing.models import Bill
     from guanjia.estates.models import Estate
 
@@ -129,7 +130,7 @@ def measure(estate_id: int) -> None:
     lines = Bill.objects.filter(estate=estate, period_start=JULY).count()
     assert run.lines_created == lines, (run.lines_created, lines)
 
-    columns = ", ".join(actions.BillRow._fields)
+    columns = ", ".join(BillRow._fields)
     data = io.BytesIO()
     with connection.cursor() as cursor:
         raw = cursor.cursor

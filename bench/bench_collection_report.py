@@ -1,6 +1,6 @@
 """The company collection-rate report: 当期收缴率 of 100 estates × 12 months from the bills of
 100,000 units × 3 fee items (3.6 million bill lines), through
-`queries.company_collection_report`, against the bare SQL aggregate it stands on (one GROUP
+`reports.company_collection_report`, against the bare SQL aggregate it stands on (one GROUP
 BY over the same rows) in the same run. Milliseconds, median of several runs. Target: within 2x.
 
     bench/run.sh collection_report
@@ -112,7 +112,7 @@ def main() -> None:
     setup_django()
     from django.db import connection
 
-    from guanjia.billing import queries
+    from guanjia.billing import reports
 
     units = int(os.environ.get("BENCH_UNITS", "100000"))
     company_id = build(units)
@@ -123,7 +123,7 @@ def main() -> None:
             return cursor.fetchall()
 
     def full() -> dict:
-        return queries.company_collection_report(company_id, FIRST, LAST)
+        return reports.company_collection_report(company_id, FIRST, LAST)
 
     result = full()
     rows = bare()

@@ -11,17 +11,18 @@ The capabilities are in the central table (guanjia.core.roles):
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import Http404
 
-from guanjia.billing.models import Bill, FeeItem, Payment, ReversalRequest
+from guanjia.accounts.models import User
+from guanjia.billing.models import BILLING_JOB, Bill, FeeItem, Payment, ReversalRequest
+from guanjia.core.models import Job
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
 from guanjia.estates.models import Estate, Unit
+from guanjia.people.models import Residency
 
 
-def billing_zones(user: Any, estate_id: int) -> set[int] | None:
+def billing_zones(user: User, estate_id: int) -> set[int] | None:
     """The zones whose bills the user may read in the estate: None for all of them, a set
     (possibly empty) for a butler limited to their own zones."""
     scope = scope_of(user)
@@ -32,7 +33,7 @@ def billing_zones(user: Any, estate_id: int) -> set[int] | None:
     return set()
 
 
-def access_estate_billing(user: Any, estate_id: int, *, write: bool = False) -> Estate:
+def access_estate_billing(user: User, estate_id: int, *, write: bool = False) -> Estate:
     scope = scope_of(user)
     if write:
         allowed = scope.can(estate_id, Capability.MANAGE_BILLING)
@@ -46,7 +47,7 @@ def access_estate_billing(user: Any, estate_id: int, *, write: bool = False) -> 
         raise Http404 from None
 
 
-def access_bill(user: Any, bill_id: int, *, write: bool = False) -> Bill:
+def access_bill(user: User, bill_id: int, *, write: bool = False) -> Bill:
     bill = Bill.objects.select_related("unit", "unit__zone", "fee_item", "estate").filter(pk=bill_id).first()
     if bill is None:
         raise Http404
@@ -67,9 +68,7 @@ def access_bill(user: Any, bill_id: int, *, write: bool = False) -> Bill:
     return bill
 
 
-def is_resident(user: Any, unit_id: int) -> bool:
-    from guanjia.people.models import Residency
-
+def is_resident(user: User, unit_id: int) -> bool:
     person_id = scope_of(user).person_id
     return (
         person_id is not None
@@ -77,7 +76,7 @@ def is_resident(user: Any, unit_id: int) -> bool:
     )
 
 
-def can_read_unit_billing(user: Any, unit: Unit) -> bool:
+def can_read_unit_billing(user: User, unit: Unit) -> bool:
     scope = scope_of(user)
     return (
         scope.can(unit.estate_id, Capability.VIEW_BILLING)
@@ -86,7 +85,7 @@ def can_read_unit_billing(user: Any, unit: Unit) -> bool:
     )
 
 
-def access_unit_billing(user: Any, unit_id: int, *, write: bool = False, pay: bool = False) -> Unit:
+def access_unit_billing(user: User, unit_id: int, *, write: bool = False, pay: bool = False) -> Unit:
     """A unit's bills and payments. Read: billing staff of the estate, the butler of its zone,
     its residents. write: record payments (finance, manager). pay: start an online payment
     (finance, manager and the unit's residents)."""
@@ -105,7 +104,7 @@ def access_unit_billing(user: Any, unit_id: int, *, write: bool = False, pay: bo
     return unit
 
 
-def can_chase_arrears(user: Any, unit: Unit) -> bool:
+def can_chase_arrears(user: User, unit: Unit) -> bool:
     """Collection (催缴) is done by finance and the manager, and by the butler of the unit's zone."""
     scope = scope_of(user)
     return scope.can(unit.estate_id, Capability.MANAGE_BILLING) or (
@@ -113,7 +112,7 @@ def can_chase_arrears(user: Any, unit: Unit) -> bool:
     )
 
 
-def access_unit_collection(user: Any, unit_id: int, *, write: bool = False) -> Unit:
+def access_unit_collection(user: User, unit_id: int, *, write: bool = False) -> Unit:
     """A unit's collection log: read by whoever reads the estate's or the zone's bills,
     written by finance, the manager and the zone's butler. Never by the owner."""
     unit = Unit.objects.select_related("estate", "zone").filter(pk=unit_id).first()
@@ -129,35 +128,72 @@ def access_unit_collection(user: Any, unit_id: int, *, write: bool = False) -> U
     return unit
 
 
-def access_payment(user: Any, payment_id: int) -> Payment:
+def access_payment(user: User, payment_id: int, *, write: bool = False) -> Payment:
     """A payment (and its receipt): billing staff of the estate, the zone's butler, the
-    unit's residents."""
+    unit's residents. write (ask for its reversal): finance and the manager."""
     payment = Payment.objects.select_related("unit", "unit__zone", "estate").filter(pk=payment_id).first()
-    if payment is None or not can_read_unit_billing(user, payment.unit):
+    if payment is None:
+        raise Http404
+    if write:
+        allowed = scope_of(user).can(payment.estate_id, Capability.MANAGE_BILLING)
+    else:
+        allowed = can_read_unit_billing(user, payment.unit)
+    if not allowed:
         raise Http404
     return payment
 
 
-def access_reversal_request(user: Any, request_id: int, *, approve: bool = False) -> ReversalRequest:
+def access_reversal_request(user: User, request_id: int, *, approve: bool = False) -> ReversalRequest:
     """Reversal requests are seen by those who manage billing; decided by those who may
     approve reversals (the requester is refused by the action, with a reason)."""
-    request = ReversalRequest.objects.select_related("payment", "bill").filter(pk=request_id).first()
-    if request is None:
+    reversal = ReversalRequest.objects.select_related("payment", "bill").filter(pk=request_id).first()
+    if reversal is None:
         raise Http404
     capability = Capability.APPROVE_REVERSALS if approve else Capability.MANAGE_BILLING
-    if not scope_of(user).can(request.estate_id, capability):
+    if not scope_of(user).can(reversal.estate_id, capability):
         raise Http404
-    return request
+    return reversal
 
 
-def access_billing_write(user: Any, estate_id: int | None) -> None:
-    if estate_id is None or not scope_of(user).can(estate_id, Capability.MANAGE_BILLING):
-        raise Http404
-
-
-def access_fee_item(user: Any, fee_item_id: int, *, write: bool = False) -> FeeItem:
+def access_fee_item(user: User, fee_item_id: int, *, write: bool = False) -> FeeItem:
     item = FeeItem.objects.filter(pk=fee_item_id).first()
     if item is None:
         raise Http404
     access_estate_billing(user, item.estate_id, write=write)
     return item
+
+
+def access_billing_job(user: User, estate_id: int, job_id: int) -> tuple[Estate, Job]:
+    """A billing run's job, with its estate: seen by those who may start runs there."""
+    estate = access_estate_billing(user, estate_id, write=True)
+    job = Job.objects.filter(pk=job_id, estate_id=estate.pk, kind=BILLING_JOB).first()
+    if job is None:
+        raise Http404
+    return estate, job
+
+
+def access_unit_by_code(user: User, estate: Estate, code: str) -> Unit:
+    """The estate's unit with this code, for one who may read its bills."""
+    unit = Unit.objects.filter(estate=estate, code=code).first()
+    if unit is None or not can_read_unit_billing(user, unit):
+        raise Http404
+    return unit
+
+
+def arrears_reminder_zones(user: User, estate_id: int) -> set[int] | None:
+    """Whose owners the user may send arrears reminders to: the whole estate (None) for
+    finance and the manager, their own zones for a butler; anyone else 404."""
+    scope = scope_of(user)
+    if scope.can(estate_id, Capability.MANAGE_BILLING):
+        return None
+    if scope.can(estate_id, Capability.VIEW_ZONE_BILLING):
+        return set(scope.zone_ids)
+    raise Http404
+
+
+def access_portal(user: User) -> int:
+    """The person whose bills the owner's portal shows: the user's own archive entry."""
+    person_id = scope_of(user).person_id
+    if person_id is None:
+        raise Http404
+    return person_id

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from guanjia.billing import access, actions, gateway, money, queries
-from guanjia.billing.models import Bill, CollectionLog, FeeItem, FeeStandard, MeterReading, Payment, ReversalRequest
+from guanjia.accounts.models import User
+from guanjia.billing import access, actions, gateway, money, queries, reports
 from guanjia.billing.schemas import (
     AgingRowOut,
     BillingRunIn,
@@ -47,23 +47,17 @@ from guanjia.billing.schemas import (
 )
 from guanjia.core.errors import DomainError
 from guanjia.core.models import Job
-from guanjia.core.roles import Capability
 from guanjia.core.schemas import ErrorOut
-from guanjia.core.scope import scope_of
-from guanjia.estates.models import Unit
+from guanjia.estates.models import Estate
 
 router = Router(tags=["billing"])
 MAX_ROWS = 5000
 
 
-def readable_estate(user: Any, estate_id: int):
+def readable_estate(user: User, estate_id: int) -> tuple[Estate, set[int] | None]:
     """The estate and the zones the user's billing reads are limited to (None: all)."""
     estate = access.access_estate_billing(user, estate_id)
     return estate, access.billing_zones(user, estate.pk)
-
-
-def bills_query():
-    return Bill.objects.select_related("unit", "fee_item")
 
 
 # -- Fee items and standards ---------------------------------------------------------------
@@ -72,7 +66,7 @@ def bills_query():
 @router.get("/estates/{estate_id}/fee-items", response=list[FeeItemOut], operation_id="billing_fee_items_list")
 def list_fee_items(request, estate_id: int):
     estate, _zones = readable_estate(request.auth, estate_id)
-    return list(FeeItem.objects.filter(estate=estate))
+    return list(queries.fee_items_of(estate))
 
 
 @router.post(
@@ -86,7 +80,7 @@ def create_fee_item(request, estate_id: int, payload: FeeItemIn):
 @router.get("/fee-items/{fee_item_id}/standards", response=list[FeeStandardOut], operation_id="billing_standards_list")
 def list_standards(request, fee_item_id: int):
     item = access.access_fee_item(request.auth, fee_item_id)
-    return list(FeeStandard.objects.filter(fee_item=item))
+    return list(queries.standards_of(item))
 
 
 @router.post(
@@ -115,14 +109,7 @@ def set_tiers(request, fee_item_id: int, payload: TiersIn):
 @router.get("/estates/{estate_id}/meter-readings", response=list[MeterReadingOut], operation_id="billing_readings_list")
 def list_readings(request, estate_id: int, period: datetime.date | None = None, fee_item_id: int | None = None):
     estate, zones = readable_estate(request.auth, estate_id)
-    readings = MeterReading.objects.filter(unit__estate=estate)
-    if period is not None:
-        readings = readings.filter(period=period)
-    if fee_item_id is not None:
-        readings = readings.filter(fee_item_id=fee_item_id)
-    if zones is not None:
-        readings = readings.filter(unit__zone_id__in=zones)
-    return list(readings.order_by("-period", "unit_id", "fee_item_id")[:MAX_ROWS])
+    return queries.readings_of(estate, period=period, fee_item_id=fee_item_id, zone_ids=zones, limit=MAX_ROWS)
 
 
 @router.post(
@@ -133,12 +120,8 @@ def list_readings(request, estate_id: int, period: datetime.date | None = None, 
 )
 def record_reading(request, estate_id: int, payload: MeterReadingIn):
     estate = access.access_estate_billing(request.auth, estate_id, write=True)
-    unit = Unit.objects.filter(pk=payload.unit_id, estate=estate).first()
-    item = FeeItem.objects.filter(pk=payload.fee_item_id, estate=estate).first()
-    if unit is None:
-        raise DomainError(_("Choose a unit of this estate."), field="unit_id")
-    if item is None:
-        raise DomainError(_("Choose a metered fee item of this estate."), field="fee_item_id")
+    unit = queries.unit_of_estate(estate, payload.unit_id)
+    item = queries.fee_item_of_estate(estate, payload.fee_item_id)
     values = payload.dict(exclude={"unit_id", "fee_item_id"})
     return Status(201, actions.record_meter_reading(actor=request.auth, unit=unit, fee_item=item, **values))
 
@@ -181,17 +164,13 @@ def job_out(job: Job) -> dict[str, Any]:
 )
 def start_run(request, estate_id: int, payload: BillingRunIn):
     estate = access.access_estate_billing(request.auth, estate_id, write=True)
-    actions.check_billing_run(estate=estate, period_start=payload.period_start)
     job = actions.start_billing_run(actor=request.auth, estate=estate, period_start=payload.period_start)
     return Status(202, job_out(job))
 
 
 @router.get("/estates/{estate_id}/billing-runs/{job_id}", response=JobOut, operation_id="billing_runs_get")
 def get_run(request, estate_id: int, job_id: int):
-    estate = access.access_estate_billing(request.auth, estate_id, write=True)
-    job = Job.objects.filter(pk=job_id, estate_id=estate.pk, kind=actions.BILLING_JOB).first()
-    if job is None:
-        raise Http404
+    _estate, job = access.access_billing_job(request.auth, estate_id, job_id)
     return job_out(job)
 
 
@@ -207,22 +186,15 @@ def list_bills(
     status: str | None = None,
 ):
     estate, zones = readable_estate(request.auth, estate_id)
-    bills = bills_query().filter(estate=estate)
-    if period is not None:
-        bills = bills.filter(period_start=period)
-    if unit_id is not None:
-        bills = bills.filter(unit_id=unit_id)
-    if status:
-        bills = bills.filter(status=status)
-    if zones is not None:
-        bills = bills.filter(unit__zone_id__in=zones)
-    return list(bills.order_by("period_start", "unit__code", "fee_item__code")[:MAX_ROWS])
+    return queries.bills_of_estate(
+        estate, period=period, unit_id=unit_id, status=status, zone_ids=zones, limit=MAX_ROWS
+    )
 
 
 @router.get("/units/{unit_id}/bills", response=list[BillOut], operation_id="billing_unit_bills")
 def unit_bills(request, unit_id: int):
     unit = access.access_unit_billing(request.auth, unit_id)
-    return list(bills_query().filter(unit=unit).order_by("-period_start", "fee_item__code")[:MAX_ROWS])
+    return queries.bills_of(unit, limit=MAX_ROWS)
 
 
 @router.get("/bills/{bill_id}", response=BillOut, operation_id="billing_bills_get")
@@ -247,7 +219,7 @@ def record_payment(request, unit_id: int, payload: PaymentIn):
 @router.get("/units/{unit_id}/payments", response=list[PaymentOut], operation_id="billing_unit_payments")
 def unit_payments(request, unit_id: int):
     unit = access.access_unit_billing(request.auth, unit_id)
-    return list(Payment.objects.filter(unit=unit).order_by("-received_at", "-pk")[:MAX_ROWS])
+    return queries.payments_of(unit, limit=MAX_ROWS)
 
 
 @router.get("/payments/{payment_id}", response=PaymentOut, operation_id="billing_payments_get")
@@ -298,7 +270,7 @@ def gateway_callback(request: HttpRequest):
         200,
         {
             "status": "ok",
-            "order_number": result.order.order_number if result.order else "",
+            "order_number": result.order.order_number,
             "payment_id": result.payment.pk if result.payment else None,
             "duplicate": result.payment is not None and not result.created,
         },
@@ -317,11 +289,9 @@ def gateway_callback(request: HttpRequest):
 def request_reversal(request, payload: ReversalRequestIn):
     payment = bill = None
     if payload.payment_id is not None:
-        payment = Payment.objects.filter(pk=payload.payment_id).first()
-        access.access_billing_write(request.auth, payment.estate_id if payment else None)
+        payment = access.access_payment(request.auth, payload.payment_id, write=True)
     if payload.bill_id is not None:
-        bill = Bill.objects.filter(pk=payload.bill_id).first()
-        access.access_billing_write(request.auth, bill.estate_id if bill else None)
+        bill = access.access_bill(request.auth, payload.bill_id, write=True)
     if payment is None and bill is None:
         raise DomainError(_("Choose the payment or the bill to reverse."), field="target")
     created = actions.request_reversal(actor=request.auth, payment=payment, bill=bill, reason=payload.reason)
@@ -335,10 +305,7 @@ def request_reversal(request, payload: ReversalRequestIn):
 )
 def list_reversal_requests(request, estate_id: int, status: str | None = None):
     estate = access.access_estate_billing(request.auth, estate_id, write=True)
-    requests = ReversalRequest.objects.filter(estate=estate)
-    if status:
-        requests = requests.filter(status=status)
-    return list(requests[:MAX_ROWS])
+    return queries.reversal_requests_of(estate, status=status, limit=MAX_ROWS)
 
 
 @router.post(
@@ -347,8 +314,8 @@ def list_reversal_requests(request, estate_id: int, status: str | None = None):
     operation_id="billing_reversal_requests_approve",
 )
 def approve_reversal(request, request_id: int, payload: DecisionIn):
-    target = access.access_reversal_request(request.auth, request_id, approve=True)
-    return actions.approve_reversal(actor=request.auth, request=target, note=payload.note)
+    reversal = access.access_reversal_request(request.auth, request_id, approve=True)
+    return actions.approve_reversal(actor=request.auth, reversal=reversal, note=payload.note)
 
 
 @router.post(
@@ -357,8 +324,8 @@ def approve_reversal(request, request_id: int, payload: DecisionIn):
     operation_id="billing_reversal_requests_reject",
 )
 def reject_reversal(request, request_id: int, payload: DecisionIn):
-    target = access.access_reversal_request(request.auth, request_id, approve=True)
-    return actions.reject_reversal(actor=request.auth, request=target, note=payload.note)
+    reversal = access.access_reversal_request(request.auth, request_id, approve=True)
+    return actions.reject_reversal(actor=request.auth, reversal=reversal, note=payload.note)
 
 
 # -- Arrears and collection figures ----------------------------------------------------------
@@ -367,7 +334,7 @@ def reject_reversal(request, request_id: int, payload: DecisionIn):
 @router.get("/estates/{estate_id}/arrears", response=list[AgingRowOut], operation_id="billing_arrears_by_zone")
 def arrears(request, estate_id: int, as_of: datetime.date | None = None):
     estate, zones = readable_estate(request.auth, estate_id)
-    return queries.arrears_aging(estate.pk, as_of or timezone.localdate(), zone_ids=zones)
+    return reports.arrears_aging(estate.pk, as_of or timezone.localdate(), zone_ids=zones)
 
 
 @router.get("/estates/{estate_id}/collection", response=CollectionOut, operation_id="billing_collection_rate")
@@ -377,8 +344,8 @@ def collection(request, estate_id: int, period: datetime.date | None = None):
     period = actions.check_period_start(period or money.month_start(timezone.localdate()), field="period")
     return {
         "period_start": period,
-        "totals": queries.period_totals(estate.pk, period, zone_ids=zones),
-        "zones": queries.collection_by_zone(estate.pk, period, zone_ids=zones),
+        "totals": reports.period_totals(estate.pk, period, zone_ids=zones),
+        "zones": reports.collection_by_zone(estate.pk, period, zone_ids=zones),
     }
 
 
@@ -390,7 +357,7 @@ def arrears_recovery(request, estate_id: int, period: datetime.date | None = Non
         raise Http404  # an estate-wide figure
     period = actions.check_period_start(period or money.month_start(timezone.localdate()), field="period")
     end = money.month_end(period)
-    return {"period_start": period, "period_end": end, **queries.arrears_recovery(estate.pk, period, end)}
+    return {"period_start": period, "period_end": end, **reports.arrears_recovery(estate.pk, period, end)}
 
 
 @router.post(
@@ -401,8 +368,10 @@ def arrears_recovery(request, estate_id: int, period: datetime.date | None = Non
 )
 def send_reminders(request, estate_id: int, payload: RemindersIn):
     estate, zones = readable_estate(request.auth, estate_id)
-    if zones is None and not scope_of(request.auth).can(estate.pk, Capability.MANAGE_BILLING):
-        raise Http404  # the head butler reads the figures; finance and the zone butlers send
+    if zones is None:
+        # Estate-wide reminders are sent by finance and the manager (who manage billing); the
+        # head butler reads the figures. A zone's butler sends to their own zones.
+        access.access_estate_billing(request.auth, estate.pk, write=True)
     sent = actions.send_arrears_reminders(actor=request.auth, estate=estate, as_of=payload.as_of, zone_ids=zones)
     return {"sent": sent}
 
@@ -415,7 +384,7 @@ def send_reminders(request, estate_id: int, payload: RemindersIn):
 )
 def list_collection_logs(request, unit_id: int):
     unit = access.access_unit_collection(request.auth, unit_id)
-    return list(CollectionLog.objects.filter(unit=unit)[:MAX_ROWS])
+    return queries.collection_log_of(unit, limit=MAX_ROWS)
 
 
 @router.post(

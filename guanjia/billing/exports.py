@@ -1,10 +1,10 @@
 """Excel exports of billing (openpyxl): receivables of a period, the receipt journal of a date
 range, arrears by zone with aging. Every figure comes from the ledger through
-guanjia.billing.queries, the same functions the pages use.
+guanjia.billing.reports, the same functions the pages use.
 
 Where the collection rate is (a stable place for tests and for anyone reading the file):
 the receivables workbook has a sheet named SUMMARY_SHEET ("汇总") whose cell
-COLLECTION_RATE_CELL ("B4") holds 当期收缴率 = queries.period_totals(...)["collection_rate"] as
+COLLECTION_RATE_CELL ("B4") holds 当期收缴率 = reports.period_totals(...)["collection_rate"] as
 a number (a fraction: 0.9235 is 92.35 %, shown as a percentage), or is empty when nothing is
 receivable. Cell C4 holds the same value as exact text ("0.9235"), and
 `read_collection_rate(content)` reads it back as a Decimal (or None). B2 and B3 hold the
@@ -17,12 +17,14 @@ import datetime
 import io
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
 
 from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
-from guanjia.billing import queries
-from guanjia.billing.models import Bill, Payment, Reversal
+from guanjia.billing import queries, reports
+from guanjia.billing.models import Bill, Payment
 from guanjia.estates.models import Estate
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,18 +53,14 @@ ARREARS_COLUMNS = ["区域编号", "区域", *AGING_LABELS.values(), "合计"]
 ARREARS_DETAIL_COLUMNS = ["房屋", "区域", "收费项目", "计费开始", "应收日", "逾期天数", "账龄", "欠费金额"]
 
 
-def _workbook() -> Any:
-    from openpyxl import Workbook
-
+def _workbook() -> Workbook:
     workbook = Workbook()
     for sheet in list(workbook.worksheets):
         workbook.remove(sheet)
     return workbook
 
 
-def _sheet(workbook: Any, title: str, columns: list[str], widths: Iterable[int] | None = None) -> Any:
-    from openpyxl.styles import Font
-
+def _sheet(workbook: Workbook, title: str, columns: list[str], widths: Iterable[int] | None = None) -> Worksheet:
     sheet = workbook.create_sheet(title)
     sheet.append(columns)
     for cell in sheet[1]:
@@ -73,13 +71,13 @@ def _sheet(workbook: Any, title: str, columns: list[str], widths: Iterable[int] 
     return sheet
 
 
-def _money_columns(sheet: Any, letters: str) -> None:
+def _money_columns(sheet: Worksheet, letters: str) -> None:
     for letter in letters:
         for cell in sheet[letter][1:]:
             cell.number_format = MONEY_FORMAT
 
 
-def _save(workbook: Any) -> bytes:
+def _save(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -95,7 +93,7 @@ def receivables_workbook(
     """应收明细: the period's bills (reversed ones listed as such), and the summary sheet with
     the period's receivable, received and collection rate (see the module's docstring)."""
     zone_ids = None if zone_ids is None else list(zone_ids)
-    totals = queries.period_totals(estate.pk, period_start, zone_ids=zone_ids)
+    totals = reports.period_totals(estate.pk, period_start, zone_ids=zone_ids)
     workbook = _workbook()
     summary = workbook.create_sheet(SUMMARY_SHEET)
     rate = totals["collection_rate"]
@@ -132,24 +130,10 @@ def receivables_workbook(
 
 def read_collection_rate(content: bytes) -> Decimal | None:
     """The collection rate written by `receivables_workbook`, exactly, from its text cell."""
-    from openpyxl import load_workbook
-
     workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     value = workbook[SUMMARY_SHEET][COLLECTION_RATE_TEXT_CELL].value
     workbook.close()
     return Decimal(value) if value else None
-
-
-def payments_between(estate_id: int, date_from: datetime.date, date_to: datetime.date):
-    """Payments received from `date_from` to `date_to` (local dates, inclusive), reversed ones
-    included, in receipt-number order."""
-    start = timezone.make_aware(datetime.datetime.combine(date_from, datetime.time.min))
-    end = timezone.make_aware(datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time.min))
-    return (
-        Payment.objects.filter(estate_id=estate_id, received_at__gte=start, received_at__lt=end)
-        .select_related("unit", "received_by")
-        .order_by("receipt_number")
-    )
 
 
 def journal_workbook(estate: Estate, date_from: datetime.date, date_to: datetime.date) -> bytes:
@@ -157,8 +141,8 @@ def journal_workbook(estate: Estate, date_from: datetime.date, date_to: datetime
     The last row totals the valid payments only."""
     workbook = _workbook()
     sheet = _sheet(workbook, "收款日记账", JOURNAL_COLUMNS, [10, 18, 12, 12, 12, 10, 8, 24, 18, 20])
-    payments = list(payments_between(estate.pk, date_from, date_to))
-    reversals = {r.payment_id: r for r in Reversal.objects.filter(payment__in=payments)}
+    payments = list(queries.payments_between(estate.pk, date_from, date_to))
+    reversals = queries.reversals_of(payments)
     valid_total = Decimal("0.00")
     for payment in payments:
         reversal = reversals.get(payment.pk)
@@ -184,28 +168,22 @@ def journal_workbook(estate: Estate, date_from: datetime.date, date_to: datetime
 
 
 def arrears_workbook(estate: Estate, as_of: datetime.date, *, zone_ids: Iterable[int] | None = None) -> bytes:
-    """欠费账龄: outstanding per zone and age bucket (queries.arrears_aging), and the open bills
+    """欠费账龄: outstanding per zone and age bucket (reports.arrears_aging), and the open bills
     behind it, one row each."""
     zone_ids = None if zone_ids is None else list(zone_ids)
     workbook = _workbook()
     sheet = _sheet(workbook, "按区域", ARREARS_COLUMNS, [10, 12, 12, 12, 12, 12, 12, 14])
-    totals = dict.fromkeys(AGING_LABELS, Decimal("0.00"))
-    grand = Decimal("0.00")
-    for row in queries.arrears_aging(estate.pk, as_of, zone_ids=zone_ids):
+    rows = reports.arrears_aging(estate.pk, as_of, zone_ids=zone_ids)
+    for row in rows:
         sheet.append(
             [row["zone_code"] or "", row["zone_name"] or "", *(row["buckets"][k] for k in AGING_LABELS), row["total"]]
         )
-        for label in AGING_LABELS:
-            totals[label] += row["buckets"][label]
-        grand += row["total"]
-    sheet.append(["合计", "", *totals.values(), grand])
+    totals, grand = reports.aging_totals(rows)
+    sheet.append(["合计", "", *(totals[k] for k in AGING_LABELS), grand])
     _money_columns(sheet, "CDEFGH")
 
     detail = _sheet(workbook, "明细", ARREARS_DETAIL_COLUMNS, [12, 8, 16, 12, 12, 10, 12, 12])
-    bills = queries.in_zones(
-        Bill.objects.filter(estate=estate, status=Bill.Status.OPEN, due_date__lte=as_of), zone_ids
-    ).select_related("unit", "unit__zone", "fee_item")
-    for bill in bills.order_by("unit__zone__code", "unit__code", "due_date"):
+    for bill in queries.bills_in_arrears(estate, as_of, zone_ids=zone_ids):
         days = (as_of - bill.due_date).days
         detail.append(
             [
@@ -224,11 +202,11 @@ def arrears_workbook(estate: Estate, as_of: datetime.date, *, zone_ids: Iterable
 
 
 def aging_bucket(days: int) -> str:
-    """The label of queries.AGING_BUCKETS that `days` overdue falls in."""
-    for label, fewest, most in queries.AGING_BUCKETS:
+    """The label of reports.AGING_BUCKETS that `days` overdue falls in."""
+    for label, fewest, most in reports.AGING_BUCKETS:
         if days >= fewest and (most is None or days <= most):
             return label
-    return queries.AGING_BUCKETS[0][0]
+    return reports.AGING_BUCKETS[0][0]
 
 
 def export_filename(estate: Estate, kind: str, label: str) -> str:

@@ -145,6 +145,10 @@ class MeterReading(models.Model):
         return self.reading - self.previous
 
 
+# The kind of the core.Job that runs billing in the worker (its page polls that job).
+BILLING_JOB = "billing_run"
+
+
 class BillingRun(models.Model):
     """One start of the billing run for an estate and month. Re-runs are new rows; the bills
     they insert are the same bills, because of the bill's unique constraint."""

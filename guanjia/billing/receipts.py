@@ -12,6 +12,7 @@ the verb "print_receipt" on the payment, so no column is needed for it.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import shutil
 import subprocess
@@ -19,13 +20,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from guanjia.billing.models import Payment
-from guanjia.core.audit import record_change
+from guanjia.billing.models import Allocation, Payment
 from guanjia.core.models import Change
 from guanjia.people.models import Residency
 
@@ -164,7 +163,7 @@ def find_cjk_font() -> Path:
 # -- The receipt -----------------------------------------------------------------------------
 
 
-def period_label(start: Any, end: Any) -> str:
+def period_label(start: datetime.date, end: datetime.date) -> str:
     if (start.year, start.month) == (end.year, end.month):
         return f"{start:%Y-%m}"
     return f"{start:%Y-%m} – {end:%Y-%m}"
@@ -194,7 +193,7 @@ def print_count(payment: Payment) -> int:
     ).count()
 
 
-def allocations_at_payment(payment: Payment) -> Any:
+def allocations_at_payment(payment: Payment) -> QuerySet[Allocation]:
     """The allocations made when the payment was recorded. A prepaid rest settles later bills
     afterwards (apply_prepaid); those are not on the receipt, so a reprint shows what the
     original showed. The payment's "create" audit row is written in the same transaction,
@@ -251,30 +250,11 @@ def render_receipt_html(payment: Payment, *, copy_number: int = 1, font_path: Pa
 
 
 def render_receipt_pdf(payment: Payment, *, copy_number: int = 1, font_path: Path | None = None) -> bytes:
-    """The receipt as PDF bytes. Writes nothing (see `print_receipt`)."""
+    """The receipt as PDF bytes. Writes nothing (actions.print_receipt records each print)."""
     import weasyprint  # heavy; only the receipt needs it
 
     html = render_receipt_html(payment, copy_number=copy_number, font_path=font_path)
     return weasyprint.HTML(string=html).write_pdf()
-
-
-def print_receipt(*, actor: Any, payment: Payment) -> tuple[bytes, int]:
-    """Print the receipt of `payment`: the PDF and which print this is (1 = the original,
-    2 and on = reprints, marked 重印). The print is recorded in the audit trail."""
-    with transaction.atomic():
-        # One print at a time per payment, so two clicks get copies 1 and 2, not 1 and 1.
-        Payment.objects.select_for_update().filter(pk=payment.pk).values_list("pk", flat=True).first()
-        copy_number = print_count(payment) + 1
-        pdf = render_receipt_pdf(payment, copy_number=copy_number)
-        record_change(
-            actor=actor,
-            target=payment,
-            verb=PRINT_VERB,
-            estate_id=payment.estate_id,
-            changes={"copy": [None, copy_number]},
-            note=_("Reprint") if copy_number > 1 else "",
-        )
-    return pdf, copy_number
 
 
 def receipt_filename(payment: Payment) -> str:

@@ -9,6 +9,8 @@ from typing import Any
 
 from ninja import Schema
 
+from guanjia.billing.queries import unallocated
+
 
 class FeeItemIn(Schema):
     code: str
@@ -156,8 +158,6 @@ class PaymentOut(Schema):
 
     @staticmethod
     def resolve_prepaid_left(obj) -> Decimal:
-        from guanjia.billing.actions import unallocated
-
         return unallocated(obj) if obj.status == "valid" else Decimal("0.00")
 
 

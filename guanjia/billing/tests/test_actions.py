@@ -4,7 +4,8 @@ from decimal import Decimal
 import pytest
 from django.http import Http404
 
-from guanjia.billing import access, actions, queries
+from guanjia.billing import access, actions, queries, reports
+from guanjia.billing.actions import runs
 from guanjia.billing.models import Bill, BillingRun, FeeItem, FeeStandard, MeterReading
 from guanjia.billing.tests.factories import FeeItemFactory, FeeStandardFactory
 from guanjia.core import jobs
@@ -94,7 +95,7 @@ def test_running_twice_creates_nothing_new_and_changes_nothing(cast, fee):
 def test_a_run_killed_half_way_is_completed_by_the_next_run(cast, fee, monkeypatch):
     more_units(cast, 5)  # 7 units in the estate, batches of 2
     clean = None
-    real_insert = actions.insert_bills
+    real_insert = runs.insert_bills
     calls = {"n": 0}
 
     def dies_on_the_third_batch(bills, *rest):
@@ -105,13 +106,13 @@ def test_a_run_killed_half_way_is_completed_by_the_next_run(cast, fee, monkeypat
             raise RuntimeError("worker killed")
         real_insert(bills, *rest)
 
-    monkeypatch.setattr(actions, "insert_bills", dies_on_the_third_batch)
+    monkeypatch.setattr(runs, "insert_bills", dies_on_the_third_batch)
     with pytest.raises(RuntimeError):
         actions.run_billing(actor=cast.finance, estate=cast.estate, period_start=JULY, batch_size=2)
     assert 4 <= Bill.objects.count() < 7
     assert BillingRun.objects.get().status == BillingRun.Status.FAILED
 
-    monkeypatch.setattr(actions, "insert_bills", real_insert)
+    monkeypatch.setattr(runs, "insert_bills", real_insert)
     run = actions.run_billing(actor=cast.finance, estate=cast.estate, period_start=JULY, batch_size=2)
     assert run.status == BillingRun.Status.FINISHED
     after = bills_snapshot(cast.estate)
@@ -163,14 +164,14 @@ def test_billing_reports_progress_to_its_job(cast, fee):
 
 
 def test_a_unit_without_area_stops_the_run_before_anything_is_written(cast, fee, monkeypatch):
-    real = actions.billable_units
+    real = queries.billable_units
 
     def with_a_missing_area(estate):
         rows = real(estate)
         rows[-1]["area"] = None  # the DB refuses such a row; an import or a legacy copy might not
         return rows
 
-    monkeypatch.setattr(actions, "billable_units", with_a_missing_area)
+    monkeypatch.setattr(queries, "billable_units", with_a_missing_area)
     with pytest.raises(DomainError) as error:
         actions.run_billing(actor=cast.finance, estate=cast.estate, period_start=JULY)
     assert error.value.field == "area"
@@ -265,13 +266,13 @@ def test_bad_tiers_are_refused(cast):
 def test_collection_rate_and_aging_come_from_the_ledger(cast, fee):
     actions.run_billing(actor=cast.finance, estate=cast.estate, period_start=JULY)
     Bill.objects.filter(unit=cast.unit_b).update(paid_amount=D("300.00"), status=Bill.Status.PAID)
-    totals = queries.period_totals(cast.estate.pk, JULY)
+    totals = reports.period_totals(cast.estate.pk, JULY)
     assert totals["receivable"] == D("523.75") and totals["received"] == D("300.00")
     assert totals["collection_rate"] == D("0.5728")  # 300 / 523.75 = 0.57279…
-    assert queries.period_totals(cast.estate.pk, JULY, zone_ids={cast.zone_a.pk})["collection_rate"] == D("0")
+    assert reports.period_totals(cast.estate.pk, JULY, zone_ids={cast.zone_a.pk})["collection_rate"] == D("0")
 
     actions.run_billing(actor=cast.finance, estate=cast.estate, period_start=datetime.date(2025, 3, 1))
-    aging = queries.arrears_aging(cast.estate.pk, datetime.date(2025, 8, 15))
+    aging = reports.arrears_aging(cast.estate.pk, datetime.date(2025, 8, 15))
     by_zone = {row["zone_code"]: row for row in aging}
     # Zone A: July (45 days overdue) and March (167 days). Zone B: March only (July is paid).
     assert by_zone["A"]["buckets"]["31-90"] == D("223.75")

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from guanjia.billing import actions, money
+from guanjia.billing import actions, money, queries
 from guanjia.billing.models import Bill
 from guanjia.billing.tests.factories import FeeItemFactory, FeeStandardFactory
 from guanjia.core.errors import DomainError
@@ -96,7 +96,7 @@ def test_owner_money_never_settles_the_developers_line(cast, mid_june_unit):
     owner_bill.refresh_from_db()
     developer_bill.refresh_from_db()
     assert owner_bill.status == Bill.Status.PAID and developer_bill.paid_amount == D("0.00")
-    assert actions.unallocated(paid) == D("175.00")  # prepaid for the owner's next bills
+    assert queries.unallocated(paid) == D("175.00")  # prepaid for the owner's next bills
     assert actions.apply_prepaid(actor=cast.finance, unit=unit) == D("0.00")
     # The developer pays its own line by choosing it.
     actions.record_payment(

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from guanjia.billing import actions, exports, queries
+from guanjia.billing import actions, exports, reports
 from guanjia.billing.models import Bill
 from guanjia.billing.tests.factories import FeeItemFactory, FeeStandardFactory
 
@@ -63,7 +63,7 @@ def test_receivables_list_the_periods_bills_and_the_collection_rate_of_the_ledge
 
     workbook = load_workbook(io.BytesIO(content), data_only=True)
     summary = workbook[exports.SUMMARY_SHEET]
-    totals = queries.period_totals(cast.estate.pk, JULY)
+    totals = reports.period_totals(cast.estate.pk, JULY)
     # 76.25 ÷ 523.75 = 0.14558… → 0.1456
     assert totals["collection_rate"] == D("0.1456")
     assert D(str(summary["B2"].value)) == totals["receivable"] == D("523.75")

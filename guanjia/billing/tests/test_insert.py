@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 from guanjia.billing import actions
+from guanjia.billing.actions.plan import BillingPlan
 from guanjia.billing.models import Bill
 from guanjia.billing.tests.factories import FeeItemFactory, FeeStandardFactory
 
@@ -21,13 +22,13 @@ def test_a_batch_with_lines_already_inserted_by_another_run(cast, monkeypatch):
     lost_amount = lost.amount
     lost.delete()  # one line missing; the other is on file but the next plan will not know it
 
-    real_init = actions.BillingPlan.__init__
+    real_init = BillingPlan.__init__
 
     def stale_plan(self, estate, period_start):
         real_init(self, estate, period_start)
         self.existing = set()  # as if the plan was made before the other run committed
 
-    monkeypatch.setattr(actions.BillingPlan, "__init__", stale_plan)
+    monkeypatch.setattr(BillingPlan, "__init__", stale_plan)
     again = actions.run_billing(actor=cast.finance, estate=cast.estate, period_start=JULY)
     assert again.lines_planned == 2 and again.lines_created == 1
     assert Bill.objects.filter(period_start=JULY).count() == 2

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from guanjia.billing import actions, queries
+from guanjia.billing import actions, queries, reports
 from guanjia.billing.models import Allocation, Bill, Payment, ReceiptCounter, Reversal
 from guanjia.billing.tests.factories import FeeItemFactory, FeeStandardFactory
 from guanjia.core.errors import DomainError
@@ -29,7 +29,7 @@ def billed(cast):
 
 def ledger_state(unit):
     bills = [(b.pk, b.paid_amount, b.status) for b in Bill.objects.filter(unit=unit).order_by("pk")]
-    return bills, actions.prepaid_balance(unit)
+    return bills, queries.prepaid_balance(unit)
 
 
 def assert_ledger_consistent():
@@ -41,7 +41,7 @@ def assert_ledger_consistent():
         assert bill.paid_amount <= bill.amount
         assert (bill.status == Bill.Status.PAID) == (bill.paid_amount == bill.amount and bill.amount > 0)
     for payment in Payment.objects.filter(status=Payment.Status.VALID):
-        assert actions.unallocated(payment) >= 0
+        assert queries.unallocated(payment) >= 0
 
 
 def test_a_payment_settles_the_oldest_bill_first_and_takes_the_next_receipt_number(cast, billed):
@@ -61,11 +61,11 @@ def test_a_payment_settles_the_oldest_bill_first_and_takes_the_next_receipt_numb
 def test_overpayment_becomes_prepaid_and_the_next_run_draws_on_it(cast, billed):
     actions.record_payment(actor=cast.finance, unit=cast.unit_a, amount="500.00", method="bank_transfer")
     # 500.00 − 223.75 − 223.75 = 52.50 prepaid
-    assert actions.prepaid_balance(cast.unit_a) == D("52.50")
+    assert queries.prepaid_balance(cast.unit_a) == D("52.50")
     actions.run_billing(actor=cast.finance, estate=cast.estate, period_start=datetime.date(2025, 8, 1))
     august = Bill.objects.get(unit=cast.unit_a, period_start=datetime.date(2025, 8, 1))
     assert august.paid_amount == D("52.50") and august.status == Bill.Status.OPEN
-    assert actions.prepaid_balance(cast.unit_a) == D("0.00")
+    assert queries.prepaid_balance(cast.unit_a) == D("0.00")
     assert_ledger_consistent()
 
 
@@ -103,7 +103,7 @@ def test_a_repeated_reference_is_taken_once(cast, billed):
 def test_a_reversal_restores_every_balance_exactly(cast, billed):
     actions.record_payment(actor=cast.finance, unit=cast.unit_a, amount="100.00", method="cash")
     before = ledger_state(cast.unit_a)
-    totals_before = queries.period_totals(cast.estate.pk, JUNE)
+    totals_before = reports.period_totals(cast.estate.pk, JUNE)
     payment = actions.record_payment(actor=cast.finance, unit=cast.unit_a, amount="400.00", method="cash")
     with pytest.raises(DomainError) as error:
         actions.reverse_payment(actor=cast.finance, payment=payment, reason="  ")
@@ -112,7 +112,7 @@ def test_a_reversal_restores_every_balance_exactly(cast, billed):
     reversal = actions.reverse_payment(actor=cast.finance, payment=payment, reason="收银员录错金额")
     assert reversal.payment == payment
     assert ledger_state(cast.unit_a) == before
-    assert queries.period_totals(cast.estate.pk, JUNE) == totals_before
+    assert reports.period_totals(cast.estate.pk, JUNE) == totals_before
     payment.refresh_from_db()
     assert payment.status == Payment.Status.REVERSED and payment.receipt_number == 2  # kept, never deleted
     with pytest.raises(DomainError):
@@ -128,7 +128,7 @@ def test_a_bill_is_reversed_only_without_payments(cast, billed):
         actions.reverse_bill(actor=cast.finance, bill=june_a, reason="错误")
     assert error.value.field == "bill"
     actions.reverse_bill(actor=cast.finance, bill=june_b, reason="面积录错")
-    totals = queries.period_totals(cast.estate.pk, JUNE)
+    totals = reports.period_totals(cast.estate.pk, JUNE)
     assert totals["receivable"] == D("223.75") and totals["received"] == D("1.00")
 
 
@@ -206,19 +206,19 @@ def test_collection_by_zone_and_arrears_recovery(client, cast, billed):
         created_at=datetime.datetime(2025, 7, 10, 4, tzinfo=datetime.UTC)
     )
 
-    zones = {row["zone_code"]: row for row in queries.collection_by_zone(cast.estate.pk, JUNE)}
+    zones = {row["zone_code"]: row for row in reports.collection_by_zone(cast.estate.pk, JUNE)}
     assert zones["A"]["collection_rate"] == D("0.4469")  # 100 / 223.75 = 0.44692…
     assert zones["A"]["butler_id"] == cast.butler.pk
     assert zones["B"]["collection_rate"] == D("1.0000")
 
     # July: June arrears at 1 July = 223.75 − 100 + 300.00 = 423.75; 300 of it received in July.
-    recovery = queries.arrears_recovery(cast.estate.pk, JULY, datetime.date(2025, 7, 31))
+    recovery = reports.arrears_recovery(cast.estate.pk, JULY, datetime.date(2025, 7, 31))
     assert recovery["arrears_at_start"] == D("423.75")
     assert recovery["arrears_received"] == D("300.00")
     assert recovery["recovery_rate"] == D("0.7080")  # 300 / 423.75 = 0.70796…
     # Per zone: A owed 123.75 and paid nothing in July; B owed 300.00 and paid it all.
-    zone_a = queries.arrears_recovery(cast.estate.pk, JULY, datetime.date(2025, 7, 31), zone_ids=[cast.zone_a.pk])
-    zone_b = queries.arrears_recovery(cast.estate.pk, JULY, datetime.date(2025, 7, 31), zone_ids=[cast.zone_b.pk])
+    zone_a = reports.arrears_recovery(cast.estate.pk, JULY, datetime.date(2025, 7, 31), zone_ids=[cast.zone_a.pk])
+    zone_b = reports.arrears_recovery(cast.estate.pk, JULY, datetime.date(2025, 7, 31), zone_ids=[cast.zone_b.pk])
     assert (zone_a["arrears_at_start"], zone_a["arrears_received"]) == (D("123.75"), D("0.00"))
     assert (zone_b["arrears_at_start"], zone_b["recovery_rate"]) == (D("300.00"), D("1.0000"))
     # The collection page shows them per zone and per butler (周管家 looks after zone A).
@@ -228,5 +228,5 @@ def test_collection_by_zone_and_arrears_recovery(client, cast, billed):
 
     # A reversed payment counts as never made.
     actions.reverse_payment(actor=cast.finance, payment=payment_b, reason="退票")
-    recovery = queries.arrears_recovery(cast.estate.pk, JULY, datetime.date(2025, 7, 31))
+    recovery = reports.arrears_recovery(cast.estate.pk, JULY, datetime.date(2025, 7, 31))
     assert recovery["arrears_received"] == D("0.00") and recovery["recovery_rate"] == D("0")

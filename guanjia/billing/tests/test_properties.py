@@ -3,7 +3,7 @@
 - a payment's allocations plus what it leaves prepaid are exactly the payment;
 - reversing a payment (through a request and its approval) restores every balance exactly;
 - the collection rate computed straight from the ledger rows equals the figure of
-  queries.period_totals, the one on the collection page (id="collection-rate") and the one in
+  reports.period_totals, the one on the collection page (id="collection-rate") and the one in
   the receivables export (exports.COLLECTION_RATE_CELL).
 
 Each example runs inside a transaction that is rolled back, so examples do not see each
@@ -19,7 +19,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guanjia.billing import actions, exports, queries
+from guanjia.billing import actions, exports, queries, reports
 from guanjia.billing.models import Allocation, Bill, Payment
 from guanjia.billing.tests.factories import FeeItemFactory
 from guanjia.billing.tests.test_payments import assert_ledger_consistent
@@ -64,8 +64,8 @@ def make_bill(unit, item, period_start, amount) -> Bill:
 def balances(units) -> tuple:
     """Every balance the ledger has: each bill's paid amount and status, each unit's prepaid."""
     bills = tuple(Bill.objects.order_by("pk").values_list("pk", "paid_amount", "status"))
-    prepaid = tuple(actions.prepaid_balance(unit) for unit in units)
-    return bills, prepaid, queries.period_totals(units[0].estate_id, PERIOD)
+    prepaid = tuple(queries.prepaid_balance(unit) for unit in units)
+    return bills, prepaid, reports.period_totals(units[0].estate_id, PERIOD)
 
 
 class Rollback(Exception):
@@ -96,7 +96,7 @@ def test_allocations_and_prepaid_sum_to_the_payment(cast, items, bill_amounts, p
         bills = [
             make_bill(cast.unit_a, items[0], add_month(PERIOD, n), amount) for n, amount in enumerate(bill_amounts)
         ]
-        prepaid_before = actions.prepaid_balance(cast.unit_a)
+        prepaid_before = queries.prepaid_balance(cast.unit_a)
         bill_ids = None
         amount = payment
         if choose and bills:
@@ -107,10 +107,10 @@ def test_allocations_and_prepaid_sum_to_the_payment(cast, items, bill_amounts, p
             actor=cast.finance, unit=cast.unit_a, amount=amount, method="cash", bill_ids=bill_ids
         )
         allocated = sum((a.amount for a in made.allocations.all()), D("0.00"))
-        left = actions.unallocated(made)
+        left = queries.unallocated(made)
         assert allocated + left == made.amount == amount
         assert left >= 0
-        assert actions.prepaid_balance(cast.unit_a) == prepaid_before + left
+        assert queries.prepaid_balance(cast.unit_a) == prepaid_before + left
         # Each allocation settles at most what the bill owed; oldest first without a choice.
         for allocation in made.allocations.select_related("bill"):
             assert allocation.amount <= allocation.bill.amount
@@ -142,7 +142,7 @@ def test_a_reversal_restores_every_balance_exactly(cast, items, earlier, unit_ke
         before = balances([cast.unit_a, cast.unit_b])
         made = actions.record_payment(actor=cast.finance, unit=units[unit_key], amount=payment, method="pos")
         request = actions.request_reversal(actor=cast.finance, payment=made, reason="录错")
-        actions.approve_reversal(actor=cast.manager, request=request)
+        actions.approve_reversal(actor=cast.manager, reversal=request)
         assert balances([cast.unit_a, cast.unit_b]) == before
         made.refresh_from_db()
         assert made.status == Payment.Status.REVERSED  # kept, marked, never deleted
@@ -204,7 +204,7 @@ def test_the_collection_rate_from_the_ledger_equals_the_query_the_page_and_the_e
         if reverse_payment and made:
             actions.reverse_payment(actor=cast.finance, payment=made[0], reason="退票")
         direct = rate_from_the_ledger(cast.estate.pk)
-        assert queries.period_totals(cast.estate.pk, PERIOD)["collection_rate"] == direct
+        assert reports.period_totals(cast.estate.pk, PERIOD)["collection_rate"] == direct
         assert rate_on_the_page(client, cast.estate.pk) == direct
         content = exports.receivables_workbook(cast.estate, PERIOD)
         assert exports.read_collection_rate(content) == direct

@@ -180,9 +180,9 @@ def test_receipt_rasterized_shows_real_chinese_glyphs_not_boxes(payment):
 
 
 def test_prints_after_the_first_are_marked_as_reprints_and_counted(cast, payment, tmp_path):
-    first, copy = receipts.print_receipt(actor=cast.finance, payment=payment)
+    first, copy = actions.print_receipt(actor=cast.finance, payment=payment)
     assert copy == 1 and "重印" not in pdf_text(first, tmp_path)
-    second, copy = receipts.print_receipt(actor=cast.owner, payment=payment)
+    second, copy = actions.print_receipt(actor=cast.owner, payment=payment)
     assert copy == 2 and "重印" in pdf_text(second, tmp_path)
     assert receipts.print_count(payment) == 2
     prints = Change.objects.filter(verb=receipts.PRINT_VERB, object_id=payment.pk).order_by("pk")

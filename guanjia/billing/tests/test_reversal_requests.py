@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from guanjia.billing import actions, queries
+from guanjia.billing import actions, queries, reports
 from guanjia.billing.models import Bill, Payment, Reversal, ReversalRequest
 from guanjia.billing.tests.factories import FeeItemFactory, FeeStandardFactory
 from guanjia.billing.tests.test_payments import assert_ledger_consistent, ledger_state
@@ -29,10 +29,10 @@ def billed(cast):
 def test_a_requested_reversal_changes_nothing_until_approved_and_then_restores_every_balance(cast, billed):
     actions.record_payment(actor=cast.finance, unit=cast.unit_a, amount="100.00", method="cash")
     before = ledger_state(cast.unit_a)
-    totals_before = queries.period_totals(cast.estate.pk, JUNE)
+    totals_before = reports.period_totals(cast.estate.pk, JUNE)
     mistake = actions.record_payment(actor=cast.finance, unit=cast.unit_a, amount="400.00", method="cash")
     # 100 + 400 = 500: June 223.75 and July 223.75 paid, 52.50 prepaid.
-    assert actions.prepaid_balance(cast.unit_a) == D("52.50")
+    assert queries.prepaid_balance(cast.unit_a) == D("52.50")
     after_mistake = ledger_state(cast.unit_a)
 
     request = actions.request_reversal(actor=cast.finance, payment=mistake, reason="收银员多收")
@@ -42,12 +42,12 @@ def test_a_requested_reversal_changes_nothing_until_approved_and_then_restores_e
     # The manager is told that a request waits.
     assert Notification.objects.filter(recipient=cast.manager, dedupe_key__startswith="billing:reversal").exists()
 
-    approved = actions.approve_reversal(actor=cast.manager, request=request, note="同意")
+    approved = actions.approve_reversal(actor=cast.manager, reversal=request, note="同意")
     assert approved.status == ReversalRequest.Status.APPROVED and approved.decided_by == cast.manager
     assert approved.reversal.payment == mistake and approved.reversal.reason == "收银员多收"
     assert approved.reversal.reversed_by == cast.manager
     assert ledger_state(cast.unit_a) == before
-    assert queries.period_totals(cast.estate.pk, JUNE) == totals_before
+    assert reports.period_totals(cast.estate.pk, JUNE) == totals_before
     mistake.refresh_from_db()
     assert mistake.status == Payment.Status.REVERSED and Payment.objects.filter(pk=mistake.pk).exists()
     decided = f"billing:reversal-request:{request.pk}:decided"
@@ -69,7 +69,7 @@ def test_the_requester_cannot_approve_their_own_request_and_a_decision_is_final(
     request = actions.request_reversal(actor=cast.manager, payment=payment, reason="录错")
     for decide in (actions.approve_reversal, actions.reject_reversal):
         with pytest.raises(DomainError) as error:
-            decide(actor=cast.manager, request=request)
+            decide(actor=cast.manager, reversal=request)
         assert error.value.field == "request"
     request.refresh_from_db()
     assert request.status == ReversalRequest.Status.PENDING and not Reversal.objects.exists()
@@ -79,12 +79,12 @@ def test_the_requester_cannot_approve_their_own_request_and_a_decision_is_final(
         actions.request_reversal(actor=cast.finance, payment=payment, reason="再次")
     assert error.value.field == "target"
 
-    rejected = actions.reject_reversal(actor=cast.finance, request=request, note="金额无误")
+    rejected = actions.reject_reversal(actor=cast.finance, reversal=request, note="金额无误")
     assert rejected.status == ReversalRequest.Status.REJECTED and rejected.decision_note == "金额无误"
     payment.refresh_from_db()
     assert payment.status == Payment.Status.VALID and not Reversal.objects.exists()
     with pytest.raises(DomainError):
-        actions.approve_reversal(actor=cast.finance, request=request)
+        actions.approve_reversal(actor=cast.finance, reversal=request)
     assert ReversalRequest.objects.get(pk=request.pk).status == ReversalRequest.Status.REJECTED
 
 
@@ -99,10 +99,10 @@ def test_a_bill_reversal_request_is_refused_while_the_bill_has_payments(cast, bi
         actions.request_reversal(actor=cast.finance, reason="什么都没选")
     assert error.value.field == "target"
     request = actions.request_reversal(actor=cast.finance, bill=june_b, reason="面积录错")
-    actions.approve_reversal(actor=cast.manager, request=request)
+    actions.approve_reversal(actor=cast.manager, reversal=request)
     june_b.refresh_from_db()
     assert june_b.status == Bill.Status.REVERSED
-    assert queries.period_totals(cast.estate.pk, JUNE)["receivable"] == D("223.75")
+    assert reports.period_totals(cast.estate.pk, JUNE)["receivable"] == D("223.75")
     # Already reversed: a new request is refused.
     with pytest.raises(DomainError):
         actions.request_reversal(actor=cast.finance, bill=june_b, reason="再冲")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
-from guanjia.billing import actions, exports, queries
+from guanjia.billing import actions, exports, queries, reports
 from guanjia.billing.models import (
     Bill,
     CollectionLog,
@@ -126,7 +126,7 @@ def test_a_meter_reading_lower_than_the_last_is_refused_under_the_reading(cast, 
 
 def test_the_run_page_refuses_a_unit_without_area_before_queuing_anything(cast, client_as, fee, monkeypatch):
     # The database refuses a unit without area; an imported or legacy row might still lack one.
-    real = actions.billable_units
+    real = queries.billable_units
 
     def with_a_missing_area(estate):
         rows = real(estate)
@@ -135,7 +135,7 @@ def test_the_run_page_refuses_a_unit_without_area_before_queuing_anything(cast, 
                 row["area"] = None
         return rows
 
-    monkeypatch.setattr(actions, "billable_units", with_a_missing_area)
+    monkeypatch.setattr(queries, "billable_units", with_a_missing_area)
     response = client_as("finance").post(reverse("billing:run", args=[cast.estate.pk]), {"period_start": "2025-07"})
     assert response.status_code == 400
     message = error_under(response, "period_start")
@@ -230,7 +230,7 @@ def test_the_collection_page_shows_the_ledgers_rate_in_its_element(cast, client_
         reverse("billing:collection", args=[cast.estate.pk]), {"month": f"{LAST_MONTH:%Y-%m}"}
     )
     html = response.content.decode()
-    rate = queries.period_totals(cast.estate.pk, LAST_MONTH)["collection_rate"]
+    rate = reports.period_totals(cast.estate.pk, LAST_MONTH)["collection_rate"]
     # 223.75 received of 523.75 receivable
     assert rate == D("0.4272")
     match = re.search(r'id="collection-rate" data-rate="([^"]*)">([^<]*)<', html)
@@ -334,7 +334,7 @@ def test_a_bill_issued_in_error_is_reversed_after_a_request_with_a_reason(cast, 
     bill.refresh_from_db()
     assert bill.status == Bill.Status.REVERSED
     # A reversed bill counts neither as receivable nor as owed.
-    assert queries.period_totals(cast.estate.pk, THIS_MONTH, zone_ids=[cast.zone_b.pk])["receivable"] == D("0.00")
+    assert reports.period_totals(cast.estate.pk, THIS_MONTH, zone_ids=[cast.zone_b.pk])["receivable"] == D("0.00")
 
 
 def workbook(rows) -> bytes:

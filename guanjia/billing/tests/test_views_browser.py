@@ -14,10 +14,10 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from conftest import PASSWORD
 from guanjia.billing.models import Bill, Payment
 from guanjia.billing.tests.factories import FeeItemFactory, FeeStandardFactory
 from guanjia.core.testing import run_worker
+from tests.support import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
