@@ -5,12 +5,12 @@ The capabilities themselves are in the central table, guanjia.core.roles.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import Http404
 
+from guanjia.accounts.models import User
 from guanjia.core.roles import Capability, Post
 from guanjia.core.scope import scope_of
+from guanjia.estates.models import Estate
 from guanjia.servicedesk.models import FINISHED_STATUSES, RequestPhoto, ServiceRequest
 
 # The service desk's capabilities, named here for the actions and tests that use them.
@@ -24,15 +24,15 @@ NAME_DUTY_MANAGER = Capability.NAME_DUTY_MANAGER  # name the day's 24-hour duty 
 DUTY_MANAGER_POSTS = frozenset({Post.MANAGER, Post.DEPUTY_MANAGER, Post.HEAD_BUTLER})
 
 
-def can(user: Any, estate_id: int | None, capability: str) -> bool:
+def can(user: User, estate_id: int | None, capability: str) -> bool:
     return scope_of(user).can(estate_id, capability)
 
 
-def is_posted(user: Any, estate_id: int) -> bool:
+def is_posted(user: User, estate_id: int) -> bool:
     return bool(scope_of(user).posts.get(estate_id))
 
 
-def can_see(user: Any, service_request: ServiceRequest) -> bool:
+def can_see(user: User, service_request: ServiceRequest) -> bool:
     user_id = getattr(user, "pk", None)
     if user_id is None:
         return False
@@ -45,7 +45,7 @@ def can_see(user: Any, service_request: ServiceRequest) -> bool:
     return person_id is not None and person_id == service_request.person_id
 
 
-def can_act(user: Any, service_request: ServiceRequest) -> bool:
+def can_act(user: User, service_request: ServiceRequest) -> bool:
     user_id = getattr(user, "pk", None)
     if user_id is None:
         return False
@@ -62,7 +62,7 @@ def can_act(user: Any, service_request: ServiceRequest) -> bool:
     )
 
 
-def access_request(user: Any, request_id: int, *, write: bool = False) -> ServiceRequest:
+def access_request(user: User, request_id: int, *, write: bool = False) -> ServiceRequest:
     service_request = (
         ServiceRequest.objects.select_related("estate", "unit", "person", "zone", "first_responder", "assignee")
         .filter(pk=request_id)
@@ -76,26 +76,26 @@ def access_request(user: Any, request_id: int, *, write: bool = False) -> Servic
     return service_request
 
 
-def require(user: Any, estate_id: int, rule: str) -> None:
+def require(user: User, estate_id: int, rule: str) -> None:
     """For estate-wide settings (service levels, duty managers): 404 unless the rule holds."""
     if not can(user, estate_id, rule):
         raise Http404
 
 
-def is_requester(user: Any, service_request: ServiceRequest) -> bool:
+def is_requester(user: User, service_request: ServiceRequest) -> bool:
     """The owner or occupant the request is for, signed in to the portal."""
     person_id = scope_of(user).person_id
     return person_id is not None and person_id == service_request.person_id
 
 
-def can_add_photo(user: Any, service_request: ServiceRequest) -> bool:
+def can_add_photo(user: User, service_request: ServiceRequest) -> bool:
     """Whoever may act on the request, and the owner it is for, while it is not finished."""
     if service_request.status in FINISHED_STATUSES:
         return False
     return can_act(user, service_request) or is_requester(user, service_request)
 
 
-def access_request_for_photo(user: Any, request_id: int) -> ServiceRequest:
+def access_request_for_photo(user: User, request_id: int) -> ServiceRequest:
     """The request a photo is being added to: 404 unless the user may add one."""
     service_request = access_request(user, request_id)
     if not (can_act(user, service_request) or is_requester(user, service_request)):
@@ -103,7 +103,7 @@ def access_request_for_photo(user: Any, request_id: int) -> ServiceRequest:
     return service_request
 
 
-def access_photo(user: Any, photo_id: int) -> RequestPhoto:
+def access_photo(user: User, photo_id: int) -> RequestPhoto:
     """A photo is seen by whoever sees its request."""
     photo = RequestPhoto.objects.select_related("request").filter(pk=photo_id).first()
     if photo is None or not can_see(user, photo.request):
@@ -111,24 +111,24 @@ def access_photo(user: Any, photo_id: int) -> RequestPhoto:
     return photo
 
 
-def access_portal_request(user: Any, request_id: int) -> ServiceRequest:
+def access_portal_request(user: User, request_id: int) -> ServiceRequest:
     """A request in the owner portal: only the owner it is for."""
-    service_request = ServiceRequest.objects.select_related("estate", "unit", "assignee", "first_responder").filter(
-        pk=request_id
+    found = (
+        ServiceRequest.objects.select_related("estate", "unit", "assignee", "first_responder")
+        .filter(pk=request_id)
+        .first()
     )
-    found = service_request.first()
     if found is None or not is_requester(user, found):
         raise Http404
     return found
 
 
-def access_estate_desk(user: Any, estate_id: int) -> Any:
-    """Pages every member of staff of the estate has (my loops, my work): 404 for the rest."""
-    from guanjia.estates.models import Estate
-
+def access_estate_desk(user: User, estate_id: int) -> Estate:
+    """Pages every member of staff of the estate has (my loops, my work, taking a request):
+    404 for the rest."""
     if not is_posted(user, estate_id):
         raise Http404
-    estate = Estate.objects.filter(pk=estate_id).first()
-    if estate is None:
-        raise Http404
-    return estate
+    try:
+        return Estate.objects.get(pk=estate_id)
+    except Estate.DoesNotExist:
+        raise Http404 from None

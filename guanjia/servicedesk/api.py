@@ -13,22 +13,20 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
+from guanjia.accounts.models import User
 from guanjia.core.errors import DomainError
 from guanjia.core.photos import photo_response
 from guanjia.core.roles import Capability
 from guanjia.core.schemas import ErrorOut
 from guanjia.core.schemas import page as core_page
 from guanjia.core.scope import scope_of
-from guanjia.core.sql import reference
 from guanjia.estates.access import access_estate, owns_unit
-from guanjia.estates.models import Estate, Unit
 from guanjia.servicedesk import access, actions, queries
 from guanjia.servicedesk.models import ServiceRequest
 from guanjia.servicedesk.schemas import (
@@ -70,17 +68,13 @@ def detail(request_id: int) -> ServiceRequest:
     return found
 
 
-def staff_request(user: Any, request_id: int) -> ServiceRequest:
+def staff_request(user: User, request_id: int) -> ServiceRequest:
     """A request a member of staff may act on. An owner never works the desk's transitions,
     even on a request they entered themselves through the portal."""
-    request = access.access_request(user, request_id, write=True)
+    service_request = access.access_request(user, request_id, write=True)
     if not scope_of(user).is_staff_member:
         raise Http404
-    return request
-
-
-def user_or_none(user_id: int) -> Any:
-    return get_user_model().objects.filter(pk=user_id).first()
+    return service_request
 
 
 def act(request_id: int, run: Callable[[], object]) -> Any:
@@ -104,10 +98,7 @@ def receive(request, estate_id: int, payload: ServiceRequestIn):
     """Staff record a request; whoever records it is its first responder (首问负责制) until it
     closes. The answer is the new request (its timeline is GET /requests/{id})."""
     user = request.auth
-    if not access.is_posted(user, estate_id):
-        raise Http404
-    # Posted there, so the estate exists: it is not read again.
-    estate = reference(Estate, id=estate_id)
+    estate = access.access_estate_desk(user, estate_id)
     created = actions.receive_request(
         actor=user,
         estate=estate,
@@ -129,7 +120,7 @@ def submit_from_portal(request, payload: PortalServiceRequestIn):
     person_id = scope_of(user).person_id
     if person_id is None:
         raise Http404
-    unit = Unit.objects.select_related("estate").filter(pk=payload.unit_id).first()
+    unit = queries.unit_with_estate(payload.unit_id)
     if unit is None or not owns_unit(user, unit):
         raise DomainError(_("Choose one of your own units."), field="unit_id")
     created = actions.receive_request(
@@ -213,7 +204,7 @@ def get_request(request, request_id: int):
 @router.post("/requests/{request_id}/assign", response=WRITE, operation_id="requests_assign")
 def assign(request, request_id: int, payload: AssignIn):
     found = staff_request(request.auth, request_id)
-    assignee = user_or_none(payload.assignee_id)
+    assignee = queries.user_by_id(payload.assignee_id)
     return act(
         request_id,
         lambda: actions.assign_request(
@@ -300,13 +291,13 @@ def return_visit(request, request_id: int, payload: ReturnVisitIn):
 # --- the owner's answer -------------------------------------------------------------------------
 
 
-def requester_request(user: Any, request_id: int) -> ServiceRequest:
+def requester_request(user: User, request_id: int) -> ServiceRequest:
     """A request the signed-in owner is the caller of: 404 for anyone else."""
-    request = access.access_request(user, request_id)
+    service_request = access.access_request(user, request_id)
     person_id = scope_of(user).person_id
-    if person_id is None or person_id != request.person_id:
+    if person_id is None or person_id != service_request.person_id:
         raise Http404
-    return request
+    return service_request
 
 
 @router.post("/requests/{request_id}/confirm", response=WRITE, operation_id="requests_owner_confirm")
@@ -461,4 +452,5 @@ def name_duty_manager(request, estate_id: int, date: datetime.date, payload: Dut
     """Name the estate's 24-hour duty manager for one duty day (a head butler, the deputy
     manager or the manager)."""
     estate = access_estate(request.auth, estate_id, Capability.NAME_DUTY_MANAGER)
-    return actions.name_duty_manager(actor=request.auth, estate=estate, date=date, user=user_or_none(payload.user_id))
+    chosen = queries.user_by_id(payload.user_id)
+    return actions.name_duty_manager(actor=request.auth, estate=estate, date=date, user=chosen)

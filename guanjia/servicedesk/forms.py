@@ -1,4 +1,4 @@
-"""Forms of the service desk pages. They only shape the input: every rule is in actions.py,
+"""Forms of the service desk pages. They only shape the input: every rule is in the actions,
 whose DomainError is shown under the field it names."""
 
 from __future__ import annotations

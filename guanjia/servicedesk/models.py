@@ -2,10 +2,12 @@
 service levels and escalation.
 
 The life cycle is the table TRANSITIONS below; every change goes through
-guanjia.servicedesk.actions.transition, which writes one RequestEvent per change.
+guanjia.servicedesk.actions.lifecycle.transition, which writes one RequestEvent per change.
 """
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -359,8 +361,6 @@ class DutyManager(models.Model):
 
 def photo_path(instance: RequestPhoto, filename: str) -> str:
     """Stored under the request's estate and a random name: the uploaded name is never trusted."""
-    import uuid
-
     extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(instance.content_type, "bin")
     return f"requests/{instance.request.estate_id}/{uuid.uuid4().hex}.{extension}"
 

@@ -7,16 +7,31 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, F, FilteredRelation, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
+from guanjia.accounts.models import User
+from guanjia.estates.models import Estate, Unit, Zone
+from guanjia.people.models import Person, Residency
 from guanjia.servicedesk import deadlines as dl
-from guanjia.servicedesk.models import FINISHED_STATUSES, OPEN_STATUSES, ComplaintDetails, ServiceRequest
+from guanjia.servicedesk.models import (
+    FINISHED_STATUSES,
+    OPEN_STATUSES,
+    ComplaintDetails,
+    DutyManager,
+    Escalation,
+    RequestEvent,
+    RequestPhoto,
+    ReturnVisit,
+    ServiceLevel,
+    ServiceRequest,
+)
 
 LIST_JOINS = ("estate", "unit", "person", "zone", "first_responder", "assignee")
 
 
-def my_loops(user: Any) -> QuerySet[ServiceRequest]:
+def my_loops(user: User) -> QuerySet[ServiceRequest]:
     """首问负责制: every request this person first received and the owner has not yet closed."""
     return (
         ServiceRequest.objects.filter(first_responder=user)
@@ -36,21 +51,14 @@ def overdue_condition(now: dt.datetime) -> Q:
     return running | Q(status=ServiceRequest.Status.RESOLVED, return_visit_by__lt=now)
 
 
-def board(estate: Any, *, now: dt.datetime | None = None) -> QuerySet[ServiceRequest]:
+# The board's order: overdue first, then the nearest resolve deadline.
+BOARD_ORDER = (F("overdue").desc(), F("resolve_by").asc(nulls_last=True), "received_at", "id")
+
+
+def board(estate: Estate, *, now: dt.datetime | None = None) -> QuerySet[ServiceRequest]:
     """The head butler's board: open requests, overdue first, then the nearest resolve deadline."""
-    now = now or timezone.now()
-    estate_id = getattr(estate, "pk", estate)
-    return (
-        ServiceRequest.objects.filter(estate_id=estate_id)
-        .exclude(status__in=FINISHED_STATUSES)
-        .annotate(
-            overdue=Case(
-                When(overdue_condition(now), then=Value(True)), default=Value(False), output_field=BooleanField()
-            )
-        )
-        .select_related(*LIST_JOINS)
-        .order_by(F("overdue").desc(), F("resolve_by").asc(nulls_last=True), "received_at", "id")
-    )
+    open_requests = ServiceRequest.objects.filter(estate_id=estate.pk).exclude(status__in=FINISHED_STATUSES)
+    return with_overdue(open_requests, now).select_related(*LIST_JOINS).order_by(*BOARD_ORDER)
 
 
 @dataclass
@@ -65,14 +73,29 @@ class ComplaintSummary:
     repeat_complainants: list[tuple[int, str, int]] = field(default_factory=list)  # (person id, name, count)
 
 
-def complaint_summary(estate: Any, year: int, month: int) -> ComplaintSummary:
+COMPLAINTS_LISTED = 500  # a month's list on the complaints page; the summary counts them all
+
+
+def complaints_of_month(estate: Estate, year: int, month: int) -> QuerySet[ServiceRequest]:
+    """The first complaints received in the month (Asia/Shanghai), cancelled ones included,
+    oldest first."""
+    start, end = dl.local_month_bounds(year, month)
+    return (
+        ServiceRequest.objects.filter(
+            estate_id=estate.pk, kind=ServiceRequest.Kind.COMPLAINT, received_at__gte=start, received_at__lt=end
+        )
+        .select_related("complaint", "person", "unit")
+        .order_by("received_at", "id")[:COMPLAINTS_LISTED]
+    )
+
+
+def complaint_summary(estate: Estate, year: int, month: int) -> ComplaintSummary:
     """The month's complaints (by the day received, Asia/Shanghai): by category, valid ones,
     average time to resolve (paused time not counted), and people who complained more than once."""
     start, end = dl.local_month_bounds(year, month)
-    estate_id = getattr(estate, "pk", estate)
     complaints = list(
         ServiceRequest.objects.filter(
-            estate_id=estate_id, kind=ServiceRequest.Kind.COMPLAINT, received_at__gte=start, received_at__lt=end
+            estate_id=estate.pk, kind=ServiceRequest.Kind.COMPLAINT, received_at__gte=start, received_at__lt=end
         )
         .exclude(status=ServiceRequest.Status.CANCELLED)
         .select_related("complaint", "person")
@@ -120,7 +143,7 @@ def open_requests_of_unit(unit_id: int) -> QuerySet[ServiceRequest]:
 
 
 def filtered_board(
-    estate: Any,
+    estate: Estate,
     *,
     now: dt.datetime | None = None,
     status: str = "",
@@ -137,17 +160,8 @@ def filtered_board(
     now = now or timezone.now()
     requests = board(estate, now=now)
     if status:
-        estate_id = getattr(estate, "pk", estate)
-        requests = (
-            ServiceRequest.objects.filter(estate_id=estate_id, status=status)
-            .annotate(
-                overdue=Case(
-                    When(overdue_condition(now), then=Value(True)), default=Value(False), output_field=BooleanField()
-                )
-            )
-            .select_related(*LIST_JOINS)
-            .order_by(F("overdue").desc(), F("resolve_by").asc(nulls_last=True), "received_at", "id")
-        )
+        in_status = ServiceRequest.objects.filter(estate_id=estate.pk, status=status)
+        requests = with_overdue(in_status, now).select_related(*LIST_JOINS).order_by(*BOARD_ORDER)
     filters: dict[str, Any] = {}
     if kind:
         filters["kind"] = kind
@@ -164,10 +178,8 @@ def filtered_board(
     return with_names(requests.filter(**filters))
 
 
-def display_name_of(relation: str) -> Any:
+def display_name_of(relation: str) -> Coalesce:
     """A user's display name in SQL, as str(user) gives it: the display name, else the username."""
-    from django.db.models.functions import Coalesce, NullIf
-
     return Coalesce(NullIf(F(f"{relation}__display_name"), Value("")), F(f"{relation}__username"))
 
 
@@ -184,7 +196,7 @@ def with_names(requests: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
     )
 
 
-def assigned_to(user: Any) -> QuerySet[ServiceRequest]:
+def assigned_to(user: User) -> QuerySet[ServiceRequest]:
     """The work on someone's desk: requests assigned to them that are not finished."""
     return (
         ServiceRequest.objects.filter(assignee=user)
@@ -203,10 +215,6 @@ def requests_of_person(person_id: int) -> QuerySet[ServiceRequest]:
 
 def request_with_timeline(request_id: int) -> ServiceRequest | None:
     """One request with its events, return visits and complaint details loaded."""
-    from django.db.models import Prefetch
-
-    from guanjia.servicedesk.models import RequestEvent, ReturnVisit
-
     return (
         ServiceRequest.objects.select_related(*LIST_JOINS, "complaint")
         .prefetch_related(
@@ -219,12 +227,9 @@ def request_with_timeline(request_id: int) -> ServiceRequest | None:
     )
 
 
-def service_levels_of(estate: Any) -> list[dict[str, Any]]:
+def service_levels_of(estate: Estate) -> list[dict[str, Any]]:
     """Every kind x priority with the limits in force: the estate's own row, else the default."""
-    from guanjia.servicedesk.models import ServiceLevel
-
-    estate_id = getattr(estate, "pk", estate)
-    own = {(level.kind, level.priority): level for level in ServiceLevel.objects.filter(estate_id=estate_id)}
+    own = {(level.kind, level.priority): level for level in ServiceLevel.objects.filter(estate_id=estate.pk)}
     rows = []
     for kind in ServiceRequest.Kind.values:
         for priority in ServiceRequest.Priority.values:
@@ -253,13 +258,10 @@ def service_levels_of(estate: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def duty_managers_of(estate: Any, start: dt.date, days: int) -> QuerySet[Any]:
+def duty_managers_of(estate: Estate, start: dt.date, days: int) -> QuerySet[DutyManager]:
     """The duty managers the estate named for `days` duty days from `start`."""
-    from guanjia.servicedesk.models import DutyManager
-
-    estate_id = getattr(estate, "pk", estate)
     return (
-        DutyManager.objects.filter(estate_id=estate_id, date__gte=start, date__lt=start + dt.timedelta(days=days))
+        DutyManager.objects.filter(estate_id=estate.pk, date__gte=start, date__lt=start + dt.timedelta(days=days))
         .select_related("user")
         .order_by("date")
     )
@@ -276,12 +278,12 @@ def with_overdue(requests: QuerySet[ServiceRequest], now: dt.datetime | None = N
     )
 
 
-def loops_in_estate(user: Any, estate_id: int) -> QuerySet[ServiceRequest]:
+def loops_in_estate(user: User, estate_id: int) -> QuerySet[ServiceRequest]:
     """My loops (首问负责制) in one estate, overdue marked."""
     return with_overdue(my_loops(user).filter(estate_id=estate_id))
 
 
-def assigned_in_estate(user: Any, estate_id: int) -> QuerySet[ServiceRequest]:
+def assigned_in_estate(user: User, estate_id: int) -> QuerySet[ServiceRequest]:
     """The work assigned to this person in one estate and not yet resolved: oldest first."""
     return with_overdue(assigned_to(user).filter(estate_id=estate_id, status__in=OPEN_STATUSES))
 
@@ -300,7 +302,7 @@ def open_requests_of_person(person_id: int) -> QuerySet[ServiceRequest]:
 class TimelineEntry:
     at: dt.datetime
     kind: str  # event, escalation, return_visit, photo
-    item: Any
+    item: RequestEvent | Escalation | ReturnVisit | RequestPhoto
 
 
 def timeline(service_request: ServiceRequest, *, include_escalations: bool = True) -> list[TimelineEntry]:
@@ -324,3 +326,118 @@ def timeline(service_request: ServiceRequest, *, include_escalations: bool = Tru
     ]
     order = {"event": 0, "return_visit": 1, "photo": 2, "escalation": 3}
     return sorted(entries, key=lambda entry: (entry.at, order[entry.kind], entry.item.pk))
+
+
+def photos_of(service_request: ServiceRequest) -> QuerySet[RequestPhoto]:
+    return service_request.photos.order_by("uploaded_at", "id")
+
+
+def photo_count(service_request: ServiceRequest) -> int:
+    return RequestPhoto.objects.filter(request=service_request).count()
+
+
+def board_zones(estate: Estate) -> list[Zone]:
+    """The zones the board can be narrowed to, by code."""
+    return list(Zone.objects.filter(estate=estate).order_by("code"))
+
+
+def own_service_level_count(estate: Estate) -> int:
+    """How many kind x priority pairs the estate set itself."""
+    return ServiceLevel.objects.filter(estate=estate).count()
+
+
+def user_by_id(user_id: int) -> User | None:
+    return User.objects.filter(pk=user_id).first()
+
+
+# --- intake ---------------------------------------------------------------------------------
+
+LIMIT_FIELDS = ("respond_minutes", "arrive_minutes", "resolve_minutes", "return_visit_minutes")
+
+
+def allowance_from(limits: dict[str, int | None] | None, kind: str, priority: str) -> dl.Allowance:
+    """The allowance of an estate's own service level row (its LIMIT_FIELDS), else the default."""
+    if limits is None:
+        return dl.default_allowance(kind, priority)
+    return dl.Allowance(
+        respond=limits["respond_minutes"],
+        arrive=limits["arrive_minutes"],
+        resolve=limits["resolve_minutes"],
+        return_visit=limits["return_visit_minutes"],
+    )
+
+
+def allowance_for(estate_id: int, kind: str, priority: str) -> dl.Allowance:
+    """The estate's own service level for this kind and priority, else the default."""
+    limits = ServiceLevel.objects.filter(estate_id=estate_id, kind=kind, priority=priority).values(*LIMIT_FIELDS)
+    return allowance_from(limits.first(), kind, priority)
+
+
+def unit_with_allowance(unit_id: int, estate_id: int, kind: str, priority: str) -> tuple[Unit, dl.Allowance] | None:
+    """The estate's unit with this id, and the allowance a request of this kind and priority
+    gets in the estate: intake's two reads in one query, so that a request taken through the
+    API costs no more round trips than before (bench/bench_intake_api.py). The service level
+    comes by a join (a FilteredRelation: cheaper for the ORM to build than a subquery, and the
+    unique estate x kind x priority keeps it to one row). None when the estate has no such unit."""
+    level = FilteredRelation(
+        "estate__service_levels",
+        condition=Q(estate__service_levels__kind=kind, estate__service_levels__priority=priority),
+    )
+    columns = {f"level_{name}": F(f"level__{name}") for name in ("id", *LIMIT_FIELDS)}
+    try:
+        unit = Unit.objects.annotate(level=level, **columns).get(pk=unit_id, estate_id=estate_id)
+    except Unit.DoesNotExist:
+        return None
+    limits = {name: getattr(unit, f"level_{name}") for name in LIMIT_FIELDS}
+    own_level = getattr(unit, "level_id", None) is not None  # else no row: the default applies
+    return unit, allowance_from(limits if own_level else None, kind, priority)
+
+
+def person_in_estate(person_id: int, estate_id: int) -> Person | None:
+    try:
+        return Person.objects.get(pk=person_id, estate_id=estate_id)
+    except Person.DoesNotExist:
+        return None
+
+
+def person_by_id(person_id: int) -> Person:
+    return Person.objects.get(pk=person_id)
+
+
+def unit_with_estate(unit_id: int) -> Unit | None:
+    """A unit an owner names in the portal, with what intake needs of it (estate, zone)."""
+    return Unit.objects.select_related("estate", "zone").filter(pk=unit_id).first()
+
+
+def unit_by_code(estate_id: int, code: str) -> Unit | None:
+    return Unit.objects.filter(estate_id=estate_id, code=code).first()
+
+
+def unit_in_estate(unit_id: int, estate_id: int) -> Unit | None:
+    return Unit.objects.filter(pk=unit_id, estate_id=estate_id).select_related("zone").first()
+
+
+def lives_in(person_id: int, unit: Unit) -> bool:
+    """The person lives in the unit now (a residency not ended)."""
+    return Residency.objects.filter(person_id=person_id, unit=unit, ended__isnull=True).exists()
+
+
+# --- escalation -----------------------------------------------------------------------------
+
+
+def overdue_requests(now: dt.datetime, estate_id: int | None = None) -> QuerySet[ServiceRequest]:
+    """Every request with a deadline passed unmet, in the order of their ids."""
+    requests = ServiceRequest.objects.filter(overdue_condition(now))
+    if estate_id is not None:
+        requests = requests.filter(estate_id=estate_id)
+    return requests.order_by("id")
+
+
+def rungs_reached(service_request: ServiceRequest, deadline: str) -> set[str]:
+    """The rungs of the ladder already reached for one deadline of a request."""
+    return set(Escalation.objects.filter(request=service_request, deadline=deadline).values_list("rung", flat=True))
+
+
+def duty_manager_on(estate_id: int, date: dt.date) -> int | None:
+    """The user id of the estate's duty manager for the duty day, when it named one."""
+    return DutyManager.objects.filter(estate_id=estate_id, date=date).values_list("user_id", flat=True).first()

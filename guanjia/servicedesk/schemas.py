@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from ninja import Field, Schema
+
+from guanjia.servicedesk.actions import passed_deadlines
 
 # Every transition may carry the version the caller last saw: when someone else changed the
 # request in between, the answer is 409 instead of acting on a stale picture.
@@ -106,8 +109,6 @@ class ServiceRequestOut(Schema):
         annotated = getattr(obj, "overdue", None)
         if annotated is not None:
             return bool(annotated)
-        from guanjia.servicedesk.actions import passed_deadlines
-
         return bool(passed_deadlines(obj, timezone.now()))
 
 
@@ -173,8 +174,6 @@ class ServiceRequestDetailOut(ServiceRequestOut):
 
     @staticmethod
     def resolve_complaint(obj) -> object:
-        from django.core.exceptions import ObjectDoesNotExist
-
         try:
             return obj.complaint
         except ObjectDoesNotExist:

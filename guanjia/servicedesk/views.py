@@ -6,25 +6,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from guanjia.accounts.models import User
 from guanjia.accounts.queries import postings_of_estate
 from guanjia.core.errors import DomainError
-from guanjia.core.forms import add_domain_error
+from guanjia.core.forms import add_domain_error, attempt
 from guanjia.core.photos import photo_response
 from guanjia.core.roles import Capability
 from guanjia.estates.access import access_estate
-from guanjia.estates.models import Unit, Zone
+from guanjia.estates.models import Estate, Unit
 from guanjia.people import queries as people_queries
 from guanjia.people.models import Person
 from guanjia.servicedesk import access, actions, queries
@@ -44,7 +45,7 @@ from guanjia.servicedesk.forms import (
     ServiceLevelForm,
     title_from,
 )
-from guanjia.servicedesk.models import TRANSITIONS, ServiceLevel, ServiceRequest
+from guanjia.servicedesk.models import TRANSITIONS, ComplaintDetails, ServiceRequest
 
 S = ServiceRequest.Status
 BOARD_LIMIT = 200
@@ -63,7 +64,7 @@ def staff_choices(estate_id: int) -> list[tuple[str, str]]:
     return [(str(user_id), label) for user_id, label in seen.items()]
 
 
-def find_assignee(estate_id: int, value: str) -> Any:
+def find_assignee(estate_id: int, value: str) -> User | None:
     for posting in postings_of_estate(estate_id):
         if str(posting.user_id) == value:
             return posting.user
@@ -74,10 +75,10 @@ def with_version(data: dict) -> dict:
     return {"expected_version": data.get("version")}
 
 
-Handler = Callable[[Any, ServiceRequest, dict], object]
+Handler = Callable[[User, ServiceRequest, dict], object]
 
 # action -> (button label, form class, what it does). The order is the order on the page.
-ACTIONS: dict[str, tuple[Any, type, Handler]] = {
+ACTIONS: dict[str, tuple[Promise, type[forms.Form], Handler]] = {
     "assign": (
         gettext_lazy("Assign"),
         AssignForm,
@@ -161,7 +162,7 @@ ACTIONS: dict[str, tuple[Any, type, Handler]] = {
 }
 
 
-def available_actions(user: Any, service_request: ServiceRequest) -> list[str]:
+def available_actions(user: User, service_request: ServiceRequest) -> list[str]:
     """The actions the transition table allows now, for a user who may act on the request."""
     if not access.can_act(user, service_request):
         return []
@@ -171,7 +172,7 @@ def available_actions(user: Any, service_request: ServiceRequest) -> list[str]:
     return [name for name in ACTIONS if name in allowed]
 
 
-def action_form(name: str, service_request: ServiceRequest, data: Any = None) -> Any:
+def action_form(name: str, service_request: ServiceRequest, data: QueryDict | None = None) -> forms.Form:
     form_class = ACTIONS[name][1]
     initial = {"version": service_request.version}
     if form_class is AssignForm:
@@ -184,16 +185,16 @@ def render_request_page(
     service_request: ServiceRequest,
     *,
     failed: str = "",
-    failed_form: Any = None,
+    failed_form: forms.Form | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
     names = available_actions(user, service_request)
-    forms = []
+    action_forms = []
     for name in names:
         form = failed_form if name == failed and failed_form is not None else action_form(name, service_request)
-        forms.append({"name": name, "label": ACTIONS[name][0], "form": form, "open": name == failed})
+        action_forms.append({"name": name, "label": ACTIONS[name][0], "form": form, "open": name == failed})
     can_classify = service_request.kind == ServiceRequest.Kind.COMPLAINT and access.can(
         user, service_request.estate_id, access.ANALYSE_COMPLAINTS
     )
@@ -213,10 +214,10 @@ def render_request_page(
         )
     context = {
         "estate": service_request.estate,
-        "sr": service_request,
+        "service_request": service_request,
         "timeline": queries.timeline(service_request),
-        "photos": service_request.photos.order_by("uploaded_at", "id"),
-        "action_forms": forms,
+        "photos": queries.photos_of(service_request),
+        "action_forms": action_forms,
         "classify_form": classify_form,
         "photo_form": (failed_form if failed == "photo" else PhotoForm())
         if access.can_add_photo(user, service_request)
@@ -326,21 +327,37 @@ def unit_by_code(estate_id: int, code: str) -> Unit | None:
     code = (code or "").strip().upper()
     if not code:
         return None
-    unit = Unit.objects.filter(estate_id=estate_id, code=code).first()
+    unit = queries.unit_by_code(estate_id, code)
     if unit is None:
         raise DomainError(_("No unit with this code in the estate."), field="unit")
     return unit
 
 
-def intake_caller(estate_id: int, params: Any) -> tuple[Person | None, Unit | None]:
+def intake_caller(estate_id: int, params: QueryDict) -> tuple[Person | None, Unit | None]:
     """The caller and unit picked from the search results (ids in the query string)."""
     person = unit = None
     person_id, unit_id = params.get("person", ""), params.get("unit_id", "")
     if str(person_id).isdigit():
-        person = Person.objects.filter(pk=int(person_id), estate_id=estate_id).first()
+        person = queries.person_in_estate(int(person_id), estate_id)
     if str(unit_id).isdigit():
-        unit = Unit.objects.filter(pk=int(unit_id), estate_id=estate_id).select_related("zone").first()
+        unit = queries.unit_in_estate(int(unit_id), estate_id)
     return person, unit
+
+
+def record_intake(user: User, estate: Estate, data: dict) -> ServiceRequest:
+    """The desk's form written: the unit by its code, the title from the description when
+    the desk typed none."""
+    return actions.receive_request(
+        actor=user,
+        estate=estate,
+        kind=data["kind"],
+        channel=data["channel"],
+        priority=data["priority"],
+        title=data["title"] or title_from(data["description"]),
+        description=data["description"],
+        unit=unit_by_code(estate.pk, data["unit"]),
+        person=data["person"],
+    )
 
 
 @login_required
@@ -362,28 +379,11 @@ def intake(request, estate_id: int):
         form.fields["description"].widget.attrs["autofocus"] = True  # the caller is found: say what
     status = 200
     if request.method == "POST":
+        created = attempt(form, lambda data: record_intake(request.user, estate, data))
+        if created is not None:
+            messages.success(request, _("Request #%(id)s is recorded.") % {"id": created.pk})
+            return redirect("servicedesk:request", request_id=created.pk)
         status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                with transaction.atomic():
-                    found_unit = unit_by_code(estate.pk, data["unit"])
-                    created = actions.receive_request(
-                        actor=request.user,
-                        estate=estate,
-                        kind=data["kind"],
-                        channel=data["channel"],
-                        priority=data["priority"],
-                        title=data["title"] or title_from(data["description"]),
-                        description=data["description"],
-                        unit=found_unit,
-                        person=data["person"],
-                    )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("Request #%(id)s is recorded.") % {"id": created.pk})
-                return redirect("servicedesk:request", request_id=created.pk)
     open_requests = []
     if person is not None:
         open_requests = list(queries.open_requests_of_person(person.pk))
@@ -446,7 +446,7 @@ def board(request, estate_id: int):
     """The head butler's board: open requests, overdue first. A butler starts on their own
     zone (their default view); anyone may pick another zone, all zones, or the overdue only."""
     estate = access_estate(request.user, estate_id, Capability.VIEW_REQUESTS)
-    zones = list(Zone.objects.filter(estate=estate).order_by("code"))
+    zones = queries.board_zones(estate)
     own_zones = [zone.pk for zone in zones if zone.butler_id == request.user.pk]
     chosen = request.GET.get("zone", "")
     if not chosen and own_zones:
@@ -482,14 +482,10 @@ def service_levels(request, estate_id: int):
     status = 200
     if request.method == "POST":
         form = ServiceLevelForm(request.POST)
-        if form.is_valid():
-            try:
-                actions.set_service_level(actor=request.user, estate=estate, **form.cleaned_data)
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("The service level is saved."))
-                return redirect("servicedesk:service_levels", estate_id=estate.pk)
+        saved = attempt(form, lambda data: actions.set_service_level(actor=request.user, estate=estate, **data))
+        if saved is not None:
+            messages.success(request, _("The service level is saved."))
+            return redirect("servicedesk:service_levels", estate_id=estate.pk)
         failed = form
         status = 400
     rows = queries.service_levels_of(estate)
@@ -516,7 +512,7 @@ def service_levels(request, estate_id: int):
     return render(
         request,
         "servicedesk/service_levels.html",
-        {"estate": estate, "rows": rows, "own_count": ServiceLevel.objects.filter(estate=estate).count()},
+        {"estate": estate, "rows": rows, "own_count": queries.own_service_level_count(estate)},
         status=status,
     )
 
@@ -543,18 +539,16 @@ def duty_managers(request, estate_id: int):
     form = DutyManagerForm(request.POST or None, people=people)
     status = 200
     if request.method == "POST":
+        named = attempt(
+            form,
+            lambda data: actions.name_duty_manager(
+                actor=request.user, estate=estate, date=data["date"], user=find_assignee(estate.pk, data["user"])
+            ),
+        )
+        if named is not None:
+            messages.success(request, _("The duty manager is named."))
+            return redirect("servicedesk:duty_managers", estate_id=estate.pk)
         status = 400
-        if form.is_valid():
-            chosen = find_assignee(estate.pk, form.cleaned_data["user"])
-            try:
-                actions.name_duty_manager(
-                    actor=request.user, estate=estate, date=form.cleaned_data["date"], user=chosen
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("The duty manager is named."))
-                return redirect("servicedesk:duty_managers", estate_id=estate.pk)
     today = dl.duty_date(timezone.now())
     named = {duty.date: duty.user for duty in queries.duty_managers_of(estate, today, DUTY_DAYS)}
     days = [(day, named.get(day)) for day in (today + dt.timedelta(days=n) for n in range(DUTY_DAYS))]
@@ -589,18 +583,8 @@ def complaints(request, estate_id: int):
         status = 400
         month = (today.year, today.month)
     summary = queries.complaint_summary(estate, *month)
-    from guanjia.servicedesk.models import ComplaintDetails
-
     labels = dict(ComplaintDetails.Category.choices)
     categories = [(labels.get(key, _("Not classified yet")), count) for key, count in summary.by_category.items()]
-    start, end = dl.local_month_bounds(*month)
-    month_requests = (
-        ServiceRequest.objects.filter(
-            estate=estate, kind=ServiceRequest.Kind.COMPLAINT, received_at__gte=start, received_at__lt=end
-        )
-        .select_related("complaint", "person", "unit")
-        .order_by("received_at", "id")[:500]
-    )
     return render(
         request,
         "servicedesk/complaints.html",
@@ -610,7 +594,7 @@ def complaints(request, estate_id: int):
             "categories": categories,
             "month_value": f"{month[0]:04d}-{month[1]:02d}",
             "error": error,
-            "complaints": month_requests,
+            "complaints": queries.complaints_of_month(estate, *month),
         },
         status=status,
     )
@@ -619,11 +603,10 @@ def complaints(request, estate_id: int):
 # --- the owner portal ---------------------------------------------------------------------------
 
 
-def portal_person(user: Any) -> Person:
-    person = getattr(user, "person", None)
-    if person is None:
+def portal_person(user: User) -> Person:
+    if user.person is None:
         raise Http404
-    return person
+    return user.person
 
 
 @login_required
@@ -635,13 +618,6 @@ def portal_requests(request):
         "servicedesk/portal_list.html",
         {"person": person, "requests": list(queries.requests_of_person(person.pk)[:200])},
     )
-
-
-def portal_unit(value: str) -> Unit:
-    unit = Unit.objects.select_related("estate", "zone").filter(pk=int(value)).first() if value.isdigit() else None
-    if unit is None:
-        raise DomainError(_("Choose one of your own units."), field="unit")
-    return unit
 
 
 @login_required
@@ -659,30 +635,17 @@ def portal_new(request):
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            uploads = request.FILES.getlist("photos")
             try:
-                if len(uploads) > actions.MAX_PHOTOS_PER_REQUEST:
-                    raise DomainError(
-                        _("A request has at most %(count)d photos.") % {"count": actions.MAX_PHOTOS_PER_REQUEST},
-                        field="photos",
-                    )
-                for upload in uploads:
-                    actions.check_photo(upload, field="photos")
-                unit = portal_unit(data["unit"])
-                with transaction.atomic():
-                    created = actions.receive_request(
-                        actor=request.user,
-                        estate=unit.estate,
-                        kind=data["kind"],
-                        channel=ServiceRequest.Channel.PORTAL,
-                        priority=data["priority"],
-                        title=title_from(data["description"]),
-                        description=data["description"],
-                        unit=unit,
-                        person=person,
-                    )
-                    for upload in uploads:
-                        actions.add_request_photo(actor=request.user, service_request=created, upload=upload)
+                created = actions.submit_portal_request(
+                    actor=request.user,
+                    person=person,
+                    unit_id=int(data["unit"]) if data["unit"].isdigit() else None,
+                    kind=data["kind"],
+                    priority=data["priority"],
+                    title=title_from(data["description"]),
+                    description=data["description"],
+                    photos=request.FILES.getlist("photos"),
+                )
             except DomainError as error:
                 add_domain_error(form, error)
                 if error.field == "photos":
@@ -697,15 +660,15 @@ def render_portal_request(
     request,
     service_request: ServiceRequest,
     *,
-    confirm_form: Any = None,
-    photo_form: Any = None,
+    confirm_form: forms.Form | None = None,
+    photo_form: forms.Form | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     context = {
-        "sr": service_request,
+        "service_request": service_request,
         "timeline": queries.timeline(service_request, include_escalations=False),
-        "photos": service_request.photos.order_by("uploaded_at", "id"),
+        "photos": queries.photos_of(service_request),
         "confirm_form": (confirm_form or ConfirmForm(initial={"version": service_request.version}))
         if service_request.status == S.RESOLVED
         else None,

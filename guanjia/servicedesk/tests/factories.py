@@ -1,7 +1,11 @@
 """Requests made the way the desk makes them: through the actions, at fixed times."""
 
 import datetime as dt
+import io
 from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from guanjia.accounts.tests.factories import PostingFactory, UserFactory
 from guanjia.servicedesk import actions
@@ -37,23 +41,28 @@ def walk(cast: Any, service_request: ServiceRequest, to: str, *, now: dt.datetim
     steps = [
         (
             ServiceRequest.Status.ASSIGNED,
-            lambda r, t: actions.assign_request(actor=cast.assistant, service_request=r, assignee=cast.butler, now=t),
+            lambda item, at: actions.assign_request(
+                actor=cast.assistant, service_request=item, assignee=cast.butler, now=at
+            ),
         ),
         (
             ServiceRequest.Status.IN_PROGRESS,
-            lambda r, t: actions.start_work(actor=cast.butler, service_request=r, now=t),
+            lambda item, at: actions.start_work(actor=cast.butler, service_request=item, now=at),
         ),
         (
             ServiceRequest.Status.RESOLVED,
-            lambda r, t: actions.resolve_request(actor=cast.butler, service_request=r, now=t),
+            lambda item, at: actions.resolve_request(actor=cast.butler, service_request=item, now=at),
         ),
         (
             ServiceRequest.Status.RETURN_VISIT,
-            lambda r, t: actions.record_return_visit(
-                actor=cast.butler, service_request=r, how="phone", satisfaction=5, solved=True, now=t
+            lambda item, at: actions.record_return_visit(
+                actor=cast.butler, service_request=item, how="phone", satisfaction=5, solved=True, now=at
             ),
         ),
-        (ServiceRequest.Status.CLOSED, lambda r, t: actions.close_request(actor=cast.butler, service_request=r, now=t)),
+        (
+            ServiceRequest.Status.CLOSED,
+            lambda item, at: actions.close_request(actor=cast.butler, service_request=item, now=at),
+        ),
     ]
     moment = now
     for status, step in steps:
@@ -67,16 +76,10 @@ def walk(cast: Any, service_request: ServiceRequest, to: str, *, now: dt.datetim
 
 def image_bytes(image_format: str = "PNG", size: tuple[int, int] = (8, 8)) -> bytes:
     """A small real image in the given Pillow format (PNG, JPEG, WEBP)."""
-    import io
-
-    from PIL import Image
-
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 80, 40)).save(buffer, format=image_format)
     return buffer.getvalue()
 
 
-def photo_upload(name: str = "leak.png", image_format: str = "PNG") -> Any:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
+def photo_upload(name: str = "leak.png", image_format: str = "PNG") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, image_bytes(image_format), content_type="image/png")
