@@ -160,7 +160,7 @@ def bulk_insert_baseline(estate, count: int) -> float:
 def main() -> None:
     setup_django()
     from guanjia.estates.models import Company, Estate, Unit, Zone
-    from guanjia.people import registry_actions
+    from guanjia.people import actions, import_stages
     from guanjia.people.models import Person
 
     count = int(os.environ.get("BENCH_UNITS", "100000"))
@@ -191,14 +191,14 @@ def main() -> None:
             profiler.enable()
         phases: dict[str, float] = {}
         started = time.perf_counter()
-        counts = registry_actions.import_registry(
+        counts = actions.import_registry(
             actor=None,
             estate=imported,
             source=path,
             on_stage=lambda stage: phases.setdefault(stage, time.perf_counter()),
         )
         elapsed = time.perf_counter() - started
-        checked = phases.get(registry_actions.SAVING, started) - started
+        checked = phases.get(import_stages.SAVING, started) - started
         print(
             f"import: read and check {checked:.1f}s, write {elapsed - checked:.1f}s; "
             f"bulk_create baseline {baseline:.1f}s",

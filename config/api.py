@@ -16,10 +16,13 @@ from guanjia.core.errors import DomainError
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         from guanjia.accounts.actions import user_for_token
+        from guanjia.accounts.models import ApiToken
 
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
+        try:
+            user = user_for_token(token)
+        except ApiToken.DoesNotExist:
+            return None  # not signed in by token: the session is tried next, then 401
+        request.user = user
         return user
 
 

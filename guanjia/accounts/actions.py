@@ -1,8 +1,8 @@
-"""Every write to logins, postings and API tokens."""
+"""Every write to logins, postings and API tokens. `actor` None is the system (the demo loader)."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -15,11 +15,19 @@ from guanjia.core.audit import record_change
 from guanjia.core.errors import DomainError
 from guanjia.core.roles import Post
 from guanjia.core.scope import forget_scope
+from guanjia.estates.models import Estate
+from guanjia.people.models import Person
 
 
 @transaction.atomic
 def create_user(
-    *, actor: Any, username: str, password: str, display_name: str = "", person: Any = None, check_password: bool = True
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    display_name: str = "",
+    person: Person | None = None,
+    check_password: bool = True,
 ) -> User:
     username = username.strip()
     if not username:
@@ -38,14 +46,16 @@ def create_user(
         actor=actor,
         target=user,
         verb="create",
-        estate_id=getattr(person, "estate_id", None),
+        estate_id=person.estate_id if person is not None else None,
         changes={"username": [None, username]},
     )
     return user
 
 
 @transaction.atomic
-def post_staff(*, actor: Any, user: User, estate: Any, post: str, since: Any = None) -> Posting:
+def post_staff(
+    *, actor: User | None, user: User, estate: Estate, post: str, since: datetime.date | None = None
+) -> Posting:
     if post not in Post.values:
         raise DomainError(_("Choose a post from the list."), field="post")
     try:
@@ -59,7 +69,7 @@ def post_staff(*, actor: Any, user: User, estate: Any, post: str, since: Any = N
 
 
 @transaction.atomic
-def end_posting(*, actor: Any, posting: Posting) -> Posting:
+def end_posting(*, actor: User, posting: Posting) -> Posting:
     posting = Posting.objects.select_for_update().get(pk=posting.pk)
     if not posting.active:
         raise DomainError(_("This posting has already ended."), field="post")
@@ -76,7 +86,7 @@ def end_posting(*, actor: Any, posting: Posting) -> Posting:
 
 
 @transaction.atomic
-def issue_api_token(*, actor: Any, user: User, name: str) -> tuple[ApiToken, str]:
+def issue_api_token(*, actor: User, user: User, name: str) -> tuple[ApiToken, str]:
     """Returns the row and the token itself, which is never stored and shown only now."""
     if not name.strip():
         raise DomainError(_("Name the token after the client that will use it."), field="name")
@@ -86,10 +96,11 @@ def issue_api_token(*, actor: Any, user: User, name: str) -> tuple[ApiToken, str
     return row, token
 
 
-def user_for_token(token: str) -> User | None:
+def user_for_token(token: str) -> User:
+    """The active user of a live (unrevoked) token; ApiToken.DoesNotExist for any other token."""
     row = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(token), revoked=False).first()
     if row is None or not row.user.is_active:
-        return None
+        raise ApiToken.DoesNotExist
     # Touch at most once a minute: a write per API call would cost more than the call.
     now = timezone.now()
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:

@@ -8,9 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from guanjia.accounts import actions
-from guanjia.accounts.models import User
-from guanjia.accounts.queries import postings_of_estate
-from guanjia.core.errors import DomainError
+from guanjia.accounts.queries import active_user, postings_of_estate
 from guanjia.core.roles import Capability
 from guanjia.core.schemas import ErrorOut
 from guanjia.core.scope import scope_of
@@ -105,9 +103,7 @@ def list_postings(request, estate_id: int):
 )
 def create_posting(request, estate_id: int, payload: PostingIn):
     estate = access_estate(request.auth, estate_id, Capability.MANAGE_STAFF)
-    user = User.objects.filter(pk=payload.user_id, is_active=True).first()
-    if user is None:
-        raise DomainError(_("No such user."), field="user_id")
+    user = active_user(payload.user_id, field="user_id")
     return Status(
         201, actions.post_staff(actor=request.auth, user=user, estate=estate, post=payload.post, since=payload.since)
     )

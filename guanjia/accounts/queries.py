@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import Posting, User
+from guanjia.core.errors import DomainError
 from guanjia.core.roles import Post
 from guanjia.core.scope import scope_of
 from guanjia.people.models import Residency
@@ -23,7 +26,7 @@ HOME_BY_POST = [
 ]
 
 
-def home_route(user: Any) -> tuple[str, dict]:
+def home_route(user: AbstractBaseUser | AnonymousUser) -> tuple[str, dict]:
     """The URL name and arguments of the home page fitting the user's post."""
     scope = scope_of(user)
     if not scope.posts:
@@ -35,6 +38,15 @@ def home_route(user: Any) -> tuple[str, dict]:
             return route, {"estate_id": estate_id}
     # Technicians and crews: the requests assigned to them, on the phone-sized list.
     return "servicedesk:my_work", {"estate_id": estate_id}
+
+
+def active_user(user_id: int, *, field: str) -> User:
+    """The active login with this id; a DomainError naming `field` (where the caller took the
+    id from) when there is none."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise DomainError(_("No such user."), field=field)
+    return user
 
 
 def postings_of_estate(estate_id: int) -> QuerySet[Posting]:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
 from guanjia.estates.models import Building, Estate, Unit, Zone
 
+AnyUser = AbstractBaseUser | AnonymousUser
 
-def access_estate(user: Any, estate_id: int, capability: str = Capability.VIEW_REGISTRY) -> Estate:
+
+def access_estate(user: AnyUser, estate_id: int, capability: str = Capability.VIEW_REGISTRY) -> Estate:
     if not scope_of(user).can(estate_id, capability):
         raise Http404
     try:
@@ -20,7 +22,7 @@ def access_estate(user: Any, estate_id: int, capability: str = Capability.VIEW_R
         raise Http404 from None
 
 
-def access_zone(user: Any, zone_id: int, *, write: bool = False) -> Zone:
+def access_zone(user: AnyUser, zone_id: int, *, write: bool = False) -> Zone:
     zone = Zone.objects.select_related("estate", "butler").filter(pk=zone_id).first()
     capability = Capability.MANAGE_STAFF if write else Capability.VIEW_REGISTRY
     if zone is None or not scope_of(user).can(zone.estate_id, capability):
@@ -28,7 +30,7 @@ def access_zone(user: Any, zone_id: int, *, write: bool = False) -> Zone:
     return zone
 
 
-def access_building(user: Any, building_id: int, *, write: bool = False) -> Building:
+def access_building(user: AnyUser, building_id: int, *, write: bool = False) -> Building:
     building = Building.objects.select_related("estate").filter(pk=building_id).first()
     capability = Capability.EDIT_REGISTRY if write else Capability.VIEW_REGISTRY
     if building is None or not scope_of(user).can(building.estate_id, capability):
@@ -36,21 +38,21 @@ def access_building(user: Any, building_id: int, *, write: bool = False) -> Buil
     return building
 
 
-def can_edit_unit(user: Any, unit: Unit) -> bool:
+def can_edit_unit(user: AnyUser, unit: Unit) -> bool:
     scope = scope_of(user)
     if scope.can(unit.estate_id, Capability.EDIT_REGISTRY):
         return True
     return scope.can(unit.estate_id, Capability.EDIT_ZONE_REGISTRY) and unit.zone_id in scope.zone_ids
 
 
-def owns_unit(user: Any, unit: Unit) -> bool:
+def owns_unit(user: AnyUser, unit: Unit) -> bool:
     scope = scope_of(user)
     return (
         scope.person_id is not None and unit.residencies.filter(person_id=scope.person_id, ended__isnull=True).exists()
     )
 
 
-def access_unit(user: Any, unit_id: int, *, write: bool = False) -> Unit:
+def access_unit(user: AnyUser, unit_id: int, *, write: bool = False) -> Unit:
     unit = Unit.objects.select_related("estate", "building", "zone", "zone__butler").filter(pk=unit_id).first()
     if unit is None:
         raise Http404
@@ -61,3 +63,12 @@ def access_unit(user: Any, unit_id: int, *, write: bool = False) -> Unit:
     if not allowed:
         raise Http404
     return unit
+
+
+def zone_in_estate(estate_id: int, zone_id: int) -> Zone:
+    """A zone named in a request about an estate (whose access the caller has checked): it
+    must be one of that estate's."""
+    zone = Zone.objects.filter(pk=zone_id, estate_id=estate_id).first()
+    if zone is None:
+        raise Http404
+    return zone

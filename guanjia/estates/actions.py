@@ -1,4 +1,4 @@
-"""Every write to the estate registry."""
+"""Every write to the estate registry. `actor` None is the system (the demo loader)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from guanjia.core.audit import apply_changes, record_change
 from guanjia.core.errors import DomainError, Problems
+from guanjia.core.roles import Post
+from guanjia.core.scope import forget_scope, scope_of
 from guanjia.estates.models import Building, Company, Estate, Unit, Zone
 
 UNIT_FIELDS = ("floor", "area", "house_type", "status", "delivery_date", "zone", "note")
@@ -34,14 +37,15 @@ def parse_area(value: Any) -> Decimal:
     return area.quantize(Decimal("0.01"))
 
 
-def check_unit_values(values: dict[str, Any], estate: Estate) -> Problems:
+def check_unit_values(values: dict[str, Any], estate: Estate | None) -> Problems:
+    """The unit's own rules; the zone is checked against `estate` (None: the caller checked it)."""
     problems = Problems()
     if values.get("house_type") not in HOUSE_TYPES:
         problems.add("house_type", _("Choose a house type from the list."))
     if values.get("status") not in UNIT_STATUSES:
         problems.add("status", _("Choose a status from the list."))
     zone = values.get("zone")
-    if zone is not None and zone.estate_id != estate.pk:
+    if zone is not None and estate is not None and zone.estate_id != estate.pk:
         problems.add("zone", _("The zone belongs to another estate."))
     delivery = values.get("delivery_date")
     if delivery is not None and not isinstance(delivery, datetime.date):
@@ -53,14 +57,16 @@ def check_unit_values(values: dict[str, Any], estate: Estate) -> Problems:
 
 
 @transaction.atomic
-def create_company(*, actor: Any, name: str, code: str) -> Company:
+def create_company(*, actor: AbstractBaseUser | None, name: str, code: str) -> Company:
     company = Company.objects.create(name=name, code=code)
     record_change(actor=actor, target=company, verb="create", changes={"name": [None, name]})
     return company
 
 
 @transaction.atomic
-def create_estate(*, actor: Any, company: Company, name: str, code: str, kind: str, address: str = "") -> Estate:
+def create_estate(
+    *, actor: AbstractBaseUser | None, company: Company, name: str, code: str, kind: str, address: str = ""
+) -> Estate:
     if Estate.objects.filter(code=code).exists():
         raise DomainError(_("An estate with this code already exists."), field="code")
     estate = Estate.objects.create(company=company, name=name, code=code, kind=kind, address=address)
@@ -69,10 +75,13 @@ def create_estate(*, actor: Any, company: Company, name: str, code: str, kind: s
 
 
 @transaction.atomic
-def create_zone(*, actor: Any, estate: Estate, code: str, name: str, butler: Any = None) -> Zone:
+def create_zone(
+    *, actor: AbstractBaseUser | None, estate: Estate, code: str, name: str, butler: AbstractBaseUser | None = None
+) -> Zone:
+    butler_id = butler.pk if butler is not None else None
     try:
         with transaction.atomic():
-            zone = Zone.objects.create(estate=estate, code=code, name=name, butler=butler)
+            zone = Zone.objects.create(estate=estate, code=code, name=name, butler_id=butler_id)
     except IntegrityError:
         raise DomainError(_("A zone with this code already exists in the estate."), field="code") from None
     record_change(
@@ -80,30 +89,31 @@ def create_zone(*, actor: Any, estate: Estate, code: str, name: str, butler: Any
         target=zone,
         verb="create",
         estate_id=estate.pk,
-        changes={"name": [None, name], "butler": [None, getattr(butler, "pk", None)]},
+        changes={"name": [None, name], "butler": [None, butler_id]},
     )
     return zone
 
 
 @transaction.atomic
-def assign_zone_butler(*, actor: Any, zone: Zone, butler: Any) -> Zone:
-    from guanjia.core.roles import Post
-
-    if (
-        butler is not None
-        and not butler.postings.filter(estate_id=zone.estate_id, post=Post.BUTLER, active=True).exists()
-    ):
+def assign_zone_butler(*, actor: AbstractBaseUser, zone: Zone, butler: AbstractBaseUser | None) -> Zone:
+    """Put `butler` in charge of the zone (None: nobody). Only a butler posted to the zone's
+    estate now may be."""
+    if butler is not None and Post.BUTLER not in scope_of(butler).posts.get(zone.estate_id, set()):
         raise DomainError(_("Only a butler posted to this estate can look after one of its zones."), field="butler")
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     changes = apply_changes(zone, {"butler": butler})
     if changes:
         zone.save(update_fields=["butler"])
         record_change(actor=actor, target=zone, verb="assign_butler", estate_id=zone.estate_id, changes=changes)
+        if butler is not None:
+            forget_scope(butler)  # their zones have changed
     return zone
 
 
 @transaction.atomic
-def create_building(*, actor: Any, estate: Estate, code: str, name: str = "", floors: int | None = None) -> Building:
+def create_building(
+    *, actor: AbstractBaseUser | None, estate: Estate, code: str, name: str = "", floors: int | None = None
+) -> Building:
     code = code.strip()
     if not code:
         raise DomainError(_("Enter the building number."), field="building")
@@ -117,7 +127,9 @@ def create_building(*, actor: Any, estate: Estate, code: str, name: str = "", fl
 
 
 @transaction.atomic
-def create_unit(*, actor: Any, building: Building, number: str, entrance: str = "", **values: Any) -> Unit:
+def create_unit(
+    *, actor: AbstractBaseUser | None, building: Building, number: str, entrance: str = "", **values: Any
+) -> Unit:
     estate = building.estate
     number, entrance = number.strip(), entrance.strip()
     if not number:
@@ -153,7 +165,7 @@ def create_unit(*, actor: Any, building: Building, number: str, entrance: str = 
 
 
 @transaction.atomic
-def update_unit(*, actor: Any, unit: Unit, **values: Any) -> Unit:
+def update_unit(*, actor: AbstractBaseUser, unit: Unit, **values: Any) -> Unit:
     unknown = set(values) - set(UNIT_FIELDS)
     if unknown:
         raise DomainError(

@@ -1,28 +1,17 @@
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.http import Http404
-from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from guanjia.core.audit import history_of
-from guanjia.core.errors import DomainError
 from guanjia.core.roles import Capability
 from guanjia.core.schemas import ErrorOut, page
 from guanjia.core.scope import scope_of
 from guanjia.estates import actions, queries
-from guanjia.estates.access import access_building, access_estate, access_unit, access_zone
-from guanjia.estates.models import Zone
+from guanjia.estates.access import access_building, access_estate, access_unit, access_zone, zone_in_estate
 from guanjia.estates.schemas import BuildingIn, BuildingOut, ChangeOut, EstateOut, UnitIn, UnitOut, UnitPatch, ZoneOut
 
 router = Router(tags=["registry"])
-
-
-def zone_in_estate(estate_id: int, zone_id: int | None) -> Zone | None:
-    if zone_id is None:
-        return None
-    return get_object_or_404(Zone, pk=zone_id, estate_id=estate_id)
 
 
 @router.get("/estates", response=list[EstateOut], operation_id="estates_list")
@@ -75,7 +64,7 @@ def create_unit(request, estate_id: int, payload: UnitIn):
     if building.estate_id != estate.pk:
         raise Http404
     values = payload.dict(exclude={"building_id", "zone_id"})
-    values["zone"] = zone_in_estate(estate.pk, payload.zone_id)
+    values["zone"] = None if payload.zone_id is None else zone_in_estate(estate.pk, payload.zone_id)
     return Status(201, actions.create_unit(actor=request.auth, building=building, **values))
 
 
@@ -89,7 +78,8 @@ def update_unit(request, unit_id: int, payload: UnitPatch):
     unit = access_unit(request.auth, unit_id, write=True)
     values = payload.dict(exclude_unset=True)
     if "zone_id" in values:
-        values["zone"] = zone_in_estate(unit.estate_id, values.pop("zone_id"))
+        zone_id = values.pop("zone_id")
+        values["zone"] = None if zone_id is None else zone_in_estate(unit.estate_id, zone_id)
     return actions.update_unit(actor=request.auth, unit=unit, **values)
 
 
@@ -109,9 +99,5 @@ class ZoneButlerIn(Schema):
 def assign_butler(request, zone_id: int, payload: ZoneButlerIn):
     """Put a butler in charge of a zone (分管区域); null leaves it without one."""
     zone = access_zone(request.auth, zone_id, write=True)
-    butler = None
-    if payload.butler_id is not None:
-        butler = get_user_model().objects.filter(pk=payload.butler_id).first()
-        if butler is None:
-            raise DomainError(_("No such user."), field="butler_id")
+    butler = None if payload.butler_id is None else queries.login_with_id(payload.butler_id, field="butler_id")
     return actions.assign_zone_butler(actor=request.auth, zone=zone, butler=butler)

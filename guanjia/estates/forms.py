@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.estates.models import Unit, Zone
@@ -17,7 +18,9 @@ class UnitForm(forms.Form):
     zone = forms.ModelChoiceField(label=_("zone"), queryset=Zone.objects.none(), required=False)
     note = forms.CharField(label=_("note"), max_length=300, required=False)
 
-    def __init__(self, *args, estate=None, **kwargs):
+    def __init__(self, *args, zones: QuerySet[Zone] | None = None, **kwargs):
+        """`zones`: the unit's estate's, to choose from (none without them)."""
         super().__init__(*args, **kwargs)
-        if estate is not None:
-            self.fields["zone"].queryset = estate.zones.order_by("code")  # type: ignore[attr-defined]
+        zone = self.fields["zone"]
+        if zones is not None and isinstance(zone, forms.ModelChoiceField):
+            zone.queryset = zones

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
+from guanjia.core.errors import DomainError
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
 from guanjia.estates.models import Building, Estate, Unit, Zone
 
 
-def estates_for(user: Any, capability: str = Capability.VIEW_REGISTRY) -> QuerySet[Estate]:
+def estates_for(user: AbstractBaseUser | AnonymousUser, capability: str = Capability.VIEW_REGISTRY) -> QuerySet[Estate]:
     return (
         Estate.objects.filter(pk__in=scope_of(user).estates_with(capability)).select_related("company").order_by("name")
     )
@@ -23,6 +26,19 @@ def zones_of(estate: Estate) -> QuerySet[Zone]:
 
 def buildings_of(estate: Estate) -> QuerySet[Building]:
     return estate.buildings.annotate(unit_count=Count("units")).order_by("code")
+
+
+def zones_in_order(estate: Estate) -> QuerySet[Zone]:
+    return estate.zones.order_by("code")
+
+
+def buildings_in_order(estate: Estate) -> QuerySet[Building]:
+    return estate.buildings.order_by("code")
+
+
+def zones_looked_after(estate: Estate, user: AbstractBaseUser | AnonymousUser) -> list[Zone]:
+    """The estate's zones in the user's charge (a butler's), by code."""
+    return list(estate.zones.filter(pk__in=scope_of(user).zone_ids).order_by("code"))
 
 
 def units_of(
@@ -43,3 +59,12 @@ def status_counts(estate: Estate) -> dict[str, int]:
     counts = dict.fromkeys(Unit.Status.values, 0)
     counts.update(dict(rows))
     return counts
+
+
+def login_with_id(user_id: int, *, field: str) -> AbstractBaseUser:
+    """The login with this id, whoever it is; a DomainError naming `field` (where the caller
+    took the id from) when there is none."""
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        raise DomainError(_("No such user."), field=field)
+    return user

@@ -7,8 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from guanjia.core.audit import history_of
-from guanjia.core.errors import DomainError
-from guanjia.core.forms import add_domain_error
+from guanjia.core.forms import attempt
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
 from guanjia.estates import actions, queries
@@ -42,10 +41,10 @@ def dashboard(request, estate_id: int):
 def my_zone(request, estate_id: int):
     """A butler's home: their zone's units (the first of their zones if they have several)."""
     estate = access_estate(request.user, estate_id)
-    zone = estate.zones.filter(pk__in=scope_of(request.user).zone_ids).order_by("code").first()
-    if zone is None:
+    zones = queries.zones_looked_after(estate, request.user)
+    if not zones:
         return redirect("estates:units", estate_id=estate.pk)
-    return redirect("estates:zone", zone_id=zone.pk)
+    return redirect("estates:zone", zone_id=zones[0].pk)
 
 
 @login_required
@@ -71,8 +70,8 @@ def units(request, estate_id: int):
         {
             "estate": estate,
             "page": page,
-            "zones": estate.zones.order_by("code"),
-            "buildings": estate.buildings.order_by("code"),
+            "zones": queries.zones_in_order(estate),
+            "buildings": queries.buildings_in_order(estate),
             "statuses": Unit.Status.choices,
             "selected": {"zone": zone_id, "building": building_id, "status": status},
         },
@@ -92,13 +91,10 @@ def zone(request, zone_id: int):
 def unit_edit(request, unit_id: int):
     unit = access_unit(request.user, unit_id, write=True)
     initial = {name: getattr(unit, name) for name in UNIT_FORM_FIELDS}
-    form = UnitForm(request.POST or None, initial=initial, estate=unit.estate)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.update_unit(actor=request.user, unit=unit, **form.cleaned_data)
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
+    form = UnitForm(request.POST or None, initial=initial, zones=queries.zones_in_order(unit.estate))
+    if request.method == "POST":
+        updated = attempt(form, lambda data: actions.update_unit(actor=request.user, unit=unit, **data))
+        if updated is not None:
             return redirect("people:unit", unit_id=unit.pk)
     return render(request, "estates/unit_edit.html", {"estate": unit.estate, "unit": unit, "form": form})
 

@@ -13,7 +13,9 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from guanjia.accounts.models import User
 from guanjia.core.queue import queue_after_commit
+from guanjia.estates.models import Estate
 from guanjia.notifications.models import Notification, OutboxMessage
 from guanjia.notifications.sms import backend as sms_backend
 
@@ -24,11 +26,11 @@ MAX_ATTEMPTS = 12  # with the back-off below: about a day and a half of retrying
 
 def notify(
     *,
-    recipient,
+    recipient: User,
     subject: str,
     body: str = "",
     link: str = "",
-    estate=None,
+    estate: Estate | None = None,
     dedupe_key: str = "",
     channels: Iterable[str] = ALL_CHANNELS,
 ) -> Notification | None:
@@ -62,7 +64,7 @@ def notify(
     return notification
 
 
-def address_of(user, channel: str) -> str:
+def address_of(user: User, channel: str) -> str:
     if channel == OutboxMessage.Channel.EMAIL:
         return user.email or ""
     if channel == OutboxMessage.Channel.SMS:
@@ -71,7 +73,7 @@ def address_of(user, channel: str) -> str:
     return ""
 
 
-def mark_read(*, actor, notification: Notification) -> Notification:
+def mark_read(*, actor: User, notification: Notification) -> Notification:
     """The recipient has seen it (the first time counts)."""
     Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
     notification.refresh_from_db()

@@ -24,10 +24,7 @@ class NotificationOut(Schema):
 
 @router.get("/me/notifications", response=list[NotificationOut])
 def list_notifications(request, unread: bool = False):
-    notifications = queries.inbox_of(request.user)
-    if unread:
-        notifications = notifications.filter(read_at__isnull=True)
-    return notifications[:200]
+    return queries.inbox_of(request.user, unread_only=unread)[:200]
 
 
 @router.post("/notifications/{notification_id}/read", response=NotificationOut)

@@ -10,7 +10,7 @@ from guanjia.core.scope import scope_of
 from guanjia.estates.access import access_estate, access_unit
 from guanjia.estates.schemas import ChangeOut
 from guanjia.people import actions, queries
-from guanjia.people.access import access_person, access_personal_data
+from guanjia.people.access import access_estate_for_new_person, access_person, access_personal_data
 from guanjia.people.schemas import (
     LinkIn,
     PersonIn,
@@ -27,18 +27,10 @@ from guanjia.people.schemas import (
 router = Router(tags=["people"])
 
 
-def estate_for_new_person(user, estate_id: int):
-    scope = scope_of(user)
-    if scope.can(estate_id, Capability.EDIT_REGISTRY) or scope.can(estate_id, Capability.EDIT_ZONE_REGISTRY):
-        return access_estate(user, estate_id)
-    raise Http404
-
-
 @router.get("/estates/{estate_id}/people", response=list[PersonOut], operation_id="people_list")
 def list_people(request, estate_id: int, offset: int = 0, limit: int = 50):
     access_estate(request.auth, estate_id)
-    people = queries.people_of_estate(estate_id).order_by("name", "id")
-    return page(people, offset, limit, most=500)
+    return page(queries.people_of_estate(estate_id), offset, limit, most=500)
 
 
 @router.get("/estates/{estate_id}/search", response=SearchOut, operation_id="frontdesk_search")
@@ -49,7 +41,7 @@ def search(request, estate_id: int, q: str = ""):
 
 @router.post("/estates/{estate_id}/people", response={201: PersonOut, 400: ErrorOut}, operation_id="people_create")
 def create_person(request, estate_id: int, payload: PersonIn):
-    estate = estate_for_new_person(request.auth, estate_id)
+    estate = access_estate_for_new_person(request.auth, estate_id)
     return Status(201, actions.create_person(actor=request.auth, estate=estate, **payload.dict()))
 
 

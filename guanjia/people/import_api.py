@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -14,8 +14,11 @@ from guanjia.core.models import Job
 from guanjia.core.roles import Capability
 from guanjia.core.schemas import ErrorOut
 from guanjia.core.scope import scope_of
+from guanjia.core.xlsx import XLSX_CONTENT_TYPE
 from guanjia.estates.access import access_estate
-from guanjia.people import registry_actions
+from guanjia.people import actions, excel
+from guanjia.people.access import access_import_job
+from guanjia.people.import_stages import awaiting_confirmation
 
 router = Router(tags=["registry import"])
 
@@ -75,7 +78,7 @@ def job_out(job: Job) -> dict[str, Any]:
         "percent": job.percent,
         "message": job.message,
         "filename": job.params.get("filename", ""),
-        "awaiting_confirmation": registry_actions.awaiting_confirmation(job) and not result.get("error_count"),
+        "awaiting_confirmation": awaiting_confirmation(job) and not result.get("error_count"),
         "counts": result.get("counts"),
         "imported": result.get("imported"),
         "units": result.get("units", []),
@@ -95,14 +98,6 @@ def job_out(job: Job) -> dict[str, Any]:
     }
 
 
-def access_import_job(user: Any, estate_id: int, job_id: int) -> Job:
-    estate = access_estate(user, estate_id, Capability.IMPORT_REGISTRY)
-    job = Job.objects.filter(pk=job_id, estate_id=estate.pk, kind=registry_actions.IMPORT_KIND).first()
-    if job is None:
-        raise Http404
-    return job
-
-
 @router.post(
     "/{estate_id}/imports",
     response={202: ImportJobOut, 400: ErrorOut},
@@ -111,7 +106,7 @@ def access_import_job(user: Any, estate_id: int, job_id: int) -> Job:
 )
 def start_import(request, estate_id: int, file: File[UploadedFile]):
     estate = access_estate(request.auth, estate_id, Capability.IMPORT_REGISTRY)
-    job = registry_actions.start_registry_import(actor=request.auth, estate=estate, upload=file)
+    job = actions.start_registry_import(actor=request.auth, estate=estate, upload=file)
     return Status(202, job_out(job))
 
 
@@ -122,7 +117,8 @@ def start_import(request, estate_id: int, file: File[UploadedFile]):
     summary="An import's progress, preview and problems",
 )
 def get_import(request, estate_id: int, job_id: int):
-    return job_out(access_import_job(request.auth, estate_id, job_id))
+    _estate, job = access_import_job(request.auth, estate_id, job_id)
+    return job_out(job)
 
 
 @router.post(
@@ -132,8 +128,8 @@ def get_import(request, estate_id: int, job_id: int):
     summary="Confirm a clean dry run: import the file",
 )
 def confirm_import(request, estate_id: int, job_id: int):
-    job = access_import_job(request.auth, estate_id, job_id)
-    job = registry_actions.confirm_registry_import(actor=request.auth, job=job)
+    _estate, job = access_import_job(request.auth, estate_id, job_id)
+    job = actions.confirm_registry_import(actor=request.auth, job=job)
     return Status(202, job_out(job))
 
 
@@ -145,7 +141,7 @@ def confirm_import(request, estate_id: int, job_id: int):
         "responses": {
             200: {
                 "description": "The registry workbook; phone and ID numbers masked unless unmasked=true and allowed.",
-                "content": {registry_actions.XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+                "content": {XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
             }
         }
     },
@@ -153,8 +149,8 @@ def confirm_import(request, estate_id: int, job_id: int):
 def export_registry(request, estate_id: int, unmasked: bool = False):
     estate = access_estate(request.auth, estate_id, Capability.EXPORT_REGISTRY)
     clear = unmasked and scope_of(request.auth).can(estate.pk, Capability.UNMASK_PERSONAL)
-    content = registry_actions.export_registry(actor=request.auth, estate=estate, unmasked=clear)
-    response = HttpResponse(content, content_type=registry_actions.XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{registry_actions.registry_filename(estate)}"'
+    content = actions.export_registry(actor=request.auth, estate=estate, unmasked=clear)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{excel.registry_filename(estate)}"'
     response["Cache-Control"] = "no-store"
     return response

@@ -7,46 +7,39 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanjia.core.errors import DomainError
+from guanjia.core.forms import attempt
 from guanjia.core.models import Job
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
+from guanjia.core.xlsx import XLSX_CONTENT_TYPE
 from guanjia.estates.access import access_estate
 from guanjia.estates.models import Estate
-from guanjia.people import excel, registry_actions
-from guanjia.people.registry_actions import IMPORT_KIND
+from guanjia.people import actions, excel, import_stages
+from guanjia.people.access import access_import_job, signed_in
 
 STAGE_LABELS = {
-    registry_actions.QUEUED: _("Waiting to start"),
-    registry_actions.CHECKING: _("Checking the file"),
-    registry_actions.PREVIEWED: _("Checked, waiting for your confirmation"),
-    registry_actions.CONFIRMED: _("Waiting to import"),
-    registry_actions.IMPORTING: _("Checking again before importing"),
-    registry_actions.SAVING: _("Saving"),
-    registry_actions.IMPORTED: _("Imported"),
-    registry_actions.FAILED: _("Failed"),
+    import_stages.QUEUED: _("Waiting to start"),
+    import_stages.CHECKING: _("Checking the file"),
+    import_stages.PREVIEWED: _("Checked, waiting for your confirmation"),
+    import_stages.CONFIRMED: _("Waiting to import"),
+    import_stages.IMPORTING: _("Checking again before importing"),
+    import_stages.SAVING: _("Saving"),
+    import_stages.IMPORTED: _("Imported"),
+    import_stages.FAILED: _("Failed"),
 }
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("Excel file (.xlsx)"),
-        widget=forms.FileInput(attrs={"accept": ".xlsx," + registry_actions.XLSX_CONTENT_TYPE}),
+        widget=forms.FileInput(attrs={"accept": ".xlsx," + XLSX_CONTENT_TYPE}),
     )
-
-
-def access_import_job(user: Any, estate_id: int, job_id: int) -> tuple[Estate, Job]:
-    """The estate (the user may import into it) and one of its import jobs; 404 otherwise."""
-    estate = access_estate(user, estate_id, Capability.IMPORT_REGISTRY)
-    job = Job.objects.filter(pk=job_id, estate_id=estate.pk, kind=IMPORT_KIND).first()
-    if job is None:
-        raise Http404
-    return estate, job
 
 
 def job_context(estate: Estate, job: Job) -> dict[str, Any]:
@@ -56,8 +49,8 @@ def job_context(estate: Estate, job: Job) -> dict[str, Any]:
         "job": job,
         "stage_label": Job.Status(job.status).label if job.finished else (STAGE_LABELS.get(job.stage) or job.stage),
         # Keep polling until the job has finished or waits for a person to confirm it.
-        "polling": not job.finished and job.stage != registry_actions.PREVIEWED,
-        "can_confirm": registry_actions.awaiting_confirmation(job) and not result.get("error_count"),
+        "polling": not job.finished and job.stage != import_stages.PREVIEWED,
+        "can_confirm": import_stages.awaiting_confirmation(job) and not result.get("error_count"),
         "counts": result.get("counts"),
         "imported": result.get("imported"),
         "preview_units": result.get("units", []),
@@ -73,14 +66,10 @@ def job_context(estate: Estate, job: Job) -> dict[str, Any]:
 def upload(request: HttpRequest, estate_id: int) -> HttpResponse:
     estate = access_estate(request.user, estate_id, Capability.IMPORT_REGISTRY)
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = registry_actions.start_registry_import(
-                actor=request.user, estate=estate, upload=form.cleaned_data["file"]
-            )
-        except DomainError as error:
-            form.add_error("file", error.message)
-        else:
+    if request.method == "POST":
+        user = signed_in(request)
+        job = attempt(form, lambda data: actions.start_registry_import(actor=user, estate=estate, upload=data["file"]))
+        if job is not None:
             return redirect("people_import:job", estate_id=estate.pk, job_id=job.pk)
     status = 400 if request.method == "POST" else 200
     context = {
@@ -112,8 +101,9 @@ def progress(request: HttpRequest, estate_id: int, job_id: int) -> HttpResponse:
 def confirm(request: HttpRequest, estate_id: int, job_id: int) -> HttpResponse:
     estate, import_job = access_import_job(request.user, estate_id, job_id)
     context: dict[str, Any] = {}
+    # A refusal is shown beside the job's state, not on a form: this handler keeps its except.
     try:
-        import_job = registry_actions.confirm_registry_import(actor=request.user, job=import_job)
+        import_job = actions.confirm_registry_import(actor=signed_in(request), job=import_job)
     except DomainError as error:
         context["confirm_error"] = error.message
         import_job.refresh_from_db()
@@ -129,8 +119,8 @@ def confirm(request: HttpRequest, estate_id: int, job_id: int) -> HttpResponse:
 def export(request: HttpRequest, estate_id: int) -> HttpResponse:
     estate = access_estate(request.user, estate_id, Capability.EXPORT_REGISTRY)
     unmasked = request.GET.get("unmasked") == "1" and scope_of(request.user).can(estate.pk, Capability.UNMASK_PERSONAL)
-    content = registry_actions.export_registry(actor=request.user, estate=estate, unmasked=unmasked)
-    response = HttpResponse(content, content_type=registry_actions.XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{registry_actions.registry_filename(estate)}"'
+    content = actions.export_registry(actor=signed_in(request), estate=estate, unmasked=unmasked)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{excel.registry_filename(estate)}"'
     response["Cache-Control"] = "no-store"
     return response

@@ -1,15 +1,22 @@
-"""Reads of the owner archive, including the front-desk one-box search."""
+"""Reads of the owner archive, including the front-desk one-box search and what the registry
+workbook's import and export read."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
-from guanjia.estates.models import Unit
+from guanjia.core.errors import DomainError
+from guanjia.core.models import Job
+from guanjia.estates.models import Estate, Unit, Zone
 from guanjia.people import pinyin
-from guanjia.people.models import Person, Residency
+from guanjia.people.models import Attachment, Person, Residency, Vehicle
+from guanjia.people.registry_reader import EstateFacts
 
 UNIT_CODE_PATTERN = re.compile(r"^[0-9A-Za-z]+(-[0-9A-Za-z]*)+$|^[0-9A-Za-z]+-?$")
 SEARCH_LIMIT = 20
@@ -31,7 +38,12 @@ def current_residencies() -> Prefetch:
 
 
 def people_of_estate(estate_id: int) -> QuerySet[Person]:
-    return Person.objects.filter(estate_id=estate_id, archived=False).prefetch_related(current_residencies())
+    """The estate's archive by name, each person with their current units."""
+    return (
+        Person.objects.filter(estate_id=estate_id, archived=False)
+        .prefetch_related(current_residencies())
+        .order_by("name", "id")
+    )
 
 
 def classify(query: str) -> str:
@@ -92,3 +104,112 @@ def units_of_person(person: Person) -> list[Residency]:
             "unit", "unit__zone", "unit__zone__butler", "unit__estate"
         )
     )
+
+
+def current_residencies_of(person: Person) -> list[Residency]:
+    """The person's current units, from the prefetch (current_residencies) when it was made."""
+    prefetched = getattr(person, "current_residencies", None)
+    if prefetched is not None:
+        return prefetched
+    return list(person.residencies.filter(ended__isnull=True).select_related("unit"))
+
+
+def vehicles_of(person: Person) -> QuerySet[Vehicle]:
+    return person.vehicles.order_by("plate")
+
+
+def attachments_of(person: Person) -> QuerySet[Attachment]:
+    return person.attachments.order_by("-uploaded_at")
+
+
+def unit_with_code(estate_id: int, code: str) -> Unit:
+    """The estate's unit with this code as typed (3-2-1201, any case and spacing around it);
+    a DomainError on the unit_code field when there is none."""
+    unit = Unit.objects.filter(estate_id=estate_id, code=code.strip().upper()).first()
+    if unit is None:
+        raise DomainError(_("No unit with this code in the estate."), field="unit_code")
+    return unit
+
+
+# The registry workbook ----------------------------------------------------------------------
+
+
+def estate_facts(estate: Estate) -> EstateFacts:
+    """What the workbook checks need to know about the estate, in a few queries."""
+    people = Person.objects.filter(estate=estate, archived=False).exclude(id_number_digest="")
+    return EstateFacts(
+        code=estate.code,
+        other_estate_codes=set(Estate.objects.exclude(pk=estate.pk).values_list("code", flat=True)),
+        unit_codes=set(Unit.objects.filter(estate=estate).values_list("code", flat=True)),
+        zone_codes=set(Zone.objects.filter(estate=estate).values_list("code", flat=True)),
+        people_by_digest={
+            digest: (pk, name) for pk, digest, name in people.values_list("pk", "id_number_digest", "name")
+        },
+        current_links=set(
+            Residency.objects.filter(unit__estate=estate, ended__isnull=True).values_list("unit__code", "person_id")
+        ),
+    )
+
+
+def estate_of_job(job: Job) -> Estate:
+    if job.estate_id is None:
+        raise Estate.DoesNotExist
+    return Estate.objects.get(pk=job.estate_id)
+
+
+def units_for_export(estate: Estate) -> Iterator[Unit]:
+    """The estate's units by code, with the codes of their building and zone, streamed."""
+    return (
+        Unit.objects.filter(estate=estate)
+        .select_related("building", "zone")
+        .only(
+            "code",
+            "entrance",
+            "number",
+            "floor",
+            "area",
+            "house_type",
+            "status",
+            "delivery_date",
+            "building__code",
+            "zone__code",
+        )
+        .order_by("code")
+        .iterator(chunk_size=2000)
+    )
+
+
+class ResidentRow(NamedTuple):
+    """A current resident of a unit with what the workbook shows of them (ID number as stored)."""
+
+    unit_code: str
+    relation: str
+    person_id: int
+    name: str
+    phone: str
+    id_type: str
+    id_number_encrypted: str
+    id_number_masked: str
+    emergency_contact_name: str
+    emergency_contact_phone: str
+
+
+def residents_for_export(estate: Estate) -> Iterator[ResidentRow]:
+    """Every current resident of the estate's units, by unit code, streamed."""
+    rows = (
+        Residency.objects.filter(unit__estate=estate, ended__isnull=True)
+        .order_by("unit__code", "id")
+        .values_list(
+            "unit__code",
+            "relation",
+            "person_id",
+            "person__name",
+            "person__phone",
+            "person__id_type",
+            "person__id_number_encrypted",
+            "person__id_number_masked",
+            "person__emergency_contact_name",
+            "person__emergency_contact_phone",
+        )
+    )
+    return (ResidentRow(*row) for row in rows.iterator(chunk_size=2000))

@@ -4,6 +4,9 @@ import datetime
 
 from ninja import Schema
 
+from guanjia.people.models import Person, Residency
+from guanjia.people.queries import current_residencies_of
+
 
 class ResidencyOut(Schema):
     id: int
@@ -47,11 +50,8 @@ class PersonOut(Schema):
         return obj.emergency_contact_phone_masked
 
     @staticmethod
-    def resolve_units(obj) -> list:
-        residencies = getattr(obj, "current_residencies", None)
-        if residencies is None:
-            residencies = list(obj.residencies.filter(ended__isnull=True).select_related("unit"))
-        return residencies
+    def resolve_units(obj: Person) -> list[Residency]:
+        return current_residencies_of(obj)
 
 
 class PersonIn(Schema):

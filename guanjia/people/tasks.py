@@ -7,19 +7,19 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from guanjia.core.queue import job
-from guanjia.people import registry_actions
+from guanjia.people import actions
 
 
 @job("people.preview_import")
 def preview_registry_import_task(job_id: int) -> None:
-    registry_actions.preview_registry_import(job_id=job_id)
+    actions.preview_registry_import(job_id=job_id)
 
 
 @job("people.commit_import")
 def commit_registry_import_task(job_id: int) -> None:
-    registry_actions.commit_registry_import(job_id=job_id)
+    actions.commit_registry_import(job_id=job_id)
 
 
 @db_periodic_task(crontab(minute="17", hour="3"))
 def discard_stale_imports_task() -> None:
-    registry_actions.discard_stale_imports()
+    actions.discard_stale_imports()

@@ -2,27 +2,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanjia.core.audit import history_of
-from guanjia.core.errors import DomainError
-from guanjia.core.forms import add_domain_error
+from guanjia.core.forms import attempt
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
 from guanjia.estates.access import access_estate, access_unit, can_edit_unit
-from guanjia.estates.models import Unit
 from guanjia.people import actions, queries
 from guanjia.people.access import (
     access_attachment,
+    access_estate_for_new_person,
     access_person,
     access_personal_data,
     can_edit_person,
+    can_unmask,
 )
 from guanjia.people.forms import AttachmentForm, LinkForm, PersonForm, VehicleForm
+from guanjia.people.models import Person, Residency
 
 PERSON_FORM_FIELDS = (
     "name",
@@ -53,11 +54,6 @@ def frontdesk(request, estate_id: int):
 def person(request, person_id: int):
     person = access_person(request.user, person_id)
     scope = scope_of(request.user)
-    try:
-        access_personal_data(request.user, person.pk)
-        can_reveal = scope.person_id != person.pk
-    except Http404:
-        can_reveal = False
     return render(
         request,
         "people/person.html",
@@ -65,10 +61,11 @@ def person(request, person_id: int):
             "estate": person.estate,
             "person": person,
             "residencies": queries.units_of_person(person),
-            "vehicles": person.vehicles.order_by("plate"),
-            "attachments": person.attachments.order_by("-uploaded_at"),
+            "vehicles": queries.vehicles_of(person),
+            "attachments": queries.attachments_of(person),
             "can_edit": can_edit_person(request.user, person),
-            "can_reveal": can_reveal,
+            # One's own entry is shown whole already: nothing to reveal there.
+            "can_reveal": scope.person_id != person.pk and can_unmask(request.user, person),
             "can_history": scope.can(person.estate_id, Capability.VIEW_HISTORY),
             "attachment_form": AttachmentForm(),
             "vehicle_form": VehicleForm(),
@@ -88,17 +85,11 @@ def reveal(request, person_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_create(request, estate_id: int):
-    scope = scope_of(request.user)
-    if not (scope.can(estate_id, Capability.EDIT_REGISTRY) or scope.can(estate_id, Capability.EDIT_ZONE_REGISTRY)):
-        raise Http404
-    estate = access_estate(request.user, estate_id)
+    estate = access_estate_for_new_person(request.user, estate_id)
     form = PersonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = actions.create_person(actor=request.user, estate=estate, **form.cleaned_data)
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
+    if request.method == "POST":
+        created = attempt(form, lambda data: actions.create_person(actor=request.user, estate=estate, **data))
+        if created is not None:
             return redirect("people:person", person_id=created.pk)
     return render(request, "people/person_edit.html", {"estate": estate, "form": form, "person": None})
 
@@ -113,32 +104,26 @@ def person_edit(request, person_id: int):
     initial["phone"] = person.phone_masked
     initial["emergency_contact_phone"] = person.emergency_contact_phone_masked
     form = PersonForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        values = dict(form.cleaned_data)
+
+    def update(data: dict) -> Person:
+        values = dict(data)
         if not values.get("id_number"):
             values.pop("id_number", None)  # empty means keep the number on file
         for name in ("phone", "emergency_contact_phone"):
             if values.get(name) and values[name] == initial[name]:
                 values.pop(name)
-        try:
-            actions.update_person(actor=request.user, person=person, **values)
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            return redirect("people:person", person_id=person.pk)
+        return actions.update_person(actor=request.user, person=person, **values)
+
+    if request.method == "POST" and attempt(form, update) is not None:
+        return redirect("people:person", person_id=person.pk)
     return render(request, "people/person_edit.html", {"estate": person.estate, "form": form, "person": person})
 
 
-def submit_for_person(request, person, form, write: Callable[[dict], object]):
+def submit_for_person(request, person: Person, form: forms.Form, write: Callable[[dict], object]):
     """The small forms on the person page: run `write` with the cleaned data, then back to the
     person; on a refusal, the form again with each problem under its field."""
-    if form.is_valid():
-        try:
-            write(form.cleaned_data)
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            return redirect("people:person", person_id=person.pk)
+    if attempt(form, write) is not None:
+        return redirect("people:person", person_id=person.pk)
     context = {"estate": person.estate, "form": form, "person": person}
     return render(request, "people/form_errors.html", context, status=400)
 
@@ -148,11 +133,8 @@ def submit_for_person(request, person, form, write: Callable[[dict], object]):
 def link_unit(request, person_id: int):
     person = access_person(request.user, person_id, write=True)
 
-    def link(data: dict) -> object:
-        code = data["unit_code"].strip().upper()
-        unit = Unit.objects.filter(estate_id=person.estate_id, code=code).first()
-        if unit is None:
-            raise DomainError(_("No unit with this code in the estate."), field="unit_code")
+    def link(data: dict) -> Residency:
+        unit = queries.unit_with_code(person.estate_id, data["unit_code"])
         unit = access_unit(request.user, unit.pk, write=True)
         return actions.link_person_to_unit(actor=request.user, person=person, unit=unit, relation=data["relation"])
 

@@ -3,6 +3,7 @@ the mail server is down, and sent exactly once."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import socket
@@ -10,7 +11,7 @@ import threading
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from guanjia.core.testing import run_worker, wait_for
@@ -163,8 +164,6 @@ class SlowMailbox(Mailbox):
     """Holds each message a moment, so that a second deliverer arrives while the first sends."""
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        import asyncio
-
         await asyncio.sleep(0.5)
         return await super().handle_DATA(server, session, envelope)
 
@@ -173,8 +172,6 @@ class SlowMailbox(Mailbox):
 def test_two_deliverers_at_once_send_each_mail_once(cast, smtp_settings):
     """On PostgreSQL: two workers' threads deliver the same queue at the same moment; the
     row lock (skip locked) gives each message to one of them."""
-    from django.db import connection, connections
-
     if connection.vendor != "postgresql":
         pytest.skip("the race needs two real connections to a server database")
     owner = with_email(cast.owner, "zhangsan@example.com")
