@@ -33,6 +33,10 @@ class Estate(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.HIGH_RISE)
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("service center phone"), max_length=30, blank=True)
+    # One more with every change to a setting that busy requests keep in memory (the service
+    # levels, servicedesk.queries.kept_levels): a process's copy is good for as long as the
+    # estate row it has just read carries the same number, whichever process made the change.
+    settings_version = models.PositiveIntegerField(default=0, editable=False)
 
     def __str__(self) -> str:
         return self.name

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, Case, F, FilteredRelation, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
@@ -373,24 +373,36 @@ def allowance_for(estate_id: int, kind: str, priority: str) -> dl.Allowance:
     return allowance_from(limits.first(), kind, priority)
 
 
-def unit_with_allowance(unit_id: int, estate_id: int, kind: str, priority: str) -> tuple[Unit, dl.Allowance] | None:
-    """The estate's unit with this id, and the allowance a request of this kind and priority
-    gets in the estate: intake's two reads in one query, so that a request taken through the
-    API costs no more round trips than before (bench/bench_intake_api.py). The service level
-    comes by a join (a FilteredRelation: cheaper for the ORM to build than a subquery, and the
-    unique estate x kind x priority keeps it to one row). None when the estate has no such unit."""
-    level = FilteredRelation(
-        "estate__service_levels",
-        condition=Q(estate__service_levels__kind=kind, estate__service_levels__priority=priority),
-    )
-    columns = {f"level_{name}": F(f"level__{name}") for name in ("id", *LIMIT_FIELDS)}
+# Each process keeps the service levels of the estates it has taken requests for, with the
+# settings_version of the estate they were read at.
+kept_service_levels: dict[int, tuple[int, dict[tuple[str, str], dict[str, int | None]]]] = {}
+
+
+def kept_levels(estate: Estate) -> dict[tuple[str, str], dict[str, int | None]]:
+    """The estate's own service levels by (kind, priority). Intake asks on every request, so
+    they are kept in this process for as long as the estate, read by the same request, says
+    that they have not changed (Estate.settings_version, moved on by set_service_level in the
+    same transaction as the level)."""
+    kept = kept_service_levels.get(estate.pk)
+    if kept is not None and kept[0] == estate.settings_version:
+        return kept[1]
+    rows = ServiceLevel.objects.filter(estate_id=estate.pk).values("kind", "priority", *LIMIT_FIELDS)
+    levels = {(row["kind"], row["priority"]): {name: row[name] for name in LIMIT_FIELDS} for row in rows}
+    kept_service_levels[estate.pk] = (estate.settings_version, levels)
+    return levels
+
+
+def allowance_in(estate: Estate, kind: str, priority: str) -> dl.Allowance:
+    """allowance_for, from the levels this process keeps for the estate."""
+    return allowance_from(kept_levels(estate).get((kind, priority)), kind, priority)
+
+
+def unit_for_intake(unit_id: int, estate_id: int) -> Unit | None:
+    """The estate's unit with this id, else None."""
     try:
-        unit = Unit.objects.annotate(level=level, **columns).get(pk=unit_id, estate_id=estate_id)
+        return Unit.objects.get(pk=unit_id, estate_id=estate_id)
     except Unit.DoesNotExist:
         return None
-    limits = {name: getattr(unit, f"level_{name}") for name in LIMIT_FIELDS}
-    own_level = getattr(unit, "level_id", None) is not None  # else no row: the default applies
-    return unit, allowance_from(limits if own_level else None, kind, priority)
 
 
 def person_in_estate(person_id: int, estate_id: int) -> Person | None:

@@ -223,7 +223,7 @@ def tell_residents_of_parcel(parcel: Parcel) -> None:
                 subject=subject,
                 body=body,
                 link=reverse("frontdesk:my_parcels"),
-                estate=parcel.unit.estate,  # read with the unit when the desk's queries found it
+                estate=parcel.unit.estate,
                 dedupe_key=f"parcel:{parcel.pk}:received",
             )
 

@@ -46,16 +46,15 @@ def as_id(value: object) -> int | None:
         return None
 
 
-def find_unit(value: object, estate_id: int, kind: str, priority: str) -> tuple[Unit, dl.Allowance | None]:
-    """The unit a request is about, given as a unit or its id, and, when it had to be read, the
-    allowance read with it (queries.unit_with_allowance). Refused unless it is the estate's."""
+def find_unit(value: object, estate_id: int) -> Unit:
+    """The unit a request is about, given as a unit or its id. Refused unless it is the estate's."""
     refused = DomainError(_("Choose a unit of this estate."), field="unit")
     if isinstance(value, Unit):
         if value.estate_id != estate_id:
             raise refused
-        return value, None
+        return value
     unit_id = as_id(value)
-    found = queries.unit_with_allowance(unit_id, estate_id, kind, priority) if unit_id is not None else None
+    found = queries.unit_for_intake(unit_id, estate_id) if unit_id is not None else None
     if found is None:
         raise refused
     return found
@@ -152,10 +151,10 @@ def check_intake(
         problems.add("title", _("Enter a short title for the request."))
     elif len(title) > 200:
         problems.add("title", _("A title has at most 200 characters."))
-    found_unit, allowance, found_person = None, None, None
+    found_unit, found_person = None, None
     if is_given(unit):
         try:
-            found_unit, allowance = find_unit(unit, estate.pk, kind, priority)
+            found_unit = find_unit(unit, estate.pk)
         except DomainError as refused:
             problems.add(refused.field, refused.message)
     elif kind == ServiceRequest.Kind.REPAIR_IN_UNIT:
@@ -178,8 +177,7 @@ def check_intake(
         unit=found_unit,
         person=found_person,
         first_responder=first_responder,
-        # Read with the unit when the unit was read; otherwise now.
-        allowance=allowance if allowance is not None else queries.allowance_for(estate.pk, kind, priority),
+        allowance=queries.allowance_in(estate, kind, priority),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import User
@@ -96,5 +97,8 @@ def set_service_level(
     level, verb = level_to_change(estate, kind, priority)
     changes = apply_changes(level, minutes)
     level.save()
+    # Every process's kept copy of the estate's levels is out of date from this commit on.
+    Estate.objects.filter(pk=estate.pk).update(settings_version=F("settings_version") + 1)
+    estate.refresh_from_db(fields=["settings_version"])
     record_change(actor=actor, target=level, verb=verb, changes=changes, estate_id=estate.pk)
     return level

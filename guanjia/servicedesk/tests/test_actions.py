@@ -6,8 +6,9 @@ from django.http import Http404
 from guanjia.core.errors import DomainError
 from guanjia.core.models import Change
 from guanjia.core.roles import Post
+from guanjia.estates.models import Estate
 from guanjia.notifications.models import Notification
-from guanjia.servicedesk import actions
+from guanjia.servicedesk import actions, queries
 from guanjia.servicedesk.access import access_request
 from guanjia.servicedesk.models import (
     ComplaintDetails,
@@ -438,6 +439,34 @@ def test_the_manager_sets_a_service_level_for_new_requests(cast):
         actor=cast.manager, estate=cast.estate, kind="repair_in_unit", priority="normal", resolve_minutes=600
     )
     assert ServiceLevel.objects.get(pk=level.pk).resolve_minutes == 600
+
+
+def test_a_changed_service_level_applies_in_every_process_from_its_commit(
+    cast, django_assert_num_queries, django_assert_max_num_queries
+):
+    """Intake keeps an estate's service levels in its process, good while the estate row read
+    by the same request carries the same settings_version."""
+    as_read_by_a_request = Estate.objects.get(pk=cast.estate.pk)
+    kind, priority = ServiceRequest.Kind.REPAIR_IN_UNIT, ServiceRequest.Priority.NORMAL
+    default = queries.allowance_in(as_read_by_a_request, kind, priority)
+    with django_assert_num_queries(0):  # kept: asked again, nothing is read
+        assert queries.allowance_in(as_read_by_a_request, kind, priority) == default
+    # Another process (here, this one) changes the level: the estate's number moves on with it.
+    actions.set_service_level(
+        actor=cast.manager, estate=Estate.objects.get(pk=cast.estate.pk), kind=kind, priority=priority,
+        resolve_minutes=45,
+    )  # fmt: skip
+    next_request = Estate.objects.get(pk=cast.estate.pk)
+    assert next_request.settings_version == as_read_by_a_request.settings_version + 1
+    with django_assert_max_num_queries(1):
+        assert queries.allowance_in(next_request, kind, priority).resolve == 45
+    taken = actions.receive_request(
+        actor=cast.assistant, estate=next_request, kind=kind, channel="phone", title="漏水", unit=cast.unit_a,
+        now=MONDAY_10,
+    )  # fmt: skip
+    assert taken.resolve_by == MONDAY_10 + dt.timedelta(minutes=45)
+    # The other estate's levels are its own.
+    assert queries.allowance_in(cast.other_estate, kind, priority) == default
 
 
 @pytest.mark.parametrize(
