@@ -4,6 +4,8 @@ the mail server is down, and sent exactly once."""
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import datetime as dt
 import logging
 import socket
@@ -154,8 +156,10 @@ def test_mail_waits_while_the_smtp_server_is_down_and_goes_out_exactly_once(cast
         finally:
             server.stop()
     assert len(mailbox.messages) == 1
-    assert "您的报修已完成" in mailbox.messages[0] or "=?utf-8?" in mailbox.messages[0]
-    assert "zhangsan@example.com" in mailbox.messages[0]
+    mail = email.message_from_bytes(mailbox.messages[0].encode("utf-8"), policy=email.policy.default)
+    assert mail["Subject"] == "您的报修已完成"
+    assert mail["To"] == "zhangsan@example.com"
+    assert mail.get_content().split() == ["您的报修已完成", "请确认"]  # the subject, then the body
     message = OutboxMessage.objects.get()
     assert (message.status, message.attempts) == (OutboxMessage.Status.SENT, 2)
 
