@@ -4,9 +4,9 @@ the mail server is down, and sent exactly once."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import email
 import email.policy
-import datetime as dt
 import logging
 import socket
 import threading
