@@ -6,7 +6,7 @@ from django.http import Http404
 
 from guanjia.accounts.models import User
 from guanjia.core.roles import Capability
-from guanjia.core.scope import scope_of
+from guanjia.core.scope import holds, scope_of
 from guanjia.estates.access import access_estate, access_unit
 from guanjia.estates.models import Estate, Unit
 from guanjia.frontdesk import queries
@@ -92,7 +92,7 @@ def access_check_in_unit(user: User, estate_id: int, unit_id: int) -> Unit:
     """The unit a parcel is checked in for through the API, read with its estate in one query
     (the desk's busiest write). An estate whose desk the user does not keep is missing (404);
     a unit that is not the estate's is a refusal of the field that named it (400)."""
-    if not scope_of(user).can(estate_id, Capability.HANDLE_CUSTODY):
+    if not holds(user, estate_id, Capability.HANDLE_CUSTODY):
         raise Http404
     return queries.unit_for_check_in(estate_id, unit_id)
 

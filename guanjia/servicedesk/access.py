@@ -9,8 +9,8 @@ from django.http import Http404
 
 from guanjia.accounts.models import User
 from guanjia.core.roles import Capability, Post
-from guanjia.core.scope import scope_of
-from guanjia.estates.models import Estate
+from guanjia.core.scope import posts_in, scope_of
+from guanjia.estates.models import Estate, Unit
 from guanjia.servicedesk.models import FINISHED_STATUSES, RequestPhoto, ServiceRequest
 
 # The service desk's capabilities, named here for the actions and tests that use them.
@@ -29,7 +29,7 @@ def can(user: User, estate_id: int | None, capability: str) -> bool:
 
 
 def is_posted(user: User, estate_id: int) -> bool:
-    return bool(scope_of(user).posts.get(estate_id))
+    return bool(posts_in(user, estate_id))
 
 
 def can_see(user: User, service_request: ServiceRequest) -> bool:
@@ -121,6 +121,22 @@ def access_portal_request(user: User, request_id: int) -> ServiceRequest:
     if found is None or not is_requester(user, found):
         raise Http404
     return found
+
+
+def access_intake(user: User, estate_id: int, unit_id: int | None) -> tuple[Estate, Unit | int | None]:
+    """The estate a member of staff takes a request for, and the unit the request names: read
+    together, in one query, when the unit is the estate's (intake is the desk's busiest request).
+    Any other unit id comes back as it was given, for intake to refuse on its field."""
+    if not is_posted(user, estate_id):
+        raise Http404
+    if unit_id is not None:
+        try:
+            unit = Unit.objects.select_related("estate").get(pk=unit_id, estate_id=estate_id)
+        except Unit.DoesNotExist:
+            pass
+        else:
+            return unit.estate, unit
+    return access_estate_desk(user, estate_id), unit_id
 
 
 def access_estate_desk(user: User, estate_id: int) -> Estate:

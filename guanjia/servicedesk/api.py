@@ -98,7 +98,7 @@ def receive(request, estate_id: int, payload: ServiceRequestIn):
     """Staff record a request; whoever records it is its first responder (首问负责制) until it
     closes. The answer is the new request (its timeline is GET /requests/{id})."""
     user = request.auth
-    estate = access.access_estate_desk(user, estate_id)
+    estate, unit = access.access_intake(user, estate_id, payload.unit_id)
     created = actions.receive_request(
         actor=user,
         estate=estate,
@@ -107,7 +107,7 @@ def receive(request, estate_id: int, payload: ServiceRequestIn):
         priority=payload.priority,
         title=payload.title,
         description=payload.description,
-        unit=payload.unit_id,
+        unit=unit,
         person=payload.person_id,
     )
     return Status(201, created)
