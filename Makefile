@@ -6,8 +6,10 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 NAME ?=
+# Parallel test processes (pytest-xdist); 0 runs the suite in this process.
+TEST_WORKERS ?= 2
 
-.PHONY: run install serve demo migrate translations static test lint typecheck system-packages bench clean openapi
+.PHONY: run install serve demo migrate translations static test test-db lint typecheck system-packages bench clean openapi
 
 run: install migrate demo static
 	./scripts/serve.sh $(HOST) $(PORT)
@@ -40,16 +42,23 @@ static: install
 system-packages:
 	./scripts/system-packages.sh
 
+# Ruff (lint and format) and the import contract (pyproject.toml [tool.importlinter]).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	if [ -x $(VENV)/bin/lint-imports ]; then $(VENV)/bin/lint-imports; fi
 
 typecheck: install
 	$(VENV)/bin/mypy
 
-test: install system-packages lint typecheck
+# The whole suite: the checks that do not depend on the database, then test-db.
+test: lint typecheck test-db
+
+# What depends on the database (DATABASE_URL, SQLite by default): the migrations and pytest,
+# in TEST_WORKERS processes; a test class or module stays in one process (its shared fixtures).
+test-db: install system-packages
 	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) manage.py makemigrations --check --dry-run -v0
-	$(PY) -m pytest
+	$(PY) -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadscope)
 
 bench: install
 	./bench/run.sh $(NAME)

@@ -1,20 +1,22 @@
-"""Test settings: the same file, with a file-backed test database so that a real worker
-subprocess can see what the test wrote, fast hashing, and huey in a throwaway file."""
+"""Test settings: the same file, fast hashing and huey in a throwaway file. On SQLite the test
+database is in memory; the tests that commit for a worker subprocess, the live server or
+racing threads to see get a file copy of it (tests/support.py, SqliteDatabases)."""
 
 import os
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault(
-    "HUEY_SQLITE_PATH", os.path.join(tempfile.gettempdir(), f"guanjia-test-huey-{os.getpid()}.sqlite3")
-)
+# Huey's queue belongs to this test process (each pytest-xdist worker is one), on SQLite and on
+# Redis alike. A huey worker subprocess started by a test is handed the test's own queue
+# (guanjia/core/testing.py) and keeps it.
+if "PYTEST_XDIST_WORKER" in os.environ or "HUEY_SQLITE_PATH" not in os.environ:
+    os.environ["HUEY_SQLITE_PATH"] = os.path.join(tempfile.gettempdir(), f"guanjia-test-huey-{os.getpid()}.sqlite3")
+if "PYTEST_XDIST_WORKER" in os.environ or "HUEY_NAME" not in os.environ:
+    os.environ["HUEY_NAME"] = f"guanjia-test-{os.getpid()}"
 
 from config.settings import *  # noqa: E402,F403
-from config.settings import DATABASES, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

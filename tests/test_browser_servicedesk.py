@@ -11,22 +11,13 @@ import re
 import pytest
 from django.urls import reverse
 
-from conftest import PASSWORD
 from guanjia.core.roles import Post
 from guanjia.servicedesk.models import RequestEvent, ServiceRequest
 from guanjia.servicedesk.tests.factories import staff
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENS
+from tests.support import PASSWORD, SCREENS
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 expect = sync_api.expect
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Session:

@@ -18,12 +18,12 @@ from django.db import connection
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from conftest import ROLES, Cast
-from guanjia.core import crypto
+from guanjia.core import crypto, xlsx
 from guanjia.core.models import Change, Job
-from guanjia.people import actions, excel, registry_actions
+from guanjia.people import actions, excel, import_stages
 from guanjia.people.models import Person, PersonalDataRead
 from guanjia.people.tests.factories import valid_id_number
+from tests.support import ROLES, Cast
 
 REGISTRY_VIEWERS = frozenset({"manager", "head_butler", "butler", "assistant", "finance"})
 FRONT_DESK = frozenset({"manager", "head_butler", "butler", "assistant"})
@@ -491,12 +491,12 @@ def test_a_registry_import_shows_and_keeps_only_masked_values(client, cast, secr
     people = [["5-1-0101", "孙新", "业主", "13655556666", "居民身份证", id_number, "孙母", "13677778888"]]
     buffer = io.BytesIO()
     excel.write_registry(buffer, units, people)
-    upload = SimpleUploadedFile("registry.xlsx", buffer.getvalue(), content_type=registry_actions.XLSX_CONTENT_TYPE)
+    upload = SimpleUploadedFile("registry.xlsx", buffer.getvalue(), content_type=xlsx.XLSX_CONTENT_TYPE)
 
-    job = registry_actions.start_registry_import(actor=cast.manager, estate=cast.estate, upload=upload)
-    registry_actions.preview_registry_import(job_id=job.pk)  # what the worker runs
+    job = actions.start_registry_import(actor=cast.manager, estate=cast.estate, upload=upload)
+    actions.preview_registry_import(job_id=job.pk)  # what the worker runs
     job.refresh_from_db()
-    assert job.stage == registry_actions.PREVIEWED and not job.result.get("error_count"), job.result
+    assert job.stage == import_stages.PREVIEWED and not job.result.get("error_count"), job.result
 
     client.force_login(cast.manager)
     page = client.get(reverse("people_import:job", args=[cast.estate.pk, job.pk])).content.decode()
@@ -508,8 +508,8 @@ def test_a_registry_import_shows_and_keeps_only_masked_values(client, cast, secr
     assert "136****6666" in page and masked_id(id_number) in page
     assert "136****6666" in answer and masked_id(id_number) in answer
 
-    registry_actions.confirm_registry_import(actor=cast.manager, job=job)
-    registry_actions.commit_registry_import(job_id=job.pk)
+    actions.confirm_registry_import(actor=cast.manager, job=job)
+    actions.commit_registry_import(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.message
     person = Person.objects.get(estate=cast.estate, name="孙新")

@@ -7,9 +7,10 @@
             wait_for(lambda: Job.objects.get(pk=job_id).finished, worker=worker)
 
 The worker is a subprocess (`manage.py run_huey`), so it only sees rows that the test has
-committed: use `django_db(transaction=True)`. It is pointed at the very database and huey
-queue the test process uses; both are per-process in config/settings_test.py, so they are
-handed over explicitly in the environment.
+committed: use `django_db(transaction=True)`, which on SQLite also puts the test on a file
+copy of the in-memory test database (tests/support.py). It is pointed at the very database
+and huey queue the test process uses; both are per-process in config/settings_test.py, so
+they are handed over explicitly in the environment.
 """
 
 from __future__ import annotations
@@ -38,7 +39,10 @@ def database_url() -> str:
     if connection.vendor == "sqlite":
         name = str(data["NAME"])
         if name == ":memory:" or name.startswith("file:"):
-            raise RuntimeError("A worker subprocess needs a file-backed SQLite test database.")
+            raise RuntimeError(
+                "A worker subprocess needs a file-backed SQLite test database: "
+                "mark the test django_db(transaction=True)."
+            )
         return "sqlite:///" + str(Path(name).resolve())
     if connection.vendor == "postgresql":
         credentials = quote(data.get("USER") or "", safe="")
@@ -53,6 +57,7 @@ def database_url() -> str:
 
 def worker_environment() -> dict[str, str]:
     env = dict(os.environ)
+    env.pop("PYTEST_XDIST_WORKER", None)  # the worker keeps the queue and database handed to it here
     env["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
     env["DATABASE_URL"] = database_url()
     env["HUEY_IMMEDIATE"] = "0"

@@ -8,33 +8,19 @@ from __future__ import annotations
 import datetime
 import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from guanjia.billing.models import Bill, Payment
 from guanjia.billing.tests.factories import FeeItemFactory, FeeStandardFactory
 from guanjia.core.testing import run_worker
-from tests.support import PASSWORD
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-SCREENS = Path(settings.BASE_DIR) / "var" / "screens"
+from tests.support import CHROMIUM, PASSWORD, SCREENS
 
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"no system Chromium at {CHROMIUM}", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 expect = sync_api.expect
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def new_page(browser, **options):
