@@ -1,4 +1,11 @@
+from typing import Annotated
+
 from ninja import Schema
+from pydantic import Field
+
+# The id of a row, as a filter of a list takes it: beyond the databases' integers no row has it,
+# and the same number is refused alike on SQLite and PostgreSQL (422, as any other bad value).
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class ErrorOut(Schema):

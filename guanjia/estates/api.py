@@ -5,7 +5,7 @@ from ninja import Router, Schema, Status
 
 from guanjia.core.audit import history_of
 from guanjia.core.roles import Capability
-from guanjia.core.schemas import ErrorOut, page
+from guanjia.core.schemas import ErrorOut, RowId, page
 from guanjia.core.scope import scope_of
 from guanjia.estates import actions, queries
 from guanjia.estates.access import access_building, access_estate, access_unit, access_zone, zone_in_estate
@@ -46,8 +46,8 @@ def create_building(request, estate_id: int, payload: BuildingIn):
 def list_units(
     request,
     estate_id: int,
-    zone_id: int | None = None,
-    building_id: int | None = None,
+    zone_id: RowId | None = None,
+    building_id: RowId | None = None,
     status: str | None = None,
     offset: int = 0,
     limit: int = 50,

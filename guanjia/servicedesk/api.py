@@ -23,7 +23,7 @@ from guanjia.accounts.models import User
 from guanjia.core.errors import DomainError
 from guanjia.core.photos import photo_response
 from guanjia.core.roles import Capability
-from guanjia.core.schemas import ErrorOut
+from guanjia.core.schemas import ErrorOut, RowId
 from guanjia.core.schemas import page as core_page
 from guanjia.core.scope import scope_of
 from guanjia.estates.access import access_estate, owns_unit
@@ -168,9 +168,9 @@ def board(
     status: str = "",
     kind: str = "",
     priority: str = "",
-    zone_id: int | None = None,
-    assignee_id: int | None = None,
-    unit_id: int | None = None,
+    zone_id: RowId | None = None,
+    assignee_id: RowId | None = None,
+    unit_id: RowId | None = None,
     overdue: bool | None = None,
     offset: int = 0,
     limit: int = 50,
