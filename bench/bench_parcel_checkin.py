@@ -16,9 +16,8 @@ Also printed, `parcel_checkin_in_process`: BENCH_IN_PROCESS_PARCELS (2,000) chec
 Django's test client in this process, one at a time, each followed by a GET /api/v1/me (timed
 apart) - the whole Django stack without the HTTP server, the cost of the code alone.
 
-Nobody lives in the units, so no notification is written (the check-in's own statement says
-so); residents cost a query for their logins, and those who sign in an inbox row and its
-outbox rows each.
+Nobody lives in the units, so no notification is written (the unit's read says so); residents
+cost a query for their logins, and those who sign in an inbox row and its outbox rows each.
 
     bench/run.sh parcel_checkin
     BENCH_PARCELS=2000 bench/run.sh parcel_checkin     # a quick run

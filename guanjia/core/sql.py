@@ -32,36 +32,6 @@ def insert_columns(instance: models.Model, leave_out: str = "") -> tuple[list[st
     return [connection.ops.quote_name(f.column) for f in fields], values
 
 
-def fetch_in_estate(model: type[models.Model], pk: int, estate_id: int) -> Any:
-    """The model's row with this id if it belongs to the estate, else None."""
-    quote = connection.ops.quote_name
-    fields = model._meta.concrete_fields
-    sql = (
-        f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(model._meta.db_table)} "  # noqa: S608
-        f"WHERE {quote(model._meta.pk.column)} = %s AND {quote('estate_id')} = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk, estate_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    # The conversions the ORM applies to what the database returns (SQLite's decimals, dates).
-    values = []
-    for value, field in zip(row, fields, strict=True):
-        column = field.cached_col
-        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
-            value = convert(value, column, connection)
-        values.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], values)
-
-
-def reference(model: type[models.Model], **known: Any) -> Any:
-    """A row known by its id (and whatever else is given) without reading it: its other fields
-    load on first use. For a write whose caller has just proved the row exists, or whose own
-    statement checks it."""
-    return model.from_db(connection.alias, list(known), list(known.values()))
-
-
 def mark_saved(*instances: models.Model) -> None:
     """Instances written by hand-made SQL, now as the ORM leaves what it saved."""
     for instance in instances:

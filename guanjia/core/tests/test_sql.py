@@ -51,21 +51,6 @@ def test_a_refused_dependent_row_leaves_nothing(cast):
     assert (ServiceRequest.objects.count(), RequestEvent.objects.count(), Change.objects.count()) == before
 
 
-def test_a_row_fetched_in_its_estate_equals_the_orm_s_and_none_elsewhere(cast):
-    from guanjia.core.sql import fetch_in_estate
-    from guanjia.estates.models import Unit
-    from guanjia.people.models import Person
-
-    for model, row in ((Unit, cast.unit_a), (Person, cast.owner_person)):
-        fetched = fetch_in_estate(model, row.pk, cast.estate.pk)
-        stored = model.objects.get(pk=row.pk)
-        for field in model._meta.concrete_fields:
-            assert getattr(fetched, field.attname) == getattr(stored, field.attname), field.name
-        assert not fetched._state.adding
-    assert fetch_in_estate(Unit, cast.other_unit.pk, cast.estate.pk) is None
-    assert fetch_in_estate(Unit, 10**9, cast.estate.pk) is None
-
-
 # copy_rows ----------------------------------------------------------------------------------
 
 
