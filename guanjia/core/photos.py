@@ -8,8 +8,11 @@ import io
 from typing import Any
 
 from django.conf import settings
+from django.http import FileResponse
 from django.utils.translation import gettext as _
+from PIL import Image
 
+from guanjia.core.audit import record_change
 from guanjia.core.errors import DomainError
 
 # What Pillow calls each accepted image format, and the content type it is served with.
@@ -47,8 +50,6 @@ def check_photo(upload: Any, field: str = "photo") -> str:
     if content_type is None:
         raise DomainError(_("Only photos can be added: JPEG, PNG or WebP images."), field=field)
     # The first bytes can be faked: the whole file must also decode as that kind of image.
-    from PIL import Image
-
     upload.seek(0)
     try:
         with Image.open(io.BytesIO(upload.read())) as image:
@@ -71,8 +72,6 @@ def store_photo(photo: Any, upload: Any, *, actor: Any, target: Any, estate_id: 
     """Write a checked photo's file and its row (`photo`, an unsaved model instance with a
     `file` field), and the audit entry on `target`. A failure after the file is written
     removes the file again: no file without its row."""
-    from guanjia.core.audit import record_change
-
     name = photo.original_name
     photo.file.save(name or "photo", upload, save=False)
     try:
@@ -86,8 +85,6 @@ def store_photo(photo: Any, upload: Any, *, actor: Any, target: Any, estate_id: 
 
 def photo_response(photo: Any) -> Any:
     """The stored photo itself, shown in the browser and never sniffed as anything else."""
-    from django.http import FileResponse
-
     response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = "inline"

@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
+from huey.contrib.djhuey import HUEY
 
 MANAGE_PY = Path(settings.BASE_DIR) / "manage.py"
 
@@ -89,8 +90,6 @@ class Worker:
 @contextmanager
 def run_worker(*, workers: int = 1, flush: bool = True) -> Iterator[Worker]:
     """Start `manage.py run_huey` on the test database and stop it on exit."""
-    from huey.contrib.djhuey import HUEY
-
     was_immediate = HUEY.immediate
     # Immediate mode would run tasks inside the test process and never reach the worker.
     HUEY.immediate = False

@@ -152,7 +152,7 @@ def test_the_file_is_removed_again_when_its_row_cannot_be_written(cast, monkeypa
     def broken(**kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr("guanjia.core.audit.record_change", broken)  # after the file is written
+    monkeypatch.setattr("guanjia.core.photos.record_change", broken)  # after the file is written
     with pytest.raises(RuntimeError):
         actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=png())
     assert CustodyPhoto.objects.count() == 0
