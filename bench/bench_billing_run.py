@@ -130,7 +130,7 @@ def measure(estate_id: int) -> None:
     lines = Bill.objects.filter(estate=estate, period_start=JULY).count()
     assert run.lines_created == lines, (run.lines_created, lines)
 
-    columns = ", ".join(BillRow._fields)
+    columns = ", ".join((*BillRow._fields, "created_at"))
     data = io.BytesIO()
     with connection.cursor() as cursor:
         raw = cursor.cursor

@@ -10,8 +10,9 @@ Tables and columns always come from the models, and every value is a parameter."
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
@@ -113,16 +114,16 @@ def copy_rows(
     with transaction.atomic():
         ids = allocate_ids(model, len(rows)) if with_ids else []
         names = ([model._meta.pk.attname] if with_ids else []) + list(columns) + list(defaults)
-        prepared = prepare_rows(fields, rows, tuple(defaults.values()), ids)
+        tail = tuple(defaults.values())
         table = model._meta.db_table
         if not ignore_conflicts:
-            copy_into(table, model, names, prepared)
+            copy_into(table, model, names, prepare_rows(fields, rows, tail, ids))
             return ids
         try:
             with transaction.atomic():
-                copy_into(table, model, names, prepared)
+                copy_into(table, model, names, prepare_rows(fields, rows, tail, ids))
         except IntegrityError:
-            insert_skipping_conflicts(model, names, prepared)
+            insert_skipping_conflicts(model, names, prepare_rows(fields, rows, tail, ids))
     return ids
 
 
@@ -164,23 +165,29 @@ def copy_value(field: models.Field, value: Any) -> Any:
 
 def prepare_rows(
     fields: list[models.Field], rows: Sequence[Sequence[Any]], tail: tuple[Any, ...], ids: list[int]
-) -> list[tuple[Any, ...]]:
-    """The rows as COPY writes them. A JSON value is written as text, and the same object
-    (a billing basis shared by thousands of lines) is serialized once."""
+) -> Iterator[tuple[Any, ...]]:
+    """The rows as COPY writes them, one at a time (a batch is not held twice in memory). A JSON
+    value is written as text, and the same object (a billing basis shared by thousands of lines)
+    is serialized once."""
     json_positions = [index for index, field in enumerate(fields) if isinstance(field, models.JSONField)]
     texts: dict[int, str] = {}
-    prepared = []
-    for number, row in enumerate(rows):
-        values = list(row)
-        for index in json_positions:
-            value = values[index]
-            if value is not None and not isinstance(value, str):
-                text = texts.get(id(value))
-                if text is None:
-                    text = texts[id(value)] = json.dumps(value, ensure_ascii=False)
-                values[index] = text
-        prepared.append(((ids[number],) if ids else ()) + tuple(values) + tail)
-    return prepared
+
+    def as_text(value: Any) -> Any:
+        if value is None or isinstance(value, str):
+            return value
+        text = texts.get(id(value))
+        if text is None:
+            text = texts[id(value)] = json.dumps(value, ensure_ascii=False)
+        return text
+
+    keys: Iterable[tuple[Any, ...]] = ((key,) for key in ids) if ids else itertools.repeat(())
+    for key, row in zip(keys, rows, strict=False):  # keys: one per row, or endless ()
+        if json_positions:
+            values = list(row)
+            for index in json_positions:
+                values[index] = as_text(values[index])
+            row = values
+        yield (*key, *row, *tail)
 
 
 def column_list(model: type[models.Model], names: Sequence[str]) -> str:
@@ -189,7 +196,7 @@ def column_list(model: type[models.Model], names: Sequence[str]) -> str:
     return ", ".join(quote(column_of[name]) for name in names)
 
 
-def copy_into(table: str, model: type[models.Model], names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+def copy_into(table: str, model: type[models.Model], names: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
     statement = f"COPY {connection.ops.quote_name(table)} ({column_list(model, names)}) FROM STDIN"
     with connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor  # psycopg's cursor under Django's wrapper
@@ -198,7 +205,7 @@ def copy_into(table: str, model: type[models.Model], names: Sequence[str], rows:
                 copy.write_row(row)
 
 
-def insert_skipping_conflicts(model: type[models.Model], names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+def insert_skipping_conflicts(model: type[models.Model], names: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
     """COPY into a temporary table shaped like the model's, then move the rows across with
     ON CONFLICT DO NOTHING. The temporary table is dropped at once: inside an outer transaction
     (a test, a caller's atomic block) the next call would otherwise find it still there."""
