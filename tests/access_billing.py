@@ -8,6 +8,7 @@ reversal finance asked for, and a billing-run job in each estate."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 JUNE = datetime.date(2025, 6, 1)
@@ -81,7 +82,13 @@ def endpoints() -> list[Any]:
     )
     new_price = constant({"house_type": "villa", "unit_price": "3.00", "valid_from": "2030-01-01"})
     run_month = constant({"period_start": "2025-07"})
-    cash = constant({"method": "cash", "amount": "10.00"})
+
+    def cash(world: Any) -> dict:
+        return {"method": "cash", "amount": "10.00", "idempotency_key": uuid.uuid4().hex}
+
+    def pay_key(world: Any) -> dict:
+        return {"idempotency_key": uuid.uuid4().hex}
+
     reason = constant({"reason": "矩阵测试：金额录错"})
     contact = constant({"contact": "phone", "outcome": "no_answer", "note": "矩阵测试"})
 
@@ -127,9 +134,9 @@ def endpoints() -> list[Any]:
         page("POST", "billing:cashier", managers, cash, unit_id="unit_a"),
         page("POST", "billing:cashier", managers, cash, unit_id="unit_b"),
         page("POST", "billing:cashier", NOBODY, cash, unit_id="other_unit"),
-        page("POST", "billing:pay_online", managers | OWNER, unit_id="unit_a"),
-        page("POST", "billing:pay_online", managers, unit_id="unit_b"),
-        page("POST", "billing:pay_online", NOBODY, unit_id="other_unit"),
+        page("POST", "billing:pay_online", managers | OWNER, pay_key, unit_id="unit_a"),
+        page("POST", "billing:pay_online", managers, pay_key, unit_id="unit_b"),
+        page("POST", "billing:pay_online", NOBODY, pay_key, unit_id="other_unit"),
         page("POST", "billing:request_bill_reversal", managers, reason, bill_id="ui_bill_a"),
         page("POST", "billing:request_bill_reversal", managers, reason, bill_id="ui_bill_b"),
         page("POST", "billing:request_bill_reversal", NOBODY, reason, bill_id="ui_bill_other"),

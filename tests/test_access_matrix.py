@@ -21,6 +21,7 @@ import io
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from functools import cache
@@ -296,7 +297,9 @@ class Endpoint:
         if self.kind == PAGE or any(isinstance(value, SimpleUploadedFile) for value in body.values()):
             assert self.method == "POST", self.id
             return client.post(url, body)  # a form, multipart
-        return client.generic(self.method, url, json.dumps(body), content_type="application/json")
+        # Money writes require an idempotency key (a new one per request); others ignore it.
+        headers = {"Idempotency-Key": uuid.uuid4().hex}
+        return client.generic(self.method, url, json.dumps(body), content_type="application/json", headers=headers)
 
 
 def page(method: str, name: str, allowed, body=None, **objects: str) -> Endpoint:

@@ -8,14 +8,15 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Status
+from ninja import File, Form, Header, Router, Status
 from ninja.files import UploadedFile
 
 from guanjia.accounts.models import User
 from guanjia.billing import access, actions, gateway, money, queries, reports
+from guanjia.billing.actions.idempotency import KEY_HEADER
 from guanjia.billing.schemas import (
     AgingRowOut,
     BillingRunIn,
@@ -205,15 +206,48 @@ def get_bill(request, bill_id: int):
 # -- Payments ------------------------------------------------------------------------------
 
 
+KEY_HELP = (
+    "Required: a key of your own (a new UUID per payment), sent again unchanged when you retry. "
+    "A repeat with the same key and body gets the first answer back (the same status and object; "
+    "nothing recorded twice, header Idempotent-Replayed: true); the same key with another body is "
+    "refused with 409, nothing changed. Missing: 400 naming Idempotency-Key."
+)
+
+
+def key_refused(error: actions.KeyReused) -> Status:
+    return Status(409, error.as_dict())
+
+
+def replayed(response: Any, once: actions.Once) -> Any:
+    """Mark a replayed answer, so a client can tell a retry from a new payment."""
+    if once.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
 @router.post(
     "/units/{unit_id}/payments",
-    response={201: PaymentOut, 400: ErrorOut},
+    response={201: PaymentOut, 400: ErrorOut, 409: ErrorOut},
     operation_id="billing_payments_record",
     summary="Money received: settles the chosen bills or the oldest first; the rest is prepaid",
+    description="Carried out once per `Idempotency-Key` (required).",
 )
-def record_payment(request, unit_id: int, payload: PaymentIn):
+def record_payment(
+    request,
+    response: HttpResponse,
+    unit_id: int,
+    payload: PaymentIn,
+    idempotency_key: str | None = Header(None, alias=KEY_HEADER, description=KEY_HELP),
+):
     unit = access.access_unit_billing(request.auth, unit_id, write=True)
-    return Status(201, actions.record_payment(actor=request.auth, unit=unit, **payload.dict()))
+    try:
+        once = actions.record_payment_once(
+            actor=request.auth, idempotency_key=idempotency_key, unit=unit, **payload.dict()
+        )
+    except actions.KeyReused as error:
+        return key_refused(error)
+    replayed(response, once)
+    return Status(201, once.result)
 
 
 @router.get("/units/{unit_id}/payments", response=list[PaymentOut], operation_id="billing_unit_payments")
@@ -229,13 +263,27 @@ def get_payment(request, payment_id: int):
 
 @router.post(
     "/units/{unit_id}/payment-orders",
-    response={201: PaymentOrderOut, 400: ErrorOut},
+    response={201: PaymentOrderOut, 400: ErrorOut, 409: ErrorOut},
     operation_id="billing_payment_orders_create",
     summary="Start an online payment for chosen bills, an amount, or all that is owed",
+    description="Opened once per `Idempotency-Key` (required): a repeat gets the same order.",
 )
-def create_payment_order(request, unit_id: int, payload: PaymentOrderIn):
+def create_payment_order(
+    request,
+    response: HttpResponse,
+    unit_id: int,
+    payload: PaymentOrderIn,
+    idempotency_key: str | None = Header(None, alias=KEY_HEADER, description=KEY_HELP),
+):
     unit = access.access_unit_billing(request.auth, unit_id, pay=True)
-    order, checkout = actions.create_payment_order(actor=request.auth, unit=unit, **payload.dict())
+    try:
+        once, checkout = actions.create_payment_order_once(
+            actor=request.auth, idempotency_key=idempotency_key, unit=unit, **payload.dict()
+        )
+    except actions.KeyReused as error:
+        return key_refused(error)
+    replayed(response, once)
+    order = once.result
     return Status(
         201,
         {

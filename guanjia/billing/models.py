@@ -478,3 +478,30 @@ class PaymentOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_number} {self.amount} {self.status}"
+
+
+class IdempotencyKey(models.Model):
+    """A money request already carried out: the key the form or the API client sent with it,
+    what it asked for, and what it created. Written in the same transaction as the money row,
+    and unique per user and key, so a second request with the key (a double click, a retry
+    after a lost answer, two at once) finds this row instead of recording the money again."""
+
+    class Operation(models.TextChoices):
+        PAYMENT = "payment", _("Payment")
+        PAYMENT_ORDER = "payment_order", _("Online payment order")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=100)
+    operation = models.CharField(max_length=20, choices=Operation.choices)
+    # A digest of what was asked (unit, amount, bills …): the same key with other values is refused.
+    fingerprint = models.CharField(max_length=64)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key} {self.operation} → {self.object_id}"

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanjia.accounts.models import User
 from guanjia.billing import access, actions, exports, money, queries, receipts, reports
+from guanjia.billing.actions.idempotency import KEY_FIELD, new_key
 from guanjia.billing.forms import (
     CollectionLogForm,
     DecisionForm,
@@ -303,6 +304,25 @@ def bill_label(bill: Bill) -> str:
     return f"{bill.fee_item.name} {bill.period_start:%Y-%m} · ¥{bill.outstanding}"
 
 
+def form_key(request: SignedInRequest) -> str:
+    """The one-time key a money form was sent with (a hidden input, fresh each time the form
+    is shown). A form without it is refused: it was not sent from the page as it is now."""
+    key = request.POST.get(KEY_FIELD, "").strip()
+    if not key:
+        raise DomainError(_("This form has expired. Check the entries and send it again."))
+    return key
+
+
+def to_receipt(request: SignedInRequest, once: actions.Once[Payment]) -> HttpResponse:
+    """The receipt of the payment just recorded; a repeat of the same form (a double click, a
+    resend) lands on the same receipt, told that nothing was taken twice."""
+    url = redirect("billing:payment", payment_id=once.result.pk).url
+    if once.replayed:
+        messages.info(request, _("Already recorded; the money was not taken twice."))
+        return redirect(url)
+    return redirect(f"{url}?new=1")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def cashier(request: SignedInRequest, unit_id: int) -> HttpResponse:
@@ -311,10 +331,11 @@ def cashier(request: SignedInRequest, unit_id: int) -> HttpResponse:
     form = PaymentForm(request.POST or None, bill_choices=[(str(b.pk), bill_label(b)) for b in open_bills])
     if request.method == "POST":
 
-        def pay(data: dict[str, Any]) -> Payment:
+        def pay(data: dict[str, Any]) -> actions.Once[Payment]:
             chosen = [int(pk) for pk in data["bills"]]
-            return actions.record_payment(
+            return actions.record_payment_once(
                 actor=request.user,
+                idempotency_key=form_key(request),
                 unit=unit,
                 amount=data["amount"],
                 method=data["method"],
@@ -323,11 +344,18 @@ def cashier(request: SignedInRequest, unit_id: int) -> HttpResponse:
                 note=data["note"],
             )
 
-        payment = attempt(form, pay)
-        if payment is not None:
-            return redirect(f"{redirect('billing:payment', payment_id=payment.pk).url}?new=1")
+        once = attempt(form, pay)
+        if once is not None:
+            return to_receipt(request, once)
     owed = queries.total_outstanding(open_bills)
-    context = {"estate": unit.estate, "unit": unit, "form": form, "owed": owed, "open_bills": open_bills}
+    context = {
+        "estate": unit.estate,
+        "unit": unit,
+        "form": form,
+        "owed": owed,
+        "open_bills": open_bills,
+        "idempotency_key": new_key(),
+    }
     return render(request, "billing/cashier.html", context, status=400 if request.method == "POST" else 200)
 
 
@@ -572,7 +600,9 @@ def export_arrears(request: SignedInRequest, estate_id: int) -> HttpResponse:
 def portal(request: SignedInRequest) -> HttpResponse:
     """The owner's bills, payments and receipts for each unit they live in (mobile first)."""
     person_id = access.access_portal(request.user)
-    return render(request, "billing/portal.html", {"units": queries.portal_ledgers(person_id)})
+    # Each unit's "pay online" button is a money form with its own one-time key.
+    units = [{**entry, "idempotency_key": new_key()} for entry in queries.portal_ledgers(person_id)]
+    return render(request, "billing/portal.html", {"units": units})
 
 
 @login_required
@@ -581,7 +611,9 @@ def pay_online(request: SignedInRequest, unit_id: int) -> HttpResponse:
     """Open an online payment for everything the unit owes and send the payer to the gateway."""
     unit = access.access_unit_billing(request.user, unit_id, pay=True)
     try:
-        _order, checkout = actions.create_payment_order(actor=request.user, unit=unit)
+        _once, checkout = actions.create_payment_order_once(
+            actor=request.user, idempotency_key=form_key(request), unit=unit
+        )
     except DomainError as error:
         messages.error(request, error.message)
         if access.is_resident(request.user, unit.pk):

@@ -11,8 +11,14 @@ it up (e.g. `runs.insert_bills`)."""
 from guanjia.billing.actions.checks import check_period_start
 from guanjia.billing.actions.collection import log_collection, remind_promised_payments, send_arrears_reminders
 from guanjia.billing.actions.fees import create_fee_item, set_fee_standard, set_water_tiers
-from guanjia.billing.actions.online import ForgedCallback, create_payment_order, handle_gateway_callback
-from guanjia.billing.actions.payments import apply_prepaid, record_payment
+from guanjia.billing.actions.idempotency import KeyReused, Once
+from guanjia.billing.actions.online import (
+    ForgedCallback,
+    create_payment_order,
+    create_payment_order_once,
+    handle_gateway_callback,
+)
+from guanjia.billing.actions.payments import apply_prepaid, record_payment, record_payment_once
 from guanjia.billing.actions.readings import import_meter_readings, record_meter_reading
 from guanjia.billing.actions.receipts import print_receipt
 from guanjia.billing.actions.reversals import (
@@ -28,17 +34,21 @@ from guanjia.billing.models import BILLING_JOB
 __all__ = [
     "BILLING_JOB",
     "ForgedCallback",
+    "KeyReused",
+    "Once",
     "apply_prepaid",
     "approve_reversal",
     "check_period_start",
     "create_fee_item",
     "create_payment_order",
+    "create_payment_order_once",
     "handle_gateway_callback",
     "import_meter_readings",
     "log_collection",
     "print_receipt",
     "record_meter_reading",
     "record_payment",
+    "record_payment_once",
     "reject_reversal",
     "remind_promised_payments",
     "request_reversal",

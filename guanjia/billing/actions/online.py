@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from guanjia.accounts.models import User
 from guanjia.billing import gateway, queries
 from guanjia.billing.actions.checks import MAX_PRICE, NumberInput, parse_decimal
-from guanjia.billing.actions.payments import record_payment
-from guanjia.billing.models import Bill, Payment, PaymentOrder
+from guanjia.billing.actions.idempotency import Once, run_once
+from guanjia.billing.actions.payments import amount_as_given, record_payment
+from guanjia.billing.models import Bill, IdempotencyKey, Payment, PaymentOrder
 from guanjia.core.audit import record_change
 from guanjia.core.errors import DomainError
 from guanjia.estates.models import Unit
@@ -48,10 +49,45 @@ def create_payment_order(
         estate_id=unit.estate_id,
         changes={"amount": [None, str(value)], "bills": [None, chosen]},
     )
-    checkout = gateway.current_gateway().checkout(
-        order_number=order.order_number, amount=value, subject=_("Property fees of %(unit)s") % {"unit": unit.code}
+    return order, checkout_of(order, unit)
+
+
+def checkout_of(order: PaymentOrder, unit: Unit) -> gateway.Checkout:
+    """What the payer is shown for an order (the same for the order each time it is asked)."""
+    subject = _("Property fees of %(unit)s") % {"unit": unit.code}
+    return gateway.current_gateway().checkout(order_number=order.order_number, amount=order.amount, subject=subject)
+
+
+def create_payment_order_once(
+    *,
+    actor: User,
+    idempotency_key: str | None,
+    unit: Unit,
+    bill_ids: list[int] | None = None,
+    amount: NumberInput | None = None,
+) -> tuple[Once[PaymentOrder], gateway.Checkout]:
+    """create_payment_order for the portal and the API, once per key: a double click on "pay"
+    opens one order (so the payer cannot pay twice for it), and the repeat is sent to the
+    same checkout."""
+    values: dict[str, object] = {
+        "unit": unit.pk,
+        "bills": sorted(set(bill_ids)) if bill_ids else None,
+        "amount": amount_as_given(amount),
+    }
+
+    def create() -> PaymentOrder:
+        order, _checkout = create_payment_order(actor=actor, unit=unit, bill_ids=bill_ids, amount=amount)
+        return order
+
+    once = run_once(
+        actor=actor,
+        key=idempotency_key,
+        operation=IdempotencyKey.Operation.PAYMENT_ORDER,
+        values=values,
+        model=PaymentOrder,
+        write=create,
     )
-    return order, checkout
+    return once, checkout_of(once.result, unit)
 
 
 def order_amount(unit: Unit, bill_ids: list[int] | None, amount: NumberInput | None) -> tuple[Decimal, list[int]]:

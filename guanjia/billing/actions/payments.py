@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from guanjia.accounts.models import User
 from guanjia.billing import queries
 from guanjia.billing.actions.checks import NumberInput, parse_decimal
+from guanjia.billing.actions.idempotency import Once, run_once
 from guanjia.billing.actions.receipts import take_receipt_number
-from guanjia.billing.models import Allocation, Bill, Payment
+from guanjia.billing.models import Allocation, Bill, IdempotencyKey, Payment
 from guanjia.core.audit import record_change
 from guanjia.core.errors import DomainError
 from guanjia.estates.models import Unit
@@ -102,6 +103,56 @@ def record_payment(
         note=_("prepaid %(left)s") % {"left": left} if left else "",
     )
     return payment
+
+
+def record_payment_once(
+    *,
+    actor: User,
+    idempotency_key: str | None,
+    unit: Unit,
+    amount: NumberInput,
+    method: str,
+    bill_ids: list[int] | None = None,
+    reference: str = "",
+    note: str = "",
+) -> Once[Payment]:
+    """record_payment for the cashier's page and the API: carried out once per key. The same
+    key again with the same values gives back the payment already recorded (replayed); with
+    other values it is refused (KeyReused)."""
+    values: dict[str, object] = {
+        "unit": unit.pk,
+        "amount": amount_as_given(amount),
+        "method": method,
+        "bills": sorted(set(bill_ids)) if bill_ids else None,
+        "reference": reference.strip(),
+        "note": note,
+    }
+    return run_once(
+        actor=actor,
+        key=idempotency_key,
+        operation=IdempotencyKey.Operation.PAYMENT,
+        values=values,
+        model=Payment,
+        write=lambda: record_payment(
+            actor=actor,
+            unit=unit,
+            amount=amount,
+            method=method,
+            bill_ids=bill_ids,
+            reference=reference,
+            note=note,
+        ),
+    )
+
+
+def amount_as_given(amount: NumberInput | None) -> str:
+    """An amount as compared between a request and its repeat: 300, 300.0 and 300.00 are the
+    same amount; text that is not a number is compared as written (the action refuses it)."""
+    text = "" if amount is None else str(amount).strip()
+    try:
+        return str(Decimal(text).normalize())
+    except ArithmeticError:
+        return text
 
 
 def bills_to_settle(unit: Unit, bill_ids: list[int] | None, value: Decimal) -> list[Bill]:

@@ -4,6 +4,7 @@ clear message naming the field and nothing half-saved."""
 import datetime
 import io
 import json
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -44,7 +45,10 @@ def water(cast):
 
 
 def send(client, method, path, body=None):
-    return client.generic(method, API + path, json.dumps(body or {}), content_type="application/json")
+    # Money writes carry an idempotency key; a new one per request here (test_idempotency.py
+    # sends the same one twice).
+    headers = {"Idempotency-Key": str(uuid.uuid4())} if method == "POST" else {}
+    return client.generic(method, API + path, json.dumps(body or {}), content_type="application/json", headers=headers)
 
 
 def refused(response, field):

@@ -169,7 +169,14 @@ def test_the_cashier_records_a_payment_for_chosen_bills_and_opens_its_receipt(ca
     assert "447.50" in page  # two months owed
     response = client.post(
         reverse("billing:cashier", args=[cast.unit_a.pk]),
-        {"method": "cash", "amount": "223.75", "bills": [str(this_month_a.pk)], "reference": "", "note": ""},
+        {
+            "method": "cash",
+            "amount": "223.75",
+            "bills": [str(this_month_a.pk)],
+            "reference": "",
+            "note": "",
+            "idempotency_key": "k1",
+        },
     )
     payment = Payment.objects.get()
     assert response.status_code == 302
@@ -192,7 +199,8 @@ def test_a_payment_with_a_bad_amount_is_refused_under_the_amount(cast, client_as
     before = (list(Payment.objects.values_list()), list(Bill.objects.values_list("pk", "paid_amount", "status")))
     client = client_as("finance")
     for amount in ("0", "-10", "abc", "1.005"):
-        response = client.post(reverse("billing:cashier", args=[cast.unit_a.pk]), {"method": "cash", "amount": amount})
+        form = {"method": "cash", "amount": amount, "idempotency_key": f"k-{amount}"}
+        response = client.post(reverse("billing:cashier", args=[cast.unit_a.pk]), form)
         assert response.status_code == 400 and error_under(response, "amount"), amount
     assert (
         list(Payment.objects.values_list()),
@@ -282,9 +290,11 @@ def test_the_owner_sees_own_bills_and_receipts_and_pays_online(cast, client_as, 
     assert reverse("billing:pay_online", args=[cast.unit_a.pk]) in html
     assert client.post(reverse("billing:receipt", args=[mine.pk])).status_code == 200
     assert client.post(reverse("billing:receipt", args=[theirs.pk])).status_code == 404
-    response = client.post(reverse("billing:pay_online", args=[cast.unit_a.pk]))
+    response = client.post(reverse("billing:pay_online", args=[cast.unit_a.pk]), {"idempotency_key": "k1"})
     assert response.status_code == 302 and "347.50" in response.url
-    assert client.post(reverse("billing:pay_online", args=[cast.unit_b.pk])).status_code == 404
+    assert (
+        client.post(reverse("billing:pay_online", args=[cast.unit_b.pk]), {"idempotency_key": "k2"}).status_code == 404
+    )
 
 
 # -- collection log and reminders ------------------------------------------------------------
