@@ -67,7 +67,12 @@ class CancelForm(VersionForm):
 
 
 class ReturnVisitForm(VersionForm):
-    how = forms.ChoiceField(label=_("how"), choices=ReturnVisit.How.choices, initial=ReturnVisit.How.PHONE)
+    # Not "owner portal": that is the owner's own answer, which they give themselves.
+    how = forms.ChoiceField(
+        label=_("how"),
+        choices=[choice for choice in ReturnVisit.How.choices if choice[0] != ReturnVisit.How.PORTAL],
+        initial=ReturnVisit.How.PHONE,
+    )
     satisfaction = forms.CharField(label=_("satisfaction (1–5)"), widget=forms.Select(choices=RATINGS))
     solved = forms.BooleanField(label=_("solved"), required=False, initial=True)
     owner_words = forms.CharField(

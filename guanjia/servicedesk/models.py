@@ -160,9 +160,13 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     S.WAITING_PARTS: {"resume": S.IN_PROGRESS, "cancel": S.CANCELLED},
     S.WAITING_OWNER: {"resume": S.IN_PROGRESS, "cancel": S.CANCELLED},
     # "close" straight from resolved only when no return visit is due (checked by the action).
-    S.RESOLVED: {"return_visit": S.RETURN_VISIT, "reopen": S.ASSIGNED, "close": S.CLOSED},
-    S.RETURN_VISIT: {"close": S.CLOSED, "reopen": S.ASSIGNED},
-    S.CLOSED: {"reopen": S.ASSIGNED},
+    # "owner_confirm" is the owner's own confirmation and rating in the portal: it closes the
+    # request whether or not staff made the return visit first, and is taken on a request
+    # already closed too (it is then recorded, the status unchanged), so that the owner's word
+    # is never lost; once per resolution (checked by the action).
+    S.RESOLVED: {"return_visit": S.RETURN_VISIT, "reopen": S.ASSIGNED, "close": S.CLOSED, "owner_confirm": S.CLOSED},
+    S.RETURN_VISIT: {"close": S.CLOSED, "reopen": S.ASSIGNED, "owner_confirm": S.CLOSED},
+    S.CLOSED: {"reopen": S.ASSIGNED, "owner_confirm": S.CLOSED},
     S.CANCELLED: {},
 }
 
@@ -252,6 +256,12 @@ class ReturnVisit(models.Model):
     @property
     def satisfied(self) -> bool:
         return self.solved and self.satisfaction >= SATISFIED_FROM
+
+    @property
+    def by_owner(self) -> bool:
+        """The owner's own answer in the portal, as opposed to the staff's return visit: both
+        are kept, each its own row."""
+        return self.how == self.How.PORTAL
 
 
 # A rating of 3 ("acceptable") or more, with the problem solved, lets the request close.

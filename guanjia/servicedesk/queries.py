@@ -328,6 +328,27 @@ def timeline(service_request: ServiceRequest, *, include_escalations: bool = Tru
     return sorted(entries, key=lambda entry: (entry.at, order[entry.kind], entry.item.pk))
 
 
+# The statuses in which the owner may give their own confirmation and rating: resolved, after
+# the staff's return visit, or closed by staff before the owner answered.
+OWNER_ANSWERS = frozenset(
+    {ServiceRequest.Status.RESOLVED, ServiceRequest.Status.RETURN_VISIT, ServiceRequest.Status.CLOSED}
+)
+
+
+def owner_answered(service_request: ServiceRequest) -> bool:
+    """Whether the owner already gave their own answer to this resolution (an answer to an
+    earlier one, before the request was reopened, does not count)."""
+    answers = ReturnVisit.objects.filter(request_id=service_request.pk, how=ReturnVisit.How.PORTAL)
+    if service_request.resolved_at is not None:
+        answers = answers.filter(at__gte=service_request.resolved_at)
+    return answers.exists()
+
+
+def owner_may_answer(service_request: ServiceRequest) -> bool:
+    """Whether the owner's confirmation form is offered (the action checks again, locked)."""
+    return service_request.status in OWNER_ANSWERS and not owner_answered(service_request)
+
+
 def photos_of(service_request: ServiceRequest) -> QuerySet[RequestPhoto]:
     return service_request.photos.order_by("uploaded_at", "id")
 

@@ -670,7 +670,7 @@ def render_portal_request(
         "timeline": queries.timeline(service_request, include_escalations=False),
         "photos": queries.photos_of(service_request),
         "confirm_form": (confirm_form or ConfirmForm(initial={"version": service_request.version}))
-        if service_request.status == S.RESOLVED
+        if queries.owner_may_answer(service_request)
         else None,
         "photo_form": (photo_form or PhotoForm()) if access.can_add_photo(request.user, service_request) else None,
         "error": error,

@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "close": gettext_lazy("closed"),
     "cancel": gettext_lazy("cancelled"),
     "reopen": gettext_lazy("reopened"),
+    "owner_confirm": gettext_lazy("confirmed by the owner"),
 }
 
 

@@ -1,19 +1,19 @@
-"""The return visit (回访) by staff and the owner's own answer in the portal: satisfied, the
-request may close; not satisfied, it goes back to the same assignee with the owner's words."""
+"""The return visit (回访) by staff and the owner's own answer in the portal, two facts kept
+side by side: satisfied, the request may close; not satisfied, it goes back to the same
+assignee with the owner's words."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import User
 from guanjia.core.audit import apply_changes
 from guanjia.core.errors import DomainError, Problems
-from guanjia.servicedesk import access
+from guanjia.servicedesk import access, queries
 from guanjia.servicedesk.actions.choices import resolve_choice
-from guanjia.servicedesk.actions.lifecycle import close_request, refusal, reopen_values, tell_reopened, transition
+from guanjia.servicedesk.actions.lifecycle import refusal, reopen_values, tell_reopened, transition
 from guanjia.servicedesk.models import SATISFIED_FROM, ReturnVisit, ServiceRequest
 
 
@@ -27,19 +27,9 @@ def parse_rating(value: object) -> int | None:
     return None
 
 
-def record_return_visit(
-    *,
-    actor: User,
-    service_request: ServiceRequest,
-    how: str,
-    satisfaction: int | str | None,
-    solved: bool,
-    owner_words: str = "",
-    expected_version: int | None = None,
-    now: dt.datetime | None = None,
-) -> ReturnVisit:
-    """The return visit (回访). Satisfied: ready to close. Not satisfied: reopened to the same
-    assignee with the owner's words."""
+def check_answer(how: str, satisfaction: int | str | None, solved: bool, owner_words: str) -> tuple[int, str, bool]:
+    """(rating, the owner's words, satisfied) of a return visit or of the owner's answer, or
+    DomainError naming every field that is wrong."""
     problems = Problems()
     resolve_choice(how, ReturnVisit.How, "how", _("Choose how the owner was visited."), problems)
     rating = parse_rating(satisfaction)
@@ -51,6 +41,26 @@ def record_return_visit(
         problems.add("owner_words", _("Write down what the owner said is still wrong."))
     problems.raise_if_any(_("Please correct the return visit."))
     assert rating is not None
+    return rating, words, satisfied
+
+
+def record_return_visit(
+    *,
+    actor: User,
+    service_request: ServiceRequest,
+    how: str,
+    satisfaction: int | str | None,
+    solved: bool,
+    owner_words: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> ReturnVisit:
+    """The return visit (回访) by staff. Satisfied: ready to close. Not satisfied: reopened to
+    the same assignee with the owner's words. "Owner portal" is not a way staff visit: it is
+    the owner's own answer (confirm_resolution), kept as a fact of its own."""
+    if how == ReturnVisit.How.PORTAL:
+        raise DomainError(_("Record a phone call or a visit; the owner answers in the portal themselves."), field="how")
+    rating, words, satisfied = check_answer(how, satisfaction, solved, owner_words)
     created: list[ReturnVisit] = []
 
     def apply(locked: ServiceRequest, at: dt.datetime) -> dict:
@@ -89,23 +99,48 @@ def confirm_resolution(
     expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> ReturnVisit:
-    """The owner answers in the portal: satisfied, the request closes with their rating; not
-    satisfied, it is reopened to the same assignee with their words."""
+    """The owner answers in the portal, once per resolution: resolved, after the staff's
+    return visit, or after staff closed it. Their rating is kept as its own row beside the
+    staff's return visit. Satisfied: the request closes (or stays closed); not satisfied: it
+    is reopened to the same assignee with their words."""
     if not access.is_requester(actor, service_request):
         raise DomainError(_("Only the owner the request is for can confirm it."), field="request")
-    with transaction.atomic():
-        visit = record_return_visit(
-            actor=actor,
-            service_request=service_request,
-            how=ReturnVisit.How.PORTAL,
-            satisfaction=satisfaction,
-            solved=solved,
-            owner_words=owner_words,
-            expected_version=expected_version,
-            now=now,
-        )
-        if visit.satisfied:
-            close_request(
-                actor=actor, service_request=service_request, note=_("Confirmed by the owner in the portal."), now=now
+    rating, words, satisfied = check_answer(ReturnVisit.How.PORTAL, satisfaction, solved, owner_words)
+    created: list[ReturnVisit] = []
+
+    def apply(locked: ServiceRequest, at: dt.datetime) -> dict:
+        # Under the request's row lock: two answers at once are taken one after the other,
+        # and the second finds the first.
+        if locked.status not in queries.OWNER_ANSWERS:
+            raise refusal(locked, "owner_confirm")
+        if queries.owner_answered(locked):
+            raise DomainError(_("You have already answered for this request."), field="status")
+        created.append(
+            ReturnVisit.objects.create(
+                request=locked,
+                by=actor,
+                at=at,
+                how=ReturnVisit.How.PORTAL,
+                satisfaction=rating,
+                solved=bool(solved),
+                owner_words=words,
             )
-    return visit
+        )
+        changes: dict = {"owner_rating": [None, {"satisfaction": rating, "solved": bool(solved)}]}
+        if not satisfied:
+            changes.update(apply_changes(locked, reopen_values(locked, at)))
+            tell_reopened(locked, words)
+        elif locked.closed_at is None:
+            changes.update(apply_changes(locked, {"closed_at": at}))
+        return changes
+
+    transition(
+        actor=actor,
+        service_request=service_request,
+        action="owner_confirm" if satisfied else "reopen",
+        note=words,
+        expected_version=expected_version,
+        now=now,
+        apply=apply,
+    )
+    return created[0]
