@@ -123,7 +123,8 @@ def record_payment_once(
         "unit": unit.pk,
         "amount": amount_as_given(amount),
         "method": method,
-        "bills": sorted(set(bill_ids)) if bill_ids else None,
+        # None settles the oldest first; a list (even empty) is a choice, checked as such.
+        "bills": sorted(set(bill_ids)) if bill_ids is not None else None,
         "reference": reference.strip(),
         "note": note,
     }
