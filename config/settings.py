@@ -125,10 +125,16 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# The client's address behind reverse proxies: empty (no proxy trusted, X-Forwarded-For
+# ignored), the number of our proxies in front of the app, or their addresses and networks.
+# guanjia/core/http.py client_address() reads it; docs/deploy.md, "Behind a proxy".
+GUANJIA_TRUSTED_PROXIES = os.environ.get("GUANJIA_TRUSTED_PROXIES", "")
+
 # Lockout: five failures for one username from one address locks it for 15 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("GUANJIA_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "guanjia.core.http.client_address"  # the real client behind our proxies
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
