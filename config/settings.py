@@ -1,14 +1,17 @@
 """One settings file, driven by the environment.
 
-Development and `make run` need no variables at all (SQLite under var/). Production sets
-GUANJIA_PRODUCTION=1, a real SECRET_KEY, ALLOWED_HOSTS, GUANJIA_FIELD_KEYS and DATABASE_URL;
-see docs/deploy.md.
+Development and `make run` need no variables at all (SQLite under var/, and secrets made at
+random on the first run into var/secrets.json, readable only by its owner: config/local_secrets.py).
+Production sets GUANJIA_PRODUCTION=1, DJANGO_SECRET_KEY, GUANJIA_FIELD_KEYS,
+GUANJIA_FIELD_INDEX_KEY, GUANJIA_GATEWAY_SECRET, ALLOWED_HOSTS and DATABASE_URL; see docs/deploy.md.
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+
+from config import local_secrets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("GUANJIA_VAR_DIR", BASE_DIR / "var"))
@@ -21,10 +24,10 @@ def env_flag(name: str, default: bool = False) -> bool:
 
 PRODUCTION = env_flag("GUANJIA_PRODUCTION")
 DEBUG = env_flag("DJANGO_DEBUG", default=False)
-# The development key is only good for a laptop; production refuses to start without one.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "" if PRODUCTION else "dev-only-not-secret-guanjia-key")
-if not SECRET_KEY:
-    raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
+# Every secret from the environment, else (outside production) from var/secrets.json, made at
+# random on the first run; production refuses to start without them (config/local_secrets.py).
+_secrets = local_secrets.settings_secrets(os.environ, VAR_DIR, production=PRODUCTION)
+SECRET_KEY = _secrets["DJANGO_SECRET_KEY"]
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -53,6 +56,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so that static files keep their long caching; it sees request.user,
+    # which the middleware below sets, on the way out.
+    "guanjia.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -122,10 +128,16 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# The client's address behind reverse proxies: empty (no proxy trusted, X-Forwarded-For
+# ignored), the number of our proxies in front of the app, or their addresses and networks.
+# guanjia/core/http.py client_address() reads it; docs/deploy.md, "Behind a proxy".
+GUANJIA_TRUSTED_PROXIES = os.environ.get("GUANJIA_TRUSTED_PROXIES", "")
+
 # Lockout: five failures for one username from one address locks it for 15 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("GUANJIA_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "guanjia.core.http.client_address"  # the real client behind our proxies
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -151,12 +163,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 GUANJIA_IMPORT_MAX_BYTES = int(os.environ.get("GUANJIA_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 GUANJIA_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
-# Field encryption keys for ID numbers: comma-separated Fernet keys, newest first.
-# See docs/deploy.md, "Rotating the personal-data key".
-GUANJIA_FIELD_KEYS = [k for k in os.environ.get("GUANJIA_FIELD_KEYS", "").split(",") if k]
-GUANJIA_FIELD_INDEX_KEY = os.environ.get("GUANJIA_FIELD_INDEX_KEY", "")
-if PRODUCTION and not (GUANJIA_FIELD_KEYS and GUANJIA_FIELD_INDEX_KEY):
-    raise RuntimeError("GUANJIA_FIELD_KEYS and GUANJIA_FIELD_INDEX_KEY must be set in production")
+# Field encryption keys for ID numbers: comma-separated Fernet keys, newest first, and the key
+# of their blind index; both independent of SECRET_KEY. See docs/deploy.md, "Rotating the
+# personal-data key".
+GUANJIA_FIELD_KEYS = [k.strip() for k in _secrets["GUANJIA_FIELD_KEYS"].split(",") if k.strip()]
+GUANJIA_FIELD_INDEX_KEY = _secrets["GUANJIA_FIELD_INDEX_KEY"]
 
 # Background jobs: huey on SQLite by default, Redis when HUEY_REDIS_URL is set.
 HUEY_REDIS_URL = os.environ.get("HUEY_REDIS_URL", "")
@@ -194,6 +205,25 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every answer (guanjia/core/middleware.py). Scripts come only from
+# our own static files: no inline script, no eval (htmx runs with allowEval false). Style
+# attributes are allowed (progress bars set their width) but <style> elements are not; no
+# form-action, since paying online posts a form that is redirected to the payment gateway.
+GUANJIA_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",  # browsers without the two below
+        "style-src-elem 'self'",
+        "style-src-attr 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -206,9 +236,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "guanjia@localhost")
 # SMS: a provider's client with send(phone, text); the default writes to the log.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "guanjia.notifications.sms.LoggingBackend")
 # The online payment gateway signs its callbacks with this secret (HMAC-SHA256).
-BILLING_GATEWAY_SECRET = os.environ.get(
-    "GUANJIA_GATEWAY_SECRET", "" if PRODUCTION else "guanjia-development-gateway-secret"
-)
+BILLING_GATEWAY_SECRET = _secrets["GUANJIA_GATEWAY_SECRET"]
 # Links in emails and SMS point here.
 SITE_URL = os.environ.get("GUANJIA_SITE_URL", "http://127.0.0.1:8000")
 

@@ -1,6 +1,6 @@
-"""Test settings: the same file, fast hashing and huey in a throwaway file. On SQLite the test
-database is in memory; the tests that commit for a worker subprocess, the live server or
-racing threads to see get a file copy of it (tests/support.py, SqliteDatabases)."""
+"""Test settings: the same file, fast hashing, huey in a throwaway file and secrets of the run.
+On SQLite the test database is in memory; the tests that commit for a worker subprocess, the
+live server or racing threads to see get a file copy of it (tests/support.py, SqliteDatabases)."""
 
 import os
 import tempfile
@@ -13,6 +13,14 @@ if "PYTEST_XDIST_WORKER" in os.environ or "HUEY_SQLITE_PATH" not in os.environ:
     os.environ["HUEY_SQLITE_PATH"] = os.path.join(tempfile.gettempdir(), f"guanjia-test-huey-{os.getpid()}.sqlite3")
 if "PYTEST_XDIST_WORKER" in os.environ or "HUEY_NAME" not in os.environ:
     os.environ["HUEY_NAME"] = f"guanjia-test-{os.getpid()}"
+
+# Secrets of this test run, made at random (config/local_secrets.py), so that the tests need no
+# var/secrets.json and share no key with a development database. They go into the environment
+# so that a worker subprocess started by a test reads what the test wrote with the same keys.
+from config import local_secrets  # noqa: E402
+
+for _name, _value in local_secrets.generate().items():
+    os.environ.setdefault(_name, _value)
 
 from config.settings import *  # noqa: E402,F403
 

@@ -6,12 +6,19 @@ from ninja.openapi.views import openapi_view
 
 from config.api import api
 from guanjia.accounts import views as account_views
+from guanjia.demo.company import DEMO_COMPANY_NAME
+from guanjia.demo.logins import demo_loaded
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="accounts/login.html",
+            redirect_authenticated_user=True,
+            # A function: the template calls it on each showing, so the notice follows the database.
+            extra_context={"demo_loaded": demo_loaded, "demo_company": DEMO_COMPANY_NAME},
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -99,6 +99,7 @@ def test_check_deploy_is_clean_under_production_settings():
             "DJANGO_ALLOWED_HOSTS": "guanjia.example.com",
             "GUANJIA_FIELD_KEYS": Fernet.generate_key().decode(),
             "GUANJIA_FIELD_INDEX_KEY": "index-key-for-the-check",
+            "GUANJIA_GATEWAY_SECRET": "gateway-secret-for-the-check",
         }
     )
     result = subprocess.run(

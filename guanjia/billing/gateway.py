@@ -7,9 +7,10 @@ shared with it. Only a body whose signature checks out is believed; the callback
 transaction id is the payment's `reference`, unique per estate, so a repeated callback finds
 the payment on file and records nothing twice.
 
-The secret comes from `settings.BILLING_GATEWAY_SECRET` (GUANJIA_GATEWAY_SECRET); outside
-production it defaults to a fixed development secret. In production without a secret every
-callback is refused.
+The secret comes from `settings.BILLING_GATEWAY_SECRET`: GUANJIA_GATEWAY_SECRET, or outside
+production the random one the first run makes into var/secrets.json (config/local_secrets.py).
+There is no fixed default anywhere, so nobody who has read the source can sign a callback;
+production refuses to start without the secret, and without one every callback is refused.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
-DEVELOPMENT_SECRET = "guanjia-development-gateway-secret"
 SIGNATURE_HEADER = "X-Gateway-Signature"
 SUCCESS = "SUCCESS"
 
@@ -31,7 +31,7 @@ SUCCESS = "SUCCESS"
 def gateway_secret(estate_id: int | None = None) -> bytes:
     """The shared secret for callbacks of an estate's orders. One per deployment today; a
     per-estate merchant account would derive or store its own here."""
-    return str(getattr(settings, "BILLING_GATEWAY_SECRET", DEVELOPMENT_SECRET)).encode()
+    return str(getattr(settings, "BILLING_GATEWAY_SECRET", "")).encode()
 
 
 def sign(body: bytes, secret: bytes | None = None) -> str:

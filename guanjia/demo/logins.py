@@ -1,4 +1,5 @@
-"""What load_demo prints and writes: the table of demo logins, in the terminal and as Markdown."""
+"""The demo logins: whether they exist (the login page says so), and the table load_demo prints
+and writes, in the terminal and as Markdown."""
 
 from __future__ import annotations
 
@@ -6,6 +7,13 @@ import unicodedata
 
 from guanjia.demo.company import DEMO_COMPANY_CODE, DEMO_COMPANY_NAME, DEMO_PASSWORD
 from guanjia.demo.loader import Login
+from guanjia.estates.models import Company
+
+
+def demo_loaded() -> bool:
+    """Whether load_demo has run here: the demo logins, whose password is public, exist only
+    then (load_demo is the only thing that makes them)."""
+    return Company.objects.filter(code=DEMO_COMPANY_CODE).exists()
 
 
 def display_width(text: str) -> int:

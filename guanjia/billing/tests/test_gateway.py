@@ -1,6 +1,8 @@
 """Online payment through the gateway's signed callback: recorded exactly once, forgeries refused."""
 
 import datetime
+import hashlib
+import hmac
 import json
 import threading
 from decimal import Decimal
@@ -77,6 +79,27 @@ def test_a_forged_or_tampered_callback_is_refused_and_changes_nothing(client, ca
         ):
             response = post_callback(client, bad, gateway.sign(bad))
             assert response.status_code == 400 and response.json()["detail"]
+
+
+# Fixed strings a forger would try first: the secret the embedded setup once shipped with in
+# its source, the empty string, and the usual guesses.
+FIXED_SECRETS = (b"guanjia-development-gateway-secret", b"dev-only-not-secret-guanjia-key", b"", b"secret", b"guanjia")
+
+
+def test_a_callback_signed_with_any_fixed_string_is_refused(client, cast, billed, unchanged, settings):
+    """The embedded setup's gateway secret is its own, made at random on the first run: a
+    callback signed with the secret once printed in the source marks nothing paid."""
+    assert settings.BILLING_GATEWAY_SECRET.encode() not in FIXED_SECRETS
+    order, _checkout = actions.create_payment_order(actor=cast.owner, unit=cast.unit_a, amount="223.75")
+    body, _signature = gateway.TestGateway().callback(
+        order_number=order.order_number, transaction_id="WX-FORGED", amount="223.75"
+    )
+    with unchanged():
+        for fixed in FIXED_SECRETS:
+            forged = hmac.new(fixed, body, hashlib.sha256).hexdigest()
+            assert post_callback(client, body, forged).status_code == 403, fixed
+    order.refresh_from_db()
+    assert order.status == PaymentOrder.Status.PENDING and not Payment.objects.exists()
 
 
 def test_the_secret_comes_from_settings(client, cast, billed, settings):

@@ -10,7 +10,9 @@ Every write goes through the action functions, so the demo carries a full audit 
 BULK_THRESHOLD units (or with --bulk) units, people, residencies, vehicles and zone butlers
 are inserted in batches instead, and each estate gets one audit Change that says so.
 
-Running it again when the demo company exists prints a note and does nothing.
+Running it again when the demo company exists prints a note and does nothing, unless the
+configured field key cannot read the demo's ID numbers (a database made under other keys):
+then it stops and says to reload (`make clean && make run`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -36,6 +39,29 @@ from guanjia.demo.loader import DemoLoader
 from guanjia.demo.logins import HEADER, compressed, markdown, text_table
 from guanjia.demo.plans import plan_estates
 from guanjia.estates.models import Company
+from guanjia.people.models import Person
+
+
+def check_the_keys_read_the_demo() -> None:
+    """Refuse to go on with a demo database whose ID numbers the configured key cannot read:
+    one made before the field keys were random (they were derived from a public SECRET_KEY)
+    or after var/secrets.json was deleted. Reloading is the way out (docs/deploy.md); the old
+    derivation is not offered for re-encryption, since anyone can compute that key."""
+    sample = (
+        Person.objects.filter(estate__company__code=DEMO_COMPANY_CODE)
+        .exclude(id_number_encrypted="")
+        .only("pk", "id_number_encrypted")
+        .first()
+    )
+    if sample is None:
+        return
+    try:
+        sample.reveal_id_number()
+    except InvalidToken:
+        raise CommandError(
+            "演示数据库中的身份证号不是用当前密钥（var/secrets.json 或 GUANJIA_FIELD_KEYS）加密的，"
+            "可能是旧版本用公开的开发密钥生成的。请删除旧数据库并重新载入演示：make clean && make run"
+        ) from None
 
 
 class Command(BaseCommand):
@@ -56,6 +82,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if Company.objects.filter(code=DEMO_COMPANY_CODE).exists():
+            check_the_keys_read_the_demo()
             self.stdout.write(f"演示公司「{DEMO_COMPANY_NAME}」（{DEMO_COMPANY_CODE}）已载入，跳过。")
             return
         units, estates = options["units"], options["estates"]
