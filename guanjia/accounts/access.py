@@ -66,7 +66,9 @@ def access_staff_member(user: AnyUser, estate_id: int, user_id: int) -> tuple[Es
 
 def access_my_token(user: AnyUser, token_id: int) -> ApiToken:
     """One of the user's own API tokens; anybody else's is missing."""
-    token = ApiToken.objects.filter(pk=token_id, user_id=getattr(user, "pk", None)).first()
-    if token is None or not isinstance(user, User):
+    if not isinstance(user, User):
+        raise Http404
+    token = ApiToken.objects.filter(pk=token_id, user_id=user.pk).first()
+    if token is None:
         raise Http404
     return token

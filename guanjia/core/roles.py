@@ -1,8 +1,11 @@
 """Posts (岗位) and what each may do: the one table of capabilities.
 
 Scope is applied on top of this by the access_* functions: every capability is held
-within the estates a person is posted to, and a butler's registry writes are limited to
-the zones they look after.
+within the estates a person is posted to, and a butler's registry writes, request handling
+and bills are limited to the zones they look after (the *_ZONE_* capabilities). The custody
+ledger is not: HANDLE_CUSTODY reaches every key, parcel, item and visitor of the estate, for
+a butler as for an assistant (frontdesk/access.py; pinned by
+frontdesk/tests/test_key_scope.py).
 """
 
 from __future__ import annotations
@@ -118,7 +121,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             C.UNMASK_PERSONAL,
             C.FRONT_DESK_SEARCH,
             C.VIEW_HISTORY,
-            C.HANDLE_CUSTODY,  # entrusted keys of the zone (管家职责 8)
+            # The whole estate's custody ledger, not only the zone's: a butler covers the desk
+            # (keys, parcels, items, visitors) as the assistant does. Their zone's entrusted keys
+            # (管家职责 8) are theirs in that the overdue alerts of those keys reach them too.
+            C.HANDLE_CUSTODY,
             C.VIEW_REQUESTS,
             C.HANDLE_ZONE_REQUESTS,
             C.VIEW_ZONE_BILLING,
