@@ -5,9 +5,11 @@ forced change at the next sign-in (issue 11, item 7)."""
 from __future__ import annotations
 
 import datetime
+import io
 import json
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -168,7 +170,8 @@ def test_a_refused_password_change_writes_nothing(client, cast, token, unchanged
 
 
 def test_deactivation_revokes_tokens_for_good(cast, token):
-    actions.deactivate_user(actor=cast.manager, user=cast.assistant)
+    call_command("deactivate_login", "assistant", stdout=io.StringIO())
+    assert not User.objects.get(pk=cast.assistant.pk).is_active
     assert me_status(token) == 401
     User.objects.filter(pk=cast.assistant.pk).update(is_active=True)  # turned back on later
     assert me_status(token) == 401
