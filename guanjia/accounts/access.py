@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest
 
 from guanjia.accounts.models import ApiToken, Posting, User
-from guanjia.core.roles import CAPABILITIES, Capability, Post
+from guanjia.core.roles import CAPABILITIES, Capability, Post, covers, powers_of
 from guanjia.core.scope import scope_of
 from guanjia.estates.access import access_estate
 from guanjia.estates.models import Estate
@@ -43,7 +43,12 @@ def grantable_posts(actor: User, estate_id: int) -> list[str]:
     held = capabilities_in(actor, estate_id)
     if Capability.MANAGE_STAFF not in held:
         return []
-    return [post for post in Post.values if CAPABILITIES.get(post, frozenset()) <= held]
+    return [post for post in Post.values if holds_powers_of(held, post)]
+
+
+def holds_powers_of(held: frozenset[str], post: str) -> bool:
+    """Whether capabilities held cover every power of the post (core.roles.covers)."""
+    return all(covers(held, capability) for capability in powers_of(post))
 
 
 def access_posting(user: AnyUser, posting_id: int) -> Posting:

@@ -142,6 +142,28 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 
+# Who may grant a post (accounts.actions.postings): someone who holds every power the post
+# carries. A capability of the whole estate covers its form limited to one's zones, and
+# receiving assigned work is a duty rather than a power over anyone, so that a manager may post
+# a butler or a technician.
+COVERED_BY: dict[str, str] = {
+    C.EDIT_ZONE_REGISTRY: C.EDIT_REGISTRY,
+    C.HANDLE_ZONE_REQUESTS: C.HANDLE_REQUESTS,
+    C.VIEW_ZONE_BILLING: C.VIEW_BILLING,
+}
+DUTIES: frozenset[str] = frozenset({C.RECEIVE_WORK})
+
+
+def powers_of(post: str) -> frozenset[str]:
+    """The capabilities of a post that one must hold to grant it (its duties aside)."""
+    return CAPABILITIES.get(post, frozenset()) - DUTIES
+
+
+def covers(held: frozenset[str] | set[str], capability: str) -> bool:
+    """Whether capabilities held include this one, or its form for the whole estate."""
+    return capability in held or COVERED_BY.get(capability, "") in held
+
+
 def post_can(post: str, capability: str) -> bool:
     return capability in CAPABILITIES.get(post, frozenset())
 

@@ -17,11 +17,11 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from guanjia.accounts.access import capabilities_in
+from guanjia.accounts.access import capabilities_in, holds_powers_of
 from guanjia.accounts.models import Posting, User
 from guanjia.core.audit import record_change
 from guanjia.core.errors import DomainError
-from guanjia.core.roles import CAPABILITIES, Capability, Post
+from guanjia.core.roles import Capability, Post
 from guanjia.core.scope import forget_scope
 from guanjia.estates.models import Estate
 
@@ -33,7 +33,7 @@ def check_may_change_post(*, actor: User, estate_id: int, user: User, post: str)
         raise DomainError(_("You do not manage the staff of this estate."), field="post")
     if user.pk == actor.pk:
         raise DomainError(_("Nobody changes their own posts: ask another manager."), field="user_id")
-    if not CAPABILITIES.get(post, frozenset()) <= held:
+    if not holds_powers_of(held, post):
         raise DomainError(
             _(
                 "This post may do more than you may in this estate: only someone who holds all it"

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from guanjia.accounts.models import Posting, User
+from guanjia.accounts.tests.factories import UserFactory
 from guanjia.core.audit import history_of
 from guanjia.core.roles import Post
 from tests.support import make_staff
@@ -172,10 +173,22 @@ def test_grant_and_removal_within_ones_capabilities_are_audited(client, cast, de
     assert history_of(cast.finance).filter(verb="post").count() == 2
 
 
+@pytest.mark.parametrize("way", WAYS)
+def test_a_manager_posts_butlers_and_technicians(client, cast, way):
+    # A butler's zone-limited capabilities are covered by the manager's estate-wide ones, and
+    # receiving assigned work is a duty, not a power a manager must hold to grant it.
+    newcomer = UserFactory(username="newcomer", display_name="新管家")
+    for post in (Post.BUTLER, Post.TECHNICIAN, Post.FINANCE, Post.HEAD_BUTLER):
+        response = GRANT[way](client, cast.manager, cast.estate, newcomer, post)
+        assert response.status_code in (201, 302), (post, response.content)
+    assert set(newcomer.postings.values_list("post", flat=True)) == {"butler", "technician", "finance", "head_butler"}
+
+
 def test_the_staff_page_offers_only_the_posts_one_may_grant(client, cast, deputy):
     client.force_login(deputy)
     body = client.get(reverse("accounts:staff", kwargs={"estate_id": cast.estate.pk})).content.decode()
-    assert 'value="assistant"' in body
+    assert 'value="assistant"' in body and 'value="technician"' in body
+    assert 'value="butler"' not in body  # a butler unmasks and sees bills; a deputy does neither
     assert 'value="manager"' not in body
     assert 'value="head_butler"' not in body
     # A head butler sees the staff but may change no post.
