@@ -248,3 +248,8 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Accounts (issue 11, item 7): API tokens expire this many days after they are issued; a login
+# whose password a manager reset reaches only the password-change page until it chooses one.
+API_TOKEN_LIFETIME_DAYS = int(os.environ.get("GUANJIA_API_TOKEN_DAYS", "30"))
+MIDDLEWARE = [*MIDDLEWARE, "guanjia.accounts.middleware.PasswordChangeRequired"]

@@ -227,6 +227,8 @@ def build_world(cast: Cast) -> World:
     other_import_job = previewed_import(cast.other_estate, None)
     world = World(cast, spare_unit, building_1, *attachments, import_job, other_import_job, *custody(cast))
     world.extras["owner_notification"] = notify(recipient=cast.owner, subject="矩阵通知", estate=cast.estate)
+    world.extras["finance_posting"] = cast.finance.postings.get(estate=cast.estate)
+    world.extras["manager_token"] = issue_api_token(actor=cast.manager, user=cast.manager, name="矩阵")[0]
     for rows in DOMAIN_ROWS:
         world.extras.update(rows.objects(world))
     return world
@@ -394,6 +396,10 @@ def new_posting_body(world: World) -> dict:
     return {"user_id": world.assistant.pk, "post": "general_affairs"}
 
 
+def new_posting_form(world: World) -> dict:
+    return {"username": world.assistant.username, "post": "general_affairs"}
+
+
 def zone_butler_body(world: World) -> dict:
     return {"butler_id": world.butler.pk}  # zone B has none yet
 
@@ -433,6 +439,15 @@ REGISTRY_ENDPOINTS: list[Endpoint] = [
     page("GET", "accounts:portal", OWNER),
     page("GET", "accounts:staff", STAFF_VIEWERS, estate_id="estate"),
     page("GET", "accounts:staff", NOBODY, estate_id="other_estate"),  # the outsider is a butler there
+    page("POST", "accounts:posting_create", STAFF_MANAGERS, new_posting_form, estate_id="estate"),
+    page("POST", "accounts:posting_create", NOBODY, new_posting_form, estate_id="other_estate"),
+    page("POST", "accounts:posting_end", STAFF_MANAGERS, posting_id="finance_posting"),
+    page("POST", "accounts:password_reset", STAFF_MANAGERS, estate_id="estate", user_id="finance"),
+    page("POST", "accounts:password_reset", NOBODY, estate_id="other_estate", user_id="outsider"),
+    # each user's own password and API tokens
+    page("GET", "accounts:password_change", EVERYONE),
+    page("GET", "accounts:tokens", EVERYONE),
+    page("POST", "accounts:token_revoke", STAFF_MANAGERS, token_id="manager_token"),
     # notifications: each user reads their own inbox
     page("GET", "notifications:inbox", EVERYONE),
     page("POST", "notifications:read", OWNER, notification_id="owner_notification"),
@@ -497,6 +512,16 @@ REGISTRY_ENDPOINTS: list[Endpoint] = [
     operation("GET", "/estates/{estate_id}/postings", STAFF_VIEWERS, estate_id="estate"),
     operation("GET", "/estates/{estate_id}/postings", NOBODY, estate_id="other_estate"),
     operation("POST", "/estates/{estate_id}/postings", STAFF_MANAGERS, new_posting_body, estate_id="estate"),
+    operation("POST", "/postings/{posting_id}/end", STAFF_MANAGERS, posting_id="finance_posting"),
+    operation(
+        "POST",
+        "/estates/{estate_id}/staff/{user_id}/password-reset",
+        STAFF_MANAGERS,
+        estate_id="estate",
+        user_id="finance",
+    ),
+    operation("GET", "/me/tokens", EVERYONE),
+    operation("POST", "/me/tokens/{token_id}/revoke", STAFF_MANAGERS, token_id="manager_token"),
     operation("GET", "/me/notifications", EVERYONE),
     operation("POST", "/notifications/{notification_id}/read", OWNER, notification_id="owner_notification"),
     # API: registry

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 
@@ -25,6 +26,9 @@ class User(AbstractUser):
         related_name="login",
         verbose_name=_("owner archive entry"),
     )
+    # Set by a manager's password reset: the temporary password only lets its holder choose
+    # a new one (accounts.middleware sends every page there; no API token is issued meanwhile).
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -67,10 +71,17 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
     revoked = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "revoked"], name="apitoken_user_live_idx")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def is_live(self, now: datetime.datetime) -> bool:
+        return not self.revoked and self.expires_at > now
 
     @staticmethod
     def digest_of(token: str) -> str:

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from guanjia.accounts.models import Posting, User
+from guanjia.accounts.models import ApiToken, Posting, User
 from guanjia.core.errors import DomainError
 from guanjia.core.roles import Post
 from guanjia.core.scope import scope_of
@@ -90,3 +90,21 @@ def login_of(person_id: int | None) -> User | None:
     if person_id is None:
         return None
     return User.objects.filter(person_id=person_id, is_active=True).first()
+
+
+# The tokens page and API list this many of a user's tokens, the newest first: enough for every
+# client a person runs, and a bound on a list that grows with every sign-in of a script.
+TOKENS_LISTED = 100
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id")[:TOKENS_LISTED])
+
+
+def staff_login_named(username: str, *, field: str) -> User:
+    """The active login with this username (as people type it: case and spaces aside); a
+    DomainError naming `field` when there is none."""
+    user = User.objects.filter(username__iexact=username.strip(), is_active=True).first()
+    if user is None:
+        raise DomainError(_("No such user."), field=field)
+    return user

@@ -1,8 +1,11 @@
 """Posts (岗位) and what each may do: the one table of capabilities.
 
 Scope is applied on top of this by the access_* functions: every capability is held
-within the estates a person is posted to, and a butler's registry writes are limited to
-the zones they look after.
+within the estates a person is posted to, and a butler's registry writes, request handling
+and bills are limited to the zones they look after (the *_ZONE_* capabilities). The custody
+ledger is not: HANDLE_CUSTODY reaches every key, parcel, item and visitor of the estate, for
+a butler as for an assistant (frontdesk/access.py; pinned by
+frontdesk/tests/test_key_scope.py).
 """
 
 from __future__ import annotations
@@ -118,7 +121,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             C.UNMASK_PERSONAL,
             C.FRONT_DESK_SEARCH,
             C.VIEW_HISTORY,
-            C.HANDLE_CUSTODY,  # entrusted keys of the zone (管家职责 8)
+            # The whole estate's custody ledger, not only the zone's: a butler covers the desk
+            # (keys, parcels, items, visitors) as the assistant does. Their zone's entrusted keys
+            # (管家职责 8) are theirs in that the overdue alerts of those keys reach them too.
+            C.HANDLE_CUSTODY,
             C.VIEW_REQUESTS,
             C.HANDLE_ZONE_REQUESTS,
             C.VIEW_ZONE_BILLING,
@@ -134,6 +140,28 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Post.GREENING_CREW: frozenset({C.RECEIVE_WORK}),
     Post.SECURITY_CREW: frozenset({C.RECEIVE_WORK}),
 }
+
+
+# Who may grant a post (accounts.actions.postings): someone who holds every power the post
+# carries. A capability of the whole estate covers its form limited to one's zones, and
+# receiving assigned work is a duty rather than a power over anyone, so that a manager may post
+# a butler or a technician.
+COVERED_BY: dict[str, str] = {
+    C.EDIT_ZONE_REGISTRY: C.EDIT_REGISTRY,
+    C.HANDLE_ZONE_REQUESTS: C.HANDLE_REQUESTS,
+    C.VIEW_ZONE_BILLING: C.VIEW_BILLING,
+}
+DUTIES: frozenset[str] = frozenset({C.RECEIVE_WORK})
+
+
+def powers_of(post: str) -> frozenset[str]:
+    """The capabilities of a post that one must hold to grant it (its duties aside)."""
+    return CAPABILITIES.get(post, frozenset()) - DUTIES
+
+
+def covers(held: frozenset[str] | set[str], capability: str) -> bool:
+    """Whether capabilities held include this one, or its form for the whole estate."""
+    return capability in held or COVERED_BY.get(capability, "") in held
 
 
 def post_can(post: str, capability: str) -> bool:
