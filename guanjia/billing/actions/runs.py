@@ -174,6 +174,8 @@ def run_billing_job(*, job_id: int) -> None:
         return  # finished, or another worker has it
     job = Job.objects.select_related("created_by").get(pk=job_id)
     try:
+        if job.estate_id is None:  # start_billing_run always names one
+            raise Estate.DoesNotExist
         run = run_billing(
             actor=job.created_by,
             estate=Estate.objects.get(pk=job.estate_id),
