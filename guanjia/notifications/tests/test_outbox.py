@@ -251,6 +251,7 @@ def test_a_mail_server_that_never_answers_does_not_hold_up_page_writes(cast, cli
     to_read = actions.notify(recipient=owner, subject="包裹到了", channels=[])
     assert to_read is not None
     client.force_login(owner)  # signing in writes too: done before the mail server is reached
+    assert client.get("/inbox/").status_code == 200  # the first request's start-up, not timed
     outcome: list[int] = []
 
     def deliver() -> None:
@@ -276,3 +277,26 @@ def test_a_mail_server_that_never_answers_does_not_hold_up_page_writes(cast, cli
     message = OutboxMessage.objects.get()
     assert (message.status, message.attempts) == (OutboxMessage.Status.PENDING, 1)
     assert message.last_error and message.next_attempt_at > timezone.now()
+
+
+def test_a_message_whose_sender_died_is_sent_again_with_the_same_message_id(cast, settings, mailoutbox):
+    """At least once: a deliverer that claimed a message and died before recording it
+    leaves it to the next one after the send lease, and both tries carry one Message-ID."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with_email(cast.owner, "zhangsan@example.com")
+    actions.notify(recipient=cast.owner, subject="账单提醒", channels=[EMAIL])
+    now = timezone.now()
+    claimed = actions.claim_due(now)
+    assert claimed is not None
+    actions.send(claimed)  # ... and the worker is killed before it records the outcome
+    assert actions.deliver_due(now) == 0  # claimed: nobody else takes it meanwhile
+    later = now + actions.send_lease() + dt.timedelta(seconds=1)
+    assert actions.deliver_due(later) == 1
+    first, second = mailoutbox
+    assert (
+        first.extra_headers["Message-ID"]
+        == second.extra_headers["Message-ID"]
+        == f"<guanjia-outbox-{claimed.pk}@guanjia>"
+    )
+    message = OutboxMessage.objects.get()
+    assert (message.status, message.attempts) == (OutboxMessage.Status.SENT, 2)
