@@ -130,7 +130,9 @@ def fail_job(job_id: int, message: str, result: dict | None = None, *, stage: st
         values["result"] = result
     if stage is not None:
         values["stage"] = stage
-    Job.objects.filter(pk=job_id).update(**values)
+    # A late failure (a worker that was only slow, its job resumed and finished by another
+    # meanwhile) must not turn a finished job into a failed one.
+    Job.objects.filter(pk=job_id).exclude(status=Job.Status.SUCCEEDED).update(**values)
 
 
 # Jobs whose worker died -----------------------------------------------------------------
