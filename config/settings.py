@@ -253,3 +253,13 @@ NINJA_PAGINATION_PER_PAGE = 50
 # whose password a manager reset reaches only the password-change page until it chooses one.
 API_TOKEN_LIFETIME_DAYS = int(os.environ.get("GUANJIA_API_TOKEN_DAYS", "30"))
 MIDDLEWARE = [*MIDDLEWARE, "guanjia.accounts.middleware.PasswordChangeRequired"]
+
+# Reliability of the worker (issue 11). A job's worker renews its lease while it works; a job
+# whose lease ran out (its worker was killed) is resumed by the sweep every minute, and failed
+# for its person to retry after GUANJIA_JOB_MAX_ATTEMPTS tries. An outbox message claimed for
+# sending is tried again if not recorded as sent within its send lease (delivery is at least
+# once, with an idempotency key); EMAIL_TIMEOUT bounds each wait on the mail server.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", str(EMAIL_TIMEOUT)))
+GUANJIA_OUTBOX_SEND_LEASE_SECONDS = int(os.environ.get("GUANJIA_OUTBOX_SEND_LEASE_SECONDS", "600"))
+GUANJIA_JOB_LEASE_SECONDS = int(os.environ.get("GUANJIA_JOB_LEASE_SECONDS", "300"))
+GUANJIA_JOB_MAX_ATTEMPTS = int(os.environ.get("GUANJIA_JOB_MAX_ATTEMPTS", "3"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -53,6 +54,19 @@ class Job(models.Model):
     message = models.TextField(blank=True)
     params = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
+    # The lease (core.jobs): until when the queued task or the worker running it answers for
+    # the job. A worker renews it as it reports progress; a job whose lease ran out has lost
+    # its worker and is resumed by the sweep. None while nobody works on it (it waits for a
+    # person, or it is finished).
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    task = models.CharField(max_length=60, blank=True)  # the queued task's name (core.queue)
+    resume_stage = models.CharField(max_length=60, blank=True)  # where a resumed run starts again
+    attempts = models.PositiveSmallIntegerField(default=0)  # how many times a worker took it
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["lease_expires_at"], condition=Q(lease_expires_at__isnull=False), name="job_lease_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} {self.status}"

@@ -1,6 +1,8 @@
 """Writes of the notification outbox: notify inside the caller's transaction, deliver after
-commit. Delivery claims each due message under a row lock (skip locked), so two workers
-never send the same one, and a failure leaves it waiting with a later retry time."""
+commit. Delivery claims each due message in a short transaction (a row lock, skip locked, so
+two workers do not take the same one), sends it outside any transaction and records the
+outcome in another; a failure leaves it waiting with a later retry time. Delivery is at
+least once: every try of a message carries the same idempotency key."""
 
 from __future__ import annotations
 
@@ -97,7 +99,36 @@ def deliver_due(now: dt.datetime | None = None, limit: int = 200) -> int:
 
 
 def deliver_one(now: dt.datetime) -> int | None:
-    """Claim one due message and try it: 1 sent, 0 failed (retried later), None none due."""
+    """Claim one due message and try it: 1 sent, 0 failed (retried later), None none due.
+
+    Three steps, and the mail server is talked to outside any transaction: on SQLite a
+    transaction that writes holds the one write lock of the whole database, and a server that
+    never answers would hold up every page's write meanwhile. The price is at-least-once
+    delivery: a worker killed between sending and recording sends the message again once
+    its claim runs out, with the same Message-ID (see `send`)."""
+    message = claim_due(now)
+    if message is None:
+        return None
+    try:
+        send(message)
+    except Exception as error:  # noqa: BLE001 — any failure of the channel means "try later"
+        logger.warning("outbox message %s not sent: %s", message.pk, error)
+        record_failure(message, error, now)
+        return 0
+    record_sent(message)
+    return 1
+
+
+def send_lease() -> dt.timedelta:
+    """How long a claimed message is left to its sender before another may try it."""
+    return dt.timedelta(seconds=settings.GUANJIA_OUTBOX_SEND_LEASE_SECONDS)
+
+
+def claim_due(now: dt.datetime) -> OutboxMessage | None:
+    """Take the next due message in one short transaction: its attempt is counted and it is
+    not due again until the send lease runs out, so no other deliverer takes it meanwhile
+    (the row lock with skip locked keeps PostgreSQL's deliverers apart while claiming;
+    SQLite runs one writing transaction at a time)."""
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
@@ -109,20 +140,32 @@ def deliver_one(now: dt.datetime) -> int | None:
         if message is None:
             return None
         message.attempts += 1
-        try:
-            send(message)
-        except Exception as error:  # noqa: BLE001 — any failure of the channel means "try later"
-            logger.warning("outbox message %s not sent: %s", message.pk, error)
-            message.last_error = str(error)[:300]
-            message.next_attempt_at = now + retry_delay(message.attempts)
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = OutboxMessage.Status.FAILED
-            message.save(update_fields=["attempts", "last_error", "next_attempt_at", "status"])
-            return 0
-        message.status = OutboxMessage.Status.SENT
-        message.sent_at = timezone.now()
-        message.save(update_fields=["attempts", "status", "sent_at", "last_error"])
-        return 1
+        message.next_attempt_at = now + send_lease()
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            attempts=message.attempts, next_attempt_at=message.next_attempt_at
+        )
+    return message
+
+
+def record_sent(message: OutboxMessage) -> None:
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=OutboxMessage.Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+
+
+def record_failure(message: OutboxMessage, error: Exception, now: dt.datetime) -> None:
+    """Wait with a growing back-off, or give up after MAX_ATTEMPTS. A message that another
+    deliverer has sent meanwhile (after this one's lease ran out) stays sent."""
+    OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.PENDING).update(
+        last_error=str(error)[:300],
+        next_attempt_at=now + retry_delay(message.attempts),
+        status=OutboxMessage.Status.FAILED if message.attempts >= MAX_ATTEMPTS else OutboxMessage.Status.PENDING,
+    )
+
+
+def idempotency_key(message: OutboxMessage) -> str:
+    """The same for every try of one message: a provider that keeps it can drop a repeat."""
+    return f"guanjia-outbox-{message.pk}"
 
 
 def send(message: OutboxMessage) -> None:
@@ -138,9 +181,9 @@ def send(message: OutboxMessage) -> None:
             subject=notification.subject,
             body=text,
             to=[address],
-            # The same Message-ID on a retry lets a mail system drop a copy it already has.
-            headers={"Message-ID": f"<outbox-{message.pk}@guanjia>"},
+            # The same Message-ID on every try lets a mail system drop a copy it already has.
+            headers={"Message-ID": f"<{idempotency_key(message)}@guanjia>"},
         )
         email.send(fail_silently=False)
     else:
-        sms_backend().send(address, text)
+        sms_backend().send(address, text, idempotency_key=idempotency_key(message))

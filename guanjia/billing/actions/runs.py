@@ -4,6 +4,7 @@ with its progress."""
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,9 +21,11 @@ from guanjia.core.audit import record_change
 from guanjia.core.errors import DomainError
 from guanjia.core.jobs import set_progress
 from guanjia.core.models import Job
-from guanjia.core.queue import queue_after_commit
 from guanjia.core.sql import copy_rows
 from guanjia.estates.models import Estate
+
+logger = logging.getLogger(__name__)
+BILLING_STAGE = "billing"  # the job's stage while a worker runs it
 
 
 def insert_bills(bills: list[BillRow]) -> None:
@@ -57,39 +60,62 @@ def run_billing(
 
     Not one atomic block on purpose: each batch commits on its own so that progress is
     visible to the page and a killed run keeps its finished batches (the rerun fills in
-    the rest). Each batch itself is atomic."""
+    the rest). Each batch itself is atomic. A job's run is resumed, not started again: the
+    job's unfinished run goes on (its lines count as its own), and the follow-up steps
+    (prepaid balances, the audit row) are done once, by the run that finishes it."""
     check_period_start(period_start)
     plan = BillingPlan(estate, period_start)
     units = queries.billable_units(estate)
     refuse_problems(plan.problems_with(units))
 
-    on_file = Bill.objects.filter(estate=estate, period_start=period_start, fee_item_id__in=plan.item_ids)
-    before = on_file.count()
-    run = BillingRun.objects.create(
-        estate=estate, period_start=period_start, units_total=len(units), job_id=job_id, started_by=actor
-    )
+    run = run_of_job(job_id) if job_id is not None else None
+    if run is None:
+        run = BillingRun.objects.create(
+            estate=estate, period_start=period_start, units_total=len(units), job_id=job_id, started_by=actor
+        )
+    elif run.status == BillingRun.Status.FINISHED:
+        return run  # killed after the run was recorded finished: only the job was left to finish
     planned = insert_in_batches(run, plan, units, job_id=job_id, batch_size=batch_size)
-    created = on_file.count() - before
-    BillingRun.objects.filter(pk=run.pk).update(
+    # Prepaid balances (预收) draw on the new bills at once. Safe to repeat: a resumed run
+    # applies only what a killed one had not yet applied.
+    for unit in queries.units_with_prepaid(estate):
+        apply_prepaid(actor=actor, unit=unit)
+        if job_id is not None:
+            jobs.renew_lease(job_id)
+    finish_run(run, actor=actor, units_total=len(units), planned=planned)
+    run.refresh_from_db()
+    return run
+
+
+def run_of_job(job_id: int) -> BillingRun | None:
+    """The run a job started before its worker died (resumed), if any."""
+    return BillingRun.objects.filter(job_id=job_id).exclude(status=BillingRun.Status.FAILED).order_by("-pk").first()
+
+
+@transaction.atomic
+def finish_run(run: BillingRun, *, actor: User | None, units_total: int, planned: int) -> None:
+    """Record the run finished and write its audit row, in one transaction and only from a
+    run still running: of two workers on one run (a resumed job whose first worker was only
+    slow), one writes the audit row, and a worker killed here leaves the run to resume."""
+    created = Bill.objects.filter(billing_run=run).count()
+    finished = BillingRun.objects.filter(pk=run.pk, status=BillingRun.Status.RUNNING).update(
         status=BillingRun.Status.FINISHED,
         finished_at=timezone.now(),
-        units_done=len(units),
+        units_total=units_total,
+        units_done=units_total,
         lines_planned=planned,
         lines_created=created,
     )
-    run.refresh_from_db()
-    # Prepaid balances (预收) draw on the new bills at once.
-    for unit in queries.units_with_prepaid(estate):
-        apply_prepaid(actor=actor, unit=unit)
+    if not finished:
+        return
     record_change(
         actor=actor,
         target=run,
         verb="run_billing",
-        estate_id=estate.pk,
-        changes={"period_start": [None, str(period_start)], "lines_created": [None, created]},
+        estate_id=run.estate_id,
+        changes={"period_start": [None, str(run.period_start)], "lines_created": [None, created]},
         note=_("%(planned)d lines missing, %(created)d inserted") % {"planned": planned, "created": created},
     )
-    return run
 
 
 def insert_in_batches(
@@ -98,7 +124,7 @@ def insert_in_batches(
     """Insert the units' missing lines batch by batch, recording the progress after each;
     returns how many lines were planned. A batch that fails marks the run failed."""
     if job_id is not None:
-        set_progress(job_id, 0, len(units), stage="billing")
+        set_progress(job_id, 0, len(units))
     planned = 0
     try:
         for offset in range(0, len(units), batch_size):
@@ -135,27 +161,39 @@ def start_billing_run(
             actor,
             params={"period_start": period_start.isoformat(), "batch_size": batch_size},
         )
-        queue_after_commit("billing.run", job.pk)
+        jobs.queue_job(job, "billing.run")
     return job
 
 
 def run_billing_job(*, job_id: int) -> None:
-    """The worker's side. Safe to run twice, or after a killed run: the run itself is
-    idempotent, so a second delivery only finds nothing left to insert."""
-    job = Job.objects.select_related("created_by").filter(pk=job_id).first()
-    if job is None or job.finished or job.estate_id is None:
-        return
-    estate = Estate.objects.get(pk=job.estate_id)
-    period_start = datetime.date.fromisoformat(job.params["period_start"])
+    """The worker's side. Safe to run twice, or after a killed run: the claim lets one
+    delivery through, and a job resumed after its worker died (core.jobs) goes on with the
+    run it had started. Any error fails the job with a message for its person: a job is
+    never left running."""
+    if not jobs.claim_job(job_id, from_stage="", to_stage=BILLING_STAGE):
+        return  # finished, or another worker has it
+    job = Job.objects.select_related("created_by").get(pk=job_id)
     try:
+        if job.estate_id is None:  # start_billing_run always names one
+            raise Estate.DoesNotExist
         run = run_billing(
             actor=job.created_by,
-            estate=estate,
-            period_start=period_start,
+            estate=Estate.objects.get(pk=job.estate_id),
+            period_start=datetime.date.fromisoformat(job.params["period_start"]),
             job_id=job.pk,
             batch_size=int(job.params.get("batch_size", 2000)),
         )
     except DomainError as error:
         jobs.fail_job(job.pk, error.message, result=error.as_dict())
         return
+    except Exception:
+        logger.exception("Billing job %s failed", job_id)
+        jobs.fail_job(
+            job.pk,
+            _(
+                "An unexpected error stopped the billing run. The bills already written are kept "
+                "and will not be written twice; please start the run again."
+            ),
+        )
+        raise
     jobs.finish_job(job.pk, {"run": run.pk, "lines_created": run.lines_created, "units": run.units_total})

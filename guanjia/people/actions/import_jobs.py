@@ -27,7 +27,6 @@ from guanjia.core import jobs, xlsx
 from guanjia.core.errors import DomainError, FieldProblem
 from guanjia.core.masking import mask_id_number, mask_phone
 from guanjia.core.models import Job
-from guanjia.core.queue import queue_after_commit
 from guanjia.estates.models import Estate
 from guanjia.people import excel, queries
 from guanjia.people.actions.registry_import import check_registry, import_registry
@@ -149,7 +148,7 @@ def start_registry_import(*, actor: AbstractBaseUser, estate: Estate, upload: Up
     job = jobs.start_job(
         IMPORT_KIND, estate.pk, actor, {"path": stored_path(name), "dry_run": True, "filename": filename}
     )
-    queue_after_commit("people.preview_import", job.pk)
+    jobs.queue_job(job, "people.preview_import")
     return job
 
 
@@ -185,7 +184,8 @@ def preview_registry_import(*, job_id: int) -> None:
         delete_upload(path)
     else:
         rows = len(registry.units) + len(registry.people)
-        jobs.update_job(job_id, stage=PREVIEWED, result=result, done=rows, total=rows)
+        # Now it waits for a person, not for a worker: no lease runs out while it waits.
+        jobs.update_job(job_id, stage=PREVIEWED, result=result, done=rows, total=rows, lease_expires_at=None)
 
 
 @transaction.atomic
@@ -204,9 +204,11 @@ def confirm_registry_import(*, actor: AbstractBaseUser, job: Job) -> Job:
     job.stage = CONFIRMED
     job.status = Job.Status.QUEUED
     job.done = 0
+    job.attempts = 0  # the import's own tries, the dry run's aside
+    job.message = ""  # a retry after the worker stopped too often
     job.params = {**job.params, "dry_run": False, "confirmed_by": actor.pk}
-    job.save(update_fields=["stage", "status", "done", "params"])
-    queue_after_commit("people.commit_import", job.pk)
+    job.save(update_fields=["stage", "status", "done", "attempts", "message", "params"])
+    jobs.queue_job(job, "people.commit_import")
     return job
 
 
@@ -223,11 +225,22 @@ def commit_registry_import(*, job_id: int) -> None:
     def on_stage(stage: str) -> None:
         jobs.update_job(job_id, stage=stage)
 
+    def on_saved(counts: dict[str, int]) -> None:
+        # Inside the import's own transaction: the rows and "imported" commit together, so
+        # a worker killed on either side of the commit leaves a job that is resumed (nothing
+        # saved) or one that is done, never one that would import the file a second time.
+        jobs.finish_job(job_id, {**job.result, "imported": counts}, stage=IMPORTED)
+
     try:
         estate = queries.estate_of_job(job)
         with open_upload(path) as source:
-            counts = import_registry(
-                actor=actor, estate=estate, source=source, progress=progress_of(job_id), on_stage=on_stage
+            import_registry(
+                actor=actor,
+                estate=estate,
+                source=source,
+                progress=progress_of(job_id),
+                on_stage=on_stage,
+                on_saved=on_saved,
             )
     except DomainError as error:
         jobs.fail_job(job_id, error.message, error_result(error, job.result), stage=FAILED)
@@ -240,8 +253,35 @@ def commit_registry_import(*, job_id: int) -> None:
         logger.exception("Registry import %s failed", job_id)
         jobs.fail_job(job_id, _("An unexpected error stopped the import; nothing was imported."), stage=FAILED)
         raise
-    jobs.finish_job(job_id, {**job.result, "imported": counts}, stage=IMPORTED)
     delete_upload(path)
+
+
+def give_up_import(job: Job) -> None:
+    """A job whose worker stopped too often. The import itself goes back to waiting for
+    confirmation, with a message: nothing of it was saved (the import is one transaction) and
+    the checked file is still there, so the person can confirm it again (or it is discarded
+    with the stale ones). A dry run fails: the file is to be uploaded again."""
+    if job.resume_stage != CONFIRMED:
+        jobs.fail_job(
+            job.pk,
+            _("The background worker stopped while checking this file; please upload it again."),
+            stage=FAILED,
+        )
+        delete_upload(job.params.get("path", ""))
+        return
+    jobs.update_job(
+        job.pk,
+        stage=PREVIEWED,
+        status=Job.Status.RUNNING,
+        lease_expires_at=None,
+        message=_(
+            "The background worker stopped while importing this file; nothing was imported. "
+            "Please confirm the import again."
+        ),
+    )
+
+
+jobs.on_give_up(IMPORT_KIND, give_up_import)
 
 
 def discard_stale_imports(*, older_than: datetime.timedelta = datetime.timedelta(days=2)) -> int:

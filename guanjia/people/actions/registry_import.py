@@ -49,6 +49,7 @@ def import_registry(
     source: str | IO[bytes],
     progress: ProgressCallback | None = None,
     on_stage: Callable[[str], Any] | None = None,
+    on_saved: Callable[[dict[str, int]], Any] | None = None,
 ) -> dict[str, int]:
     """Import a registry workbook into `estate`: all of it, or nothing.
 
@@ -64,6 +65,8 @@ def import_registry(
         with transaction.atomic():
             counts = save_registry(estate=estate, registry=registry)
             record_change(actor=actor, target=estate, verb="import", estate_id=estate.pk, changes=counts)
+            if on_saved:  # in the same transaction: a job records itself done with the rows
+                on_saved(counts)
     except IntegrityError:
         # Someone added one of these units (or links) between the check and the write.
         raise DomainError(
