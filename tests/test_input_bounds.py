@@ -231,6 +231,30 @@ def test_text_longer_than_its_column_is_a_400_naming_the_field(
             assert str(limit) in data["detail"]
 
 
+def test_a_pickup_code_in_chinese_characters_is_a_wrong_code_not_a_500(client_as, cast, unchanged):
+    """Found by the boundary run: six Chinese characters fit the column, and the constant-time
+    comparison raised TypeError on them."""
+    from guanjia.frontdesk import actions as desk
+
+    parcel = desk.receive_parcel(
+        actor=cast.assistant, unit=cast.unit_a, recipient_name="张三", shelf="A1", tracking_number="SF1"
+    )
+    client = client_as("assistant")
+    with unchanged():
+        response = send(
+            client,
+            "POST",
+            f"/parcels/{parcel.pk}/handover",
+            {"pickup_code": "一二三四五六", "collected_by_name": "张三"},
+        )
+        assert_refused(response, "pickup_code")
+        page = client.post(
+            reverse("frontdesk:parcel_hand_over", args=[parcel.pk]),
+            {"pickup_code": "一二三四五六", "collected_by_name": "张三"},
+        )
+        assert page.status_code == 400
+
+
 # -- the pages --------------------------------------------------------------------------------
 
 
