@@ -76,7 +76,9 @@ def column_field(model: type[models.Model], name: str, **options: Any) -> forms.
         defaults["widget"] = DateInput()
     elif isinstance(field, models.TimeField):
         defaults["widget"] = TimeInput()
-    return field.formfield(**{**defaults, **options})
+    form_field = field.formfield(**{**defaults, **options})
+    assert form_field is not None, f"{model.__name__}.{name} has no form field"
+    return form_field
 
 
 def add_domain_error(form: forms.Form, error: DomainError) -> None:

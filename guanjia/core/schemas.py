@@ -56,7 +56,7 @@ def column_bounds(field: models.Field, *, positive: bool = False) -> dict[str, A
         bounds["min_value"], bounds["max_value"] = -largest, largest
     if field.get_internal_type() in INTEGER_RANGES:
         bounds["min_value"], bounds["max_value"] = INTEGER_RANGES[field.get_internal_type()]
-    for validator in field._validators:  # the model's own rules, not the per-database ranges
+    for validator in field.validators:  # the model's own rules (and the database's range, kept to)
         if isinstance(validator, validators.MinValueValidator):
             bounds["min_value"] = max(bounds.get("min_value", validator.limit_value), validator.limit_value)
         elif isinstance(validator, validators.MaxValueValidator):
