@@ -8,9 +8,10 @@ from typing import Any
 from django.db import DataError
 from django.http import HttpRequest
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from guanjia.core.errors import DomainError
+from guanjia.core.errors import DomainError, input_error
 
 
 class TokenAuth(HttpBearer):
@@ -41,6 +42,13 @@ api = NinjaAPI(
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, error: DomainError):
     return api.create_response(request, error.as_dict(), status=400)
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request: HttpRequest, error: ValidationError):
+    """A value the schema refuses (a date that does not exist, a number too big for its column,
+    text too long) answers like every other bad field: 400, naming it; never pydantic's 422."""
+    return api.create_response(request, input_error(list(error.errors)).as_dict(), status=400)
 
 
 @api.exception_handler(DataError)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import authenticate
@@ -9,9 +10,10 @@ from ninja import Router, Schema, Status
 
 from guanjia.accounts import actions
 from guanjia.accounts.access import access_my_token, access_posting, access_staff_member, staff_estate
+from guanjia.accounts.models import ApiToken, Posting, User
 from guanjia.accounts.queries import active_user, postings_of_estate, tokens_of
 from guanjia.core.roles import Capability
-from guanjia.core.schemas import ErrorOut
+from guanjia.core.schemas import ErrorOut, RowId, column
 from guanjia.core.scope import scope_of
 from guanjia.estates.access import access_estate
 
@@ -32,9 +34,9 @@ class MeOut(Schema):
 
 
 class TokenIn(Schema):
-    username: str
+    username: Annotated[str, column(User, "username")]
     password: str
-    name: str = "api"
+    name: Annotated[str, column(ApiToken, "name")] = "api"
 
 
 class TokenOut(Schema):
@@ -92,8 +94,8 @@ class PostingRowOut(Schema):
 
 
 class PostingIn(Schema):
-    user_id: int
-    post: str
+    user_id: RowId
+    post: Annotated[str, column(Posting, "post")]
     since: datetime.date | None = None
 
 

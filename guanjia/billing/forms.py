@@ -9,8 +9,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.billing.models import CollectionLog, FeeItem, Payment
-from guanjia.core.forms import set_choices
+from guanjia.billing.models import CollectionLog, FeeItem, FeeStandard, MeterReading, Payment, WaterTier
+from guanjia.core.forms import DateInput, column_field, set_choices
 from guanjia.estates.models import Unit
 
 
@@ -46,17 +46,26 @@ class FeeItemForm(forms.Form):
     name = forms.CharField(label=_("fee name"), max_length=60)
     kind = forms.ChoiceField(label=_("kind"), choices=FeeItem.Kind.choices)
     cycle = forms.ChoiceField(label=_("billing cycle"), choices=FeeItem.Cycle.choices)
-    vacant_rate = forms.CharField(
-        label=_("vacant-unit rate"), initial="0.70", help_text=_("0.70 is 70% of the property fee.")
+    vacant_rate = column_field(
+        FeeItem,
+        "vacant_rate",
+        label=_("vacant-unit rate"),
+        initial="0.70",
+        help_text=_("0.70 is 70% of the property fee."),
+        error_messages={"invalid": _("Vacant-unit rate must be a number such as 0.70.")},
     )
 
 
 class StandardForm(forms.Form):
     house_type = forms.ChoiceField(label=_("house type"), choices=Unit.HouseType.choices)
-    unit_price = forms.CharField(
-        label=_("unit price"), help_text=_("Yuan per m² per month for the property fee, per unit for a fixed fee.")
+    unit_price = column_field(
+        FeeStandard,
+        "unit_price",
+        label=_("unit price"),
+        help_text=_("Yuan per m² per month for the property fee, per unit for a fixed fee."),
+        error_messages={"invalid": _("Price must be a number of yuan, e.g. 2.35.")},
     )
-    valid_from = forms.DateField(label=_("valid from"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = column_field(FeeStandard, "valid_from", label=_("valid from"))
 
 
 class TiersForm(forms.Form):
@@ -75,17 +84,39 @@ class TiersForm(forms.Form):
             if len(parts) != 2:
                 raise forms.ValidationError(_('Write each tier as "up to (m³) price", e.g. 15 3.50.'))
             upper, price = parts
-            parsed.append((None if upper in ("-", "—", "以上") else upper, price))
+            upper_bound = None if upper in ("-", "—", "以上") else upper
+            parsed.append((upper_bound, price))
+            # A number the columns cannot hold is refused here; the rules (above zero,
+            # rising bounds) are the action's.
+            for value, name in ((upper_bound, "upper_bound"), (price, "price")):
+                if value is not None and looks_like_a_number(value):
+                    TIER_FIELDS[name].clean(value)
         return parsed
+
+
+TIER_FIELDS = {"upper_bound": column_field(WaterTier, "upper_bound"), "price": column_field(WaterTier, "price")}
+
+
+def looks_like_a_number(text: str) -> bool:
+    """Whether `text` parses as a decimal at all (bad text is the action's to explain)."""
+    try:
+        forms.DecimalField().to_python(text)
+    except forms.ValidationError:
+        return False
+    return True
 
 
 class ReadingForm(forms.Form):
     unit_code = forms.CharField(label=_("unit code"), max_length=50)
     fee_item = forms.ModelChoiceField(label=_("Fee item"), queryset=FeeItem.objects.none())
     period = MonthField(label=_("month"))
-    reading = forms.CharField(label=_("reading"))
-    initial_reading = forms.CharField(
-        label=_("initial reading"), required=False, help_text=_("Only for a new meter with no earlier reading.")
+    reading = column_field(MeterReading, "reading", label=_("reading"))
+    initial_reading = column_field(
+        MeterReading,
+        "previous",
+        label=_("initial reading"),
+        required=False,
+        help_text=_("Only for a new meter with no earlier reading."),
     )
 
     def __init__(self, *args: Any, estate_id: int, **kwargs: Any) -> None:
@@ -115,7 +146,12 @@ class PaymentForm(forms.Form):
     method = forms.ChoiceField(
         label=_("payment method"), choices=[c for c in Payment.Method.choices if c[0] != Payment.Method.ONLINE]
     )
-    amount = forms.CharField(label=_("amount"))
+    amount = column_field(
+        Payment,
+        "amount",
+        label=_("amount"),
+        error_messages={"invalid": _("Amount must be a number of yuan, e.g. 300.00.")},
+    )
     bills = forms.MultipleChoiceField(
         label=_("Bills to settle"),
         required=False,
@@ -146,7 +182,5 @@ class DecisionForm(forms.Form):
 class CollectionLogForm(forms.Form):
     contact = forms.ChoiceField(label=_("contact"), choices=CollectionLog.Contact.choices)
     outcome = forms.ChoiceField(label=_("outcome"), choices=CollectionLog.Outcome.choices)
-    promised_date = forms.DateField(
-        label=_("promised date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    promised_date = forms.DateField(label=_("promised date"), required=False, widget=DateInput())
     note = forms.CharField(label=_("note"), required=False, max_length=500)

@@ -5,19 +5,31 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
 
+from guanjia.billing.models import (
+    BillingRun,
+    CollectionLog,
+    FeeItem,
+    FeeStandard,
+    MeterReading,
+    Payment,
+    PaymentOrder,
+    ReversalRequest,
+    WaterTier,
+)
 from guanjia.billing.queries import unallocated
+from guanjia.core.schemas import RowId, column
 
 
 class FeeItemIn(Schema):
-    code: str
-    name: str
-    kind: str
-    cycle: str = "monthly"
-    vacant_rate: str = "0.70"
+    code: Annotated[str, column(FeeItem, "code")]
+    name: Annotated[str, column(FeeItem, "name")]
+    kind: Annotated[str, column(FeeItem, "kind")]
+    cycle: Annotated[str, column(FeeItem, "cycle")] = "monthly"
+    vacant_rate: Annotated[Decimal, column(FeeItem, "vacant_rate", positive=True)] = Decimal("0.70")
 
 
 class FeeItemOut(Schema):
@@ -32,9 +44,9 @@ class FeeItemOut(Schema):
 
 
 class FeeStandardIn(Schema):
-    house_type: str
-    unit_price: str
-    valid_from: datetime.date
+    house_type: Annotated[str, column(FeeStandard, "house_type")]
+    unit_price: Annotated[Decimal, column(FeeStandard, "unit_price", positive=True)]
+    valid_from: Annotated[datetime.date, column(FeeStandard, "valid_from")]
 
 
 class FeeStandardOut(Schema):
@@ -47,8 +59,8 @@ class FeeStandardOut(Schema):
 
 
 class TierIn(Schema):
-    upper_bound: str | None = None
-    price: str
+    upper_bound: Annotated[Decimal, column(WaterTier, "upper_bound", positive=True)] | None = None
+    price: Annotated[Decimal, column(WaterTier, "price", positive=True)]
 
 
 class TiersIn(Schema):
@@ -61,11 +73,11 @@ class TierOut(Schema):
 
 
 class MeterReadingIn(Schema):
-    unit_id: int
-    fee_item_id: int
-    period: datetime.date
-    reading: str
-    initial_reading: str = "0"
+    unit_id: RowId
+    fee_item_id: RowId
+    period: Annotated[datetime.date, column(MeterReading, "period")]
+    reading: Annotated[Decimal, column(MeterReading, "reading", positive=True)]
+    initial_reading: Annotated[Decimal, column(MeterReading, "previous", positive=True)] = Decimal("0")
 
 
 class MeterReadingOut(Schema):
@@ -83,7 +95,7 @@ class ImportedReadingsOut(Schema):
 
 
 class BillingRunIn(Schema):
-    period_start: datetime.date
+    period_start: Annotated[datetime.date, column(BillingRun, "period_start")]
 
 
 class JobOut(Schema):
@@ -126,11 +138,11 @@ class BillOut(Schema):
 
 
 class PaymentIn(Schema):
-    amount: str
-    method: str
-    bill_ids: list[int] | None = None
-    reference: str = ""
-    note: str = ""
+    amount: Annotated[Decimal, column(Payment, "amount", positive=True)]
+    method: Annotated[str, column(Payment, "method")]
+    bill_ids: list[RowId] | None = None
+    reference: Annotated[str, column(Payment, "reference")] = ""
+    note: Annotated[str, column(Payment, "note")] = ""
 
 
 class AllocationOut(Schema):
@@ -162,8 +174,8 @@ class PaymentOut(Schema):
 
 
 class PaymentOrderIn(Schema):
-    bill_ids: list[int] | None = None
-    amount: str | None = None
+    bill_ids: list[RowId] | None = None
+    amount: Annotated[Decimal, column(PaymentOrder, "amount", positive=True)] | None = None
 
 
 class PaymentOrderOut(Schema):
@@ -185,13 +197,13 @@ class CallbackOut(Schema):
 
 
 class ReversalRequestIn(Schema):
-    payment_id: int | None = None
-    bill_id: int | None = None
-    reason: str = ""
+    payment_id: RowId | None = None
+    bill_id: RowId | None = None
+    reason: Annotated[str, column(ReversalRequest, "reason")] = ""
 
 
 class DecisionIn(Schema):
-    note: str = ""
+    note: Annotated[str, column(ReversalRequest, "decision_note")] = ""
 
 
 class ReversalRequestOut(Schema):
@@ -257,10 +269,10 @@ class RemindersOut(Schema):
 
 
 class CollectionLogIn(Schema):
-    contact: str
-    outcome: str
-    promised_date: datetime.date | None = None
-    note: str = ""
+    contact: Annotated[str, column(CollectionLog, "contact")]
+    outcome: Annotated[str, column(CollectionLog, "outcome")]
+    promised_date: Annotated[datetime.date, column(CollectionLog, "promised_date")] | None = None
+    note: Annotated[str, column(CollectionLog, "note")] = ""
 
 
 class CollectionLogOut(Schema):

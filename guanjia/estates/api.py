@@ -92,7 +92,7 @@ def unit_history(request, unit_id: int):
 
 
 class ZoneButlerIn(Schema):
-    butler_id: int | None
+    butler_id: RowId | None
 
 
 @router.put("/zones/{zone_id}/butler", response={200: ZoneOut, 400: ErrorOut}, operation_id="zones_assign_butler")

@@ -4,17 +4,16 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.forms import column_field
 from guanjia.estates.models import Unit, Zone
 
 
 class UnitForm(forms.Form):
     floor = forms.IntegerField(label=_("floor"), min_value=-10, max_value=200)
-    area = forms.DecimalField(label=_("building area (m²)"), max_digits=9, decimal_places=2, min_value=0.01)
+    area = column_field(Unit, "area", label=_("building area (m²)"))
     house_type = forms.ChoiceField(label=_("house type"), choices=Unit.HouseType.choices)
     status = forms.ChoiceField(label=_("status"), choices=Unit.Status.choices)
-    delivery_date = forms.DateField(
-        label=_("delivery date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    delivery_date = column_field(Unit, "delivery_date", label=_("delivery date"), required=False)
     zone = forms.ModelChoiceField(label=_("zone"), queryset=Zone.objects.none(), required=False)
     note = forms.CharField(label=_("note"), max_length=300, required=False)
 

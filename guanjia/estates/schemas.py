@@ -2,8 +2,12 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Schema
+
+from guanjia.core.schemas import RowId, column
+from guanjia.estates.models import Building, Unit
 
 
 class EstateOut(Schema):
@@ -32,9 +36,9 @@ class ZoneOut(Schema):
 
 
 class BuildingIn(Schema):
-    code: str
-    name: str = ""
-    floors: int | None = None
+    code: Annotated[str, column(Building, "code")]
+    name: Annotated[str, column(Building, "name")] = ""
+    floors: Annotated[int, column(Building, "floors")] | None = None
 
 
 class BuildingOut(Schema):
@@ -45,26 +49,26 @@ class BuildingOut(Schema):
 
 
 class UnitIn(Schema):
-    building_id: int
-    entrance: str = ""
-    number: str
-    floor: int
-    area: Decimal
-    house_type: str
-    status: str = "undelivered"
-    delivery_date: datetime.date | None = None
-    zone_id: int | None = None
-    note: str = ""
+    building_id: RowId
+    entrance: Annotated[str, column(Unit, "entrance")] = ""
+    number: Annotated[str, column(Unit, "number")]
+    floor: Annotated[int, column(Unit, "floor")]
+    area: Annotated[Decimal, column(Unit, "area")]
+    house_type: Annotated[str, column(Unit, "house_type")]
+    status: Annotated[str, column(Unit, "status")] = "undelivered"
+    delivery_date: Annotated[datetime.date, column(Unit, "delivery_date")] | None = None
+    zone_id: RowId | None = None
+    note: Annotated[str, column(Unit, "note")] = ""
 
 
 class UnitPatch(Schema):
-    floor: int | None = None
-    area: Decimal | None = None
-    house_type: str | None = None
-    status: str | None = None
-    delivery_date: datetime.date | None = None
-    zone_id: int | None = None
-    note: str | None = None
+    floor: Annotated[int, column(Unit, "floor")] | None = None
+    area: Annotated[Decimal, column(Unit, "area")] | None = None
+    house_type: Annotated[str, column(Unit, "house_type")] | None = None
+    status: Annotated[str, column(Unit, "status")] | None = None
+    delivery_date: Annotated[datetime.date, column(Unit, "delivery_date")] | None = None
+    zone_id: RowId | None = None
+    note: Annotated[str, column(Unit, "note")] | None = None
 
 
 class UnitOut(Schema):

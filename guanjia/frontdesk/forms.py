@@ -5,12 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.core.forms import set_choices
-from guanjia.frontdesk.models import Key, VisitorPass
+from guanjia.core.forms import DATETIME_INPUT_FORMATS, DateInput, DateTimeInput, set_choices
+from guanjia.frontdesk.models import CustodyEvent, Key, VisitorPass
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+DATETIME = DateTimeInput()
+DATE = DateInput()
+DATETIME_FORMATS = DATETIME_INPUT_FORMATS
 PHOTO = forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
 
 
@@ -93,7 +93,10 @@ class MarkKeyForm(forms.Form):
         label=_("status"),
         choices=[(Key.Status.LOST, Key.Status.LOST.label), (Key.Status.DAMAGED, Key.Status.DAMAGED.label)],
     )
-    note = forms.CharField(label=_("note"), max_length=200, required=False)
+    # The note is also the custody event's "checked how", the shorter column.
+    note = forms.CharField(
+        label=_("note"), max_length=CustodyEvent._meta.get_field("checked_how").max_length, required=False
+    )
 
 
 class WalkInForm(forms.Form):

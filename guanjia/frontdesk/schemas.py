@@ -1,21 +1,34 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 from ninja import Schema
 
 from guanjia.core.masking import mask_phone
 from guanjia.core.roles import Capability
+from guanjia.core.schemas import RowId, column
 from guanjia.core.scope import holds
+from guanjia.frontdesk.models import (
+    CustodyEvent,
+    DeskSettings,
+    DoNotAdmit,
+    Key,
+    KeyAuthorization,
+    KeyLoan,
+    Parcel,
+    Visit,
+    VisitorPass,
+)
 
 
 class KeyIn(Schema):
-    kind: str
-    tag: str
-    slot: str
-    unit_id: int | None = None
-    facility: str = ""
-    note: str = ""
+    kind: Annotated[str, column(Key, "kind")]
+    tag: Annotated[str, column(Key, "tag")]
+    slot: Annotated[str, column(Key, "slot")]
+    unit_id: RowId | None = None
+    facility: Annotated[str, column(Key, "facility")] = ""
+    note: Annotated[str, column(Key, "note")] = ""
 
 
 class KeyOut(Schema):
@@ -29,10 +42,10 @@ class KeyOut(Schema):
 
 
 class AuthorizationIn(Schema):
-    borrower_name: str
-    borrower_phone: str
-    purpose: str
-    valid_until: datetime.date
+    borrower_name: Annotated[str, column(KeyAuthorization, "borrower_name")]
+    borrower_phone: Annotated[str, column(KeyAuthorization, "borrower_phone")]
+    purpose: Annotated[str, column(KeyAuthorization, "purpose")]
+    valid_until: Annotated[datetime.date, column(KeyAuthorization, "valid_until")]
 
 
 class AuthorizationOut(Schema):
@@ -50,9 +63,9 @@ class AuthorizationOut(Schema):
 
 
 class LendIn(Schema):
-    borrower_name: str
-    borrower_phone: str
-    due_at: datetime.datetime
+    borrower_name: Annotated[str, column(KeyLoan, "borrower_name")]
+    borrower_phone: Annotated[str, column(KeyLoan, "borrower_phone")]
+    due_at: Annotated[datetime.datetime, column(KeyLoan, "due_at")]
 
 
 class LoanOut(Schema):
@@ -68,15 +81,15 @@ class ParcelIn(Schema):
     """A parcel (kind "parcel", with a tracking number) or an entrusted item (kind "item":
     who left it, a description)."""
 
-    unit_id: int
-    recipient_name: str
-    shelf: str
-    courier: str = ""
-    tracking_number: str = ""
-    left_by: str = ""
-    kind: str = "parcel"
-    description: str = ""
-    left_by_phone: str = ""
+    unit_id: RowId
+    recipient_name: Annotated[str, column(Parcel, "recipient_name")]
+    shelf: Annotated[str, column(Parcel, "shelf")]
+    courier: Annotated[str, column(Parcel, "courier")] = ""
+    tracking_number: Annotated[str, column(Parcel, "tracking_number")] = ""
+    left_by: Annotated[str, column(Parcel, "left_by")] = ""
+    kind: Annotated[str, column(Parcel, "kind")] = "parcel"
+    description: Annotated[str, column(Parcel, "description")] = ""
+    left_by_phone: Annotated[str, column(Parcel, "left_by_phone")] = ""
 
 
 class ParcelOut(Schema):
@@ -130,8 +143,8 @@ class CustodyPhotoOut(Schema):
 
 
 class HandoverIn(Schema):
-    pickup_code: str
-    collected_by_name: str
+    pickup_code: Annotated[str, column(Parcel, "pickup_code")]
+    collected_by_name: Annotated[str, column(Parcel, "collected_by_name")]
 
 
 class ShiftNoteIn(Schema):
@@ -149,19 +162,19 @@ class ShiftNoteOut(Schema):
 
 
 class MarkKeyIn(Schema):
-    status: str
-    note: str = ""
+    status: Annotated[str, column(Key, "status")]
+    note: Annotated[str, column(CustodyEvent, "checked_how")] = ""
 
 
 class VisitIn(Schema):
-    unit_id: int
-    visitor_name: str
-    visitor_phone: str = ""
-    purpose: str = ""
+    unit_id: RowId
+    visitor_name: Annotated[str, column(Visit, "visitor_name")]
+    visitor_phone: Annotated[str, column(Visit, "visitor_phone")] = ""
+    purpose: Annotated[str, column(Visit, "purpose")] = ""
 
 
 class AdmitIn(Schema):
-    token: str
+    token: Annotated[str, column(VisitorPass, "token")]
 
 
 class VisitOut(Schema):
@@ -189,11 +202,11 @@ class VisitOut(Schema):
 
 
 class PassIn(Schema):
-    unit_id: int
-    visitor_name: str
-    kind: str
-    valid_from: datetime.datetime
-    valid_until: datetime.datetime
+    unit_id: RowId
+    visitor_name: Annotated[str, column(VisitorPass, "visitor_name")]
+    kind: Annotated[str, column(VisitorPass, "kind")]
+    valid_from: Annotated[datetime.datetime, column(VisitorPass, "valid_from")]
+    valid_until: Annotated[datetime.datetime, column(VisitorPass, "valid_until")]
 
 
 class PassOut(Schema):
@@ -211,9 +224,9 @@ class PassOut(Schema):
 
 
 class InstructionIn(Schema):
-    unit_id: int
-    name: str
-    note: str = ""
+    unit_id: RowId
+    name: Annotated[str, column(DoNotAdmit, "name")]
+    note: Annotated[str, column(DoNotAdmit, "note")] = ""
 
 
 class InstructionOut(Schema):
@@ -275,8 +288,8 @@ class DeskHitOut(Schema):
 
 
 class DeskSettingsIn(Schema):
-    unclaimed_days: int
-    handover_ack_minutes: int
+    unclaimed_days: Annotated[int, column(DeskSettings, "unclaimed_days")]
+    handover_ack_minutes: Annotated[int, column(DeskSettings, "handover_ack_minutes")]
 
 
 class DeskSettingsOut(Schema):

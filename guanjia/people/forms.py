@@ -3,13 +3,14 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanjia.core.forms import column_field
 from guanjia.people.models import Person, Residency
 
 
 class PersonForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=50)
     phone = forms.CharField(label=_("phone"), max_length=20, required=False)
-    email = forms.EmailField(label=_("email"), required=False)
+    email = column_field(Person, "email", label=_("email"), required=False)
     id_type = forms.ChoiceField(label=_("ID type"), choices=Person.IdType.choices)
     id_number = forms.CharField(
         label=_("ID number"), max_length=30, required=False, help_text=_("Leave empty to keep the number on file.")

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 from ninja import Schema
 
-from guanjia.people.models import Person, Residency
+from guanjia.core.schemas import RowId, column
+from guanjia.people.models import Person, PersonalDataRead, Residency, Vehicle
 from guanjia.people.queries import current_residencies_of
 
 
@@ -55,40 +57,40 @@ class PersonOut(Schema):
 
 
 class PersonIn(Schema):
-    name: str
-    phone: str = ""
-    email: str = ""
-    id_type: str = "resident_id"
-    id_number: str = ""
-    emergency_contact_name: str = ""
-    emergency_contact_phone: str = ""
+    name: Annotated[str, column(Person, "name")]
+    phone: Annotated[str, column(Person, "phone")] = ""
+    email: Annotated[str, column(Person, "email")] = ""
+    id_type: Annotated[str, column(Person, "id_type")] = "resident_id"
+    id_number: Annotated[str, column(Person, "id_number_masked")] = ""
+    emergency_contact_name: Annotated[str, column(Person, "emergency_contact_name")] = ""
+    emergency_contact_phone: Annotated[str, column(Person, "emergency_contact_phone")] = ""
     special_needs: str = ""
     preferences: str = ""
     note: str = ""
 
 
 class PersonPatch(Schema):
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    id_type: str | None = None
-    id_number: str | None = None
-    emergency_contact_name: str | None = None
-    emergency_contact_phone: str | None = None
+    name: Annotated[str, column(Person, "name")] | None = None
+    phone: Annotated[str, column(Person, "phone")] | None = None
+    email: Annotated[str, column(Person, "email")] | None = None
+    id_type: Annotated[str, column(Person, "id_type")] | None = None
+    id_number: Annotated[str, column(Person, "id_number_masked")] | None = None
+    emergency_contact_name: Annotated[str, column(Person, "emergency_contact_name")] | None = None
+    emergency_contact_phone: Annotated[str, column(Person, "emergency_contact_phone")] | None = None
     special_needs: str | None = None
     preferences: str | None = None
     note: str | None = None
 
 
 class LinkIn(Schema):
-    unit_id: int
-    relation: str
-    since: datetime.date | None = None
+    unit_id: RowId
+    relation: Annotated[str, column(Residency, "relation")]
+    since: Annotated[datetime.date, column(Residency, "since")] | None = None
 
 
 class VehicleIn(Schema):
-    plate: str
-    description: str = ""
+    plate: Annotated[str, column(Vehicle, "plate")]
+    description: Annotated[str, column(Vehicle, "description")] = ""
 
 
 class VehicleOut(Schema):
@@ -98,7 +100,7 @@ class VehicleOut(Schema):
 
 
 class RevealIn(Schema):
-    purpose: str = ""
+    purpose: Annotated[str, column(PersonalDataRead, "purpose")] = ""
 
 
 class RevealOut(Schema):

@@ -6,9 +6,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guanjia.core.forms import set_choices
+from guanjia.core.forms import DateInput, column_field, set_choices
 from guanjia.servicedesk.models import ComplaintDetails, ReturnVisit, ServiceRequest
 
+ROW_ID_MAX = 2**63 - 1  # as the API's RowId: beyond it no row has the id
 RATINGS = [("", "—")] + [(str(n), str(n)) for n in range(5, 0, -1)]
 
 
@@ -29,7 +30,7 @@ class IntakeForm(forms.Form):
     title = forms.CharField(
         label=_("title"), max_length=200, required=False, help_text=_("Leave empty to use the description.")
     )
-    person = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    person = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=ROW_ID_MAX)
 
 
 def title_from(description: str) -> str:
@@ -42,7 +43,7 @@ class VersionForm(forms.Form):
     """Every action form carries the version the user saw, so that a change made meanwhile
     is reported instead of being acted on twice."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = column_field(ServiceRequest, "version", widget=forms.HiddenInput, required=False)
 
 
 class NoteForm(VersionForm):
@@ -133,7 +134,7 @@ class ConfirmForm(VersionForm):
 
 
 class DutyManagerForm(forms.Form):
-    date = forms.DateField(label=_("duty day"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("duty day"), widget=DateInput())
     user = forms.ChoiceField(label=_("duty manager"))
 
     def __init__(self, *args, people=(), **kwargs):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from ninja import Field, Schema
 
+from guanjia.core.schemas import RowId, column
 from guanjia.servicedesk.actions import passed_deadlines
+from guanjia.servicedesk.models import ComplaintDetails, ReturnVisit, ServiceLevel, ServiceRequest
 
 # Every transition may carry the version the caller last saw: when someone else changed the
 # request in between, the answer is 409 instead of acting on a stale picture.
@@ -22,22 +25,22 @@ def display_name(user) -> str:
 class ServiceRequestIn(Schema):
     """A new request taken by staff (phone, walk-in, butler visit, patrol finding...)."""
 
-    kind: str
-    channel: str
-    priority: str = "normal"
-    title: str
+    kind: Annotated[str, column(ServiceRequest, "kind")]
+    channel: Annotated[str, column(ServiceRequest, "channel")]
+    priority: Annotated[str, column(ServiceRequest, "priority")] = "normal"
+    title: Annotated[str, column(ServiceRequest, "title")]
     description: str = ""
-    unit_id: int | None = None
-    person_id: int | None = None
+    unit_id: RowId | None = None
+    person_id: RowId | None = None
 
 
 class PortalServiceRequestIn(Schema):
     """A new request from an owner for one of their own units, through the portal."""
 
-    unit_id: int
-    kind: str
-    priority: str = "normal"
-    title: str
+    unit_id: RowId
+    kind: Annotated[str, column(ServiceRequest, "kind")]
+    priority: Annotated[str, column(ServiceRequest, "priority")] = "normal"
+    title: Annotated[str, column(ServiceRequest, "title")]
     description: str = ""
 
 
@@ -182,47 +185,47 @@ class ServiceRequestDetailOut(ServiceRequestOut):
 
 class NoteIn(Schema):
     note: str = ""
-    version: int | None = Field(None, description=VERSION_HELP)
+    version: Annotated[int, column(ServiceRequest, "version")] | None = Field(None, description=VERSION_HELP)
 
 
 class ReasonIn(Schema):
-    reason: str
-    version: int | None = Field(None, description=VERSION_HELP)
+    reason: Annotated[str, column(ServiceRequest, "cancel_reason")]
+    version: Annotated[int, column(ServiceRequest, "version")] | None = Field(None, description=VERSION_HELP)
 
 
 class ReopenIn(Schema):
     note: str
-    version: int | None = Field(None, description=VERSION_HELP)
+    version: Annotated[int, column(ServiceRequest, "version")] | None = Field(None, description=VERSION_HELP)
 
 
 class AssignIn(Schema):
-    assignee_id: int
+    assignee_id: RowId
     note: str = ""
-    version: int | None = Field(None, description=VERSION_HELP)
+    version: Annotated[int, column(ServiceRequest, "version")] | None = Field(None, description=VERSION_HELP)
 
 
 class ReturnVisitIn(Schema):
-    how: str
-    satisfaction: int
+    how: Annotated[str, column(ReturnVisit, "how")]
+    satisfaction: Annotated[int, column(ReturnVisit, "satisfaction")]
     solved: bool
     owner_words: str = ""
-    version: int | None = Field(None, description=VERSION_HELP)
+    version: Annotated[int, column(ServiceRequest, "version")] | None = Field(None, description=VERSION_HELP)
 
 
 class ConfirmIn(Schema):
     """The owner confirms the resolution and rates it (1–5)."""
 
-    rating: int
+    rating: Annotated[int, column(ReturnVisit, "satisfaction")]
     comment: str = ""
-    version: int | None = Field(None, description=VERSION_HELP)
+    version: Annotated[int, column(ServiceRequest, "version")] | None = Field(None, description=VERSION_HELP)
 
 
 class RejectIn(Schema):
     """The owner says it is not solved: the request goes back to the same assignee."""
 
-    rating: int
+    rating: Annotated[int, column(ReturnVisit, "satisfaction")]
     comment: str
-    version: int | None = Field(None, description=VERSION_HELP)
+    version: Annotated[int, column(ServiceRequest, "version")] | None = Field(None, description=VERSION_HELP)
 
 
 class ServiceLevelOut(Schema):
@@ -241,16 +244,16 @@ class ServiceLevelOut(Schema):
 class ServiceLevelIn(Schema):
     """Only the limits given change; null removes a limit."""
 
-    respond_minutes: int | None = None
-    arrive_minutes: int | None = None
-    resolve_minutes: int | None = None
-    return_visit_minutes: int | None = None
+    respond_minutes: Annotated[int, column(ServiceLevel, "respond_minutes")] | None = None
+    arrive_minutes: Annotated[int, column(ServiceLevel, "arrive_minutes")] | None = None
+    resolve_minutes: Annotated[int, column(ServiceLevel, "resolve_minutes")] | None = None
+    return_visit_minutes: Annotated[int, column(ServiceLevel, "return_visit_minutes")] | None = None
 
 
 class ComplaintIn(Schema):
-    category: str
-    validity: str = "pending"
-    department: str = ""
+    category: Annotated[str, column(ComplaintDetails, "category")]
+    validity: Annotated[str, column(ComplaintDetails, "validity")] = "pending"
+    department: Annotated[str, column(ComplaintDetails, "department")] = ""
 
 
 class RepeatComplainantOut(Schema):
@@ -271,7 +274,7 @@ class ComplaintSummaryOut(Schema):
 
 
 class DutyManagerIn(Schema):
-    user_id: int
+    user_id: RowId
 
 
 class DutyManagerOut(Schema):

@@ -255,8 +255,9 @@ def check_pickup(parcel: Parcel, pickup_code: str, collected_by_name: str) -> No
         raise DomainError(
             _("This parcel has already been handed over; the code cannot be used again."), field="pickup_code"
         )
-    # In constant time: the code is the only proof the collector is the recipient.
-    if not secrets.compare_digest(parcel.pickup_code, pickup_code.strip()):
+    # In constant time: the code is the only proof the collector is the recipient. As bytes:
+    # compare_digest refuses str with non-ASCII characters (a TypeError, a 500, for "一二三").
+    if not secrets.compare_digest(parcel.pickup_code.encode(), pickup_code.strip().encode()):
         raise DomainError(_("The pickup code is wrong."), field="pickup_code")
     if not collected_by_name.strip():
         raise DomainError(_("Enter who collected it."), field="collected_by_name")

@@ -96,6 +96,8 @@ def set_service_level(
     problems.raise_if_any(_("Please correct the service level."))
     level, verb = level_to_change(estate, kind, priority)
     changes = apply_changes(level, minutes)
+    if verb != "create" and not changes:
+        return level  # saved as it was: no write, no audit row, the estate's copies still hold
     level.save()
     # Every process's kept copy of the estate's levels is out of date from this commit on.
     Estate.objects.filter(pk=estate.pk).update(settings_version=F("settings_version") + 1)
