@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -89,7 +90,9 @@ NUMBERS = {
 
 def send(client, method: str, path: str, body: dict):
     client.raise_request_exception = False  # a 500 is an answer to assert on, not an exception
-    return client.generic(method, API + path, json.dumps(body), content_type="application/json")
+    # Money endpoints want a key per payment; the others ignore it.
+    key = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())}
+    return client.generic(method, API + path, json.dumps(body), content_type="application/json", **key)
 
 
 def assert_refused(response, field: str) -> dict:
