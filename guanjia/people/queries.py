@@ -85,9 +85,19 @@ def classify(query: str) -> str:
     return "name"
 
 
-def pinyin_match(field: str, query: str) -> Q:
-    """The start of any of the name's pinyin forms ("zswj cswj": zs and cs both find 长孙无忌)."""
-    return Q(**{f"{field}__startswith": query}) | Q(**{f"{field}__contains": pinyin.FORM_SEPARATOR + query})
+def by_other_readings(
+    people: QuerySet[Person], field: str, query: str, found: list[Person], limit: int
+) -> list[Person]:
+    """`found` (the matches of the names' first form, the surname reading) topped up to `limit`
+    with names whose later form starts with `query` ("cswj" in "zswj cswj": 长孙无忌 read as 长
+    in 长江). Asked only when the first forms did not fill the page, and without an order, so
+    that PostgreSQL stops scanning at the limit: the first query keeps its index and order."""
+    if len(found) >= limit:
+        return found
+    seen = {person.pk for person in found}
+    others = people.filter(**{f"{field}__contains": pinyin.FORM_SEPARATOR + query}).exclude(pk__in=seen).order_by()
+    extra = sorted(others.prefetch_related(current_residencies())[: limit - len(found)], key=lambda p: (p.name, p.pk))
+    return found + extra
 
 
 def search(estate_id: int, raw_query: str, limit: int = SEARCH_LIMIT, *, full_numbers: Q | None = None) -> SearchResult:
@@ -119,18 +129,22 @@ def search(estate_id: int, raw_query: str, limit: int = SEARCH_LIMIT, *, full_nu
     elif how == "unit":
         units = Unit.objects.filter(estate_id=estate_id, code__startswith=query.upper())
     elif how == "initials":
-        people = Person.objects.filter(pinyin_match("name_initials", query.lower()), estate_id=estate_id)
+        people = Person.objects.filter(estate_id=estate_id, name_initials__startswith=query.lower())
         # Exact initials first ("zs": 张三 before 张三丰). This order also keeps PostgreSQL on
         # person_initials_idx: ordered by name alone it walks the name index of the whole estate
         # until 20 rows match (300 ms at 100,000 people, bench/bench_search_people.py).
         order = ("name_initials", "name", "id")
     elif how == "pinyin":
-        people = Person.objects.filter(pinyin_match("name_pinyin", query.lower()), estate_id=estate_id)
+        people = Person.objects.filter(estate_id=estate_id, name_pinyin__startswith=query.lower())
         order = ("name_pinyin", "name", "id")
     else:
         people = Person.objects.filter(estate_id=estate_id, name__startswith=query)
         units = Unit.objects.filter(estate_id=estate_id, code__startswith=query.upper())
     people_list = list(people.filter(archived=False).order_by(*order).prefetch_related(current_residencies())[:limit])
+    if how in ("initials", "pinyin"):
+        field = "name_initials" if how == "initials" else "name_pinyin"
+        everyone = Person.objects.filter(estate_id=estate_id, archived=False)
+        people_list = by_other_readings(everyone, field, query.lower(), people_list, limit)
     unit_list = list(units.select_related("zone").order_by("code")[:limit])
     return SearchResult(people_list, unit_list, how, notice)
 
