@@ -372,3 +372,11 @@ def test_a_workbook_import_stores_phones_in_one_form(cast):
     stored = dict(Person.objects.filter(estate=estate).values_list("name", "phone"))
     assert (stored["孙八"], stored["李娜"]) == ("02112345678", "13700001111")
     assert Person.objects.get(estate=estate, name="赵六").emergency_contact_phone == "+85291234567"
+
+
+def test_masks_of_the_stored_forms_show_the_same_tail():
+    from guanjia.core.masking import mask_phone
+
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone("057188886666") == "057****6666"
+    assert mask_phone("+85291234567") == "+852****4567"
