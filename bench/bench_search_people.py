@@ -219,6 +219,8 @@ def search_terms(estate: Estate, count: int) -> list[str]:
             terms.append(tail)
         else:
             # "zs" for 张三, "wxm" for 王晓明; some clerks type only surname and first initial.
+            # A name's first initials form is its surname reading ("zswj cswj": zswj).
+            initials = initials.split()[0]
             terms.append(initials[:2] if rng.random() < 0.3 else initials)
     rng.shuffle(terms)
     return terms

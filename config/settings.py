@@ -162,6 +162,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 GUANJIA_IMPORT_MAX_BYTES = int(os.environ.get("GUANJIA_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 GUANJIA_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+# Front-desk searches one person may run in a minute (the box searches as they type).
+GUANJIA_SEARCHES_PER_MINUTE = int(os.environ.get("GUANJIA_SEARCHES_PER_MINUTE", "60"))
 
 # Field encryption keys for ID numbers: comma-separated Fernet keys, newest first, and the key
 # of their blind index; both independent of SECRET_KEY. See docs/deploy.md, "Rotating the

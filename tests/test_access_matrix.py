@@ -275,6 +275,8 @@ class Endpoint:
     allowed: frozenset[str]
     objects: tuple[tuple[str, str], ...] = ()  # (URL argument, World attribute)
     body: Callable[[World], dict] | None = field(default=None, compare=False)
+    # A read of personal data (an archive document) writes its read log when allowed.
+    logs_read: bool = False
 
     @property
     def id(self) -> str:
@@ -304,8 +306,8 @@ class Endpoint:
         return client.generic(self.method, url, json.dumps(body), content_type="application/json", headers=headers)
 
 
-def page(method: str, name: str, allowed, body=None, **objects: str) -> Endpoint:
-    return Endpoint(PAGE, method, name, frozenset(allowed), tuple(objects.items()), body)
+def page(method: str, name: str, allowed, body=None, *, logs_read: bool = False, **objects: str) -> Endpoint:
+    return Endpoint(PAGE, method, name, frozenset(allowed), tuple(objects.items()), body, logs_read)
 
 
 def operation(method: str, path: str, allowed, body=None, **objects: str) -> Endpoint:
@@ -490,8 +492,8 @@ REGISTRY_ENDPOINTS: list[Endpoint] = [
     page("POST", "people:upload_attachment", EDITORS_OF_ZONE_B, upload_form, person_id="neighbour"),
     page("GET", "people:person_history", HISTORY_READERS, person_id="owner_person"),
     page("GET", "people:person_history", HISTORY_READERS, person_id="neighbour"),
-    page("GET", "people:attachment", VIEWERS_AND_OWNER, attachment_id="attachment_a"),
-    page("GET", "people:attachment", REGISTRY_VIEWERS, attachment_id="attachment_b"),
+    page("GET", "people:attachment", UNMASK_ZONE_A | OWNER, logs_read=True, attachment_id="attachment_a"),
+    page("GET", "people:attachment", UNMASK_ZONE_B, logs_read=True, attachment_id="attachment_b"),
     # front desk
     page("GET", "frontdesk:unit_desk", CUSTODIANS, unit_id="unit_a"),
     page("GET", "frontdesk:unit_desk", CUSTODIANS, unit_id="unit_b"),
@@ -633,6 +635,9 @@ def access_test(part: str):
         check_answer(endpoint, role, response)
         if endpoint.writes and role in endpoint.allowed:
             assert changes, f"{role} {endpoint.id} was allowed but wrote nothing: is the table's body valid?"
+        elif endpoint.logs_read and role in endpoint.allowed:
+            written = watch.written
+            assert written and all("people_personaldataread" in statement for statement in written), written
         else:
             # A GET is safe; a denied write (or an anonymous one) leaves every row as it was.
             assert not changes, f"{role} {endpoint.id} changed the database: " + "; ".join(changes)

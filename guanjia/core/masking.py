@@ -2,12 +2,14 @@
 
 
 def mask_phone(phone: str) -> str:
-    """138****1234: the first three and the last four digits."""
+    """138****1234: the first three and the last four digits; a number stored in E.164
+    (+85291234567, core.validators.canonical_phone) keeps its + too: +852****4567."""
     if not phone:
         return ""
     if len(phone) < 8:
         return "*" * (len(phone) - 2) + phone[-2:]
-    return phone[:3] + "****" + phone[-4:]
+    shown = 4 if phone.startswith("+") else 3
+    return phone[:shown] + "****" + phone[-4:]
 
 
 def mask_id_number(number: str) -> str:

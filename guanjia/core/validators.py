@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 
+import phonenumbers
 from django.utils.translation import gettext as _
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARACTERS = "10X98765432"
 MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE_PATTERN = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+# A number is written with its own country's digits; what has no country code is Chinese.
+DEFAULT_PHONE_REGION = "CN"
+CHINA_CALLING_CODE = 86
+PHONE_PUNCTUATION = re.compile(r"[\s\-()./·—–]")
 
 
 def id_check_character(first_seventeen: str) -> str:
@@ -31,11 +36,52 @@ def resident_id_problem(number: str) -> str | None:
     return None
 
 
+def parse_phone(text: str) -> phonenumbers.PhoneNumber | None:
+    """The valid phone number `text` spells, however it is written (138-1234-5678, +86 138…,
+    0086…, full-width digits, 0571-88886666, +852 9123 4567), or None."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    if not text:
+        return None
+    try:
+        number = phonenumbers.parse(text, DEFAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def canonical_phone(number: phonenumbers.PhoneNumber) -> str:
+    """The one stored form: a Chinese number as its national digits (13812345678,
+    057188886666: what the SMS gateway, the masks and the clerks expect), any other in E.164
+    (+85291234567). Either way every character after an optional + is a digit, so a tail of
+    the digits is a tail of the stored text."""
+    if number.country_code == CHINA_CALLING_CODE:
+        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return re.sub(r"\D", "", national)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def normalize_phone(phone: str) -> str:
-    return re.sub(r"[\s()]", "", phone or "").removeprefix("+86")
+    """The stored form of a phone number as typed; text that is no valid number comes back
+    tidied only, for phone_problem to refuse. Every phone input goes through here."""
+    text = unicodedata.normalize("NFKC", phone or "").strip()
+    compact = PHONE_PUNCTUATION.sub("", text)
+    if MOBILE_PATTERN.match(compact):
+        return compact  # the usual case, without the parser (imports check 100,000 rows)
+    number = parse_phone(text)
+    return canonical_phone(number) if number is not None else compact
 
 
 def phone_problem(phone: str) -> str | None:
-    if MOBILE_PATTERN.match(phone) or LANDLINE_PATTERN.match(phone):
+    """None when `phone` is a valid number (store it as normalize_phone writes it)."""
+    if MOBILE_PATTERN.match(phone) or parse_phone(phone) is not None:
         return None
-    return _("A phone number is an 11-digit mobile number starting with 1, or a landline such as 021-12345678.")
+    return _(
+        "Enter a valid phone number: an 11-digit mobile number such as 138 1234 5678, a landline "
+        "with its area code such as 0571-88886666, or a number with its country code such as "
+        "+852 9123 4567."
+    )
+
+
+def phone_digits(phone: str) -> str:
+    """The digits of a stored phone number, for searching by its tail."""
+    return phone.removeprefix("+")

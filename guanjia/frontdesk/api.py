@@ -57,6 +57,7 @@ from guanjia.frontdesk.schemas import (
     VisitIn,
     VisitOut,
 )
+from guanjia.people import actions as people_actions
 
 router = Router(tags=["front desk"])
 
@@ -326,10 +327,18 @@ def list_events(request, estate_id: int, unit_id: int | None = None, kind: str =
     return list(queries.event_log(estate.pk, unit=unit, kind=kind)[:500])
 
 
-@router.get("/estates/{estate_id}/desk-search", response=list[DeskHitOut], operation_id="desk_search")
+@router.get(
+    "/estates/{estate_id}/desk-search", response={200: list[DeskHitOut], 429: ErrorOut}, operation_id="desk_search"
+)
 def search(request, estate_id: int, q: str = ""):
     estate = custodian_estate(request.auth, estate_id)
-    return queries.desk_search(estate.pk, q[:50], timezone.now()) if q.strip() else []
+    if not q.strip():
+        return []
+    try:
+        found = people_actions.search_people(actor=request.auth, estate_id=estate.pk, query=q[:50], channel="api")
+    except people_actions.TooManySearches as refusal:
+        return Status(429, refusal.as_dict())
+    return queries.desk_search(estate.pk, q[:50], timezone.now(), found=found)
 
 
 @router.get("/estates/{estate_id}/desk-settings", response=DeskSettingsOut, operation_id="desk_settings_get")

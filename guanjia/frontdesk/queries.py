@@ -27,7 +27,7 @@ from guanjia.frontdesk.models import (
     VisitorPass,
 )
 from guanjia.people.models import Residency
-from guanjia.people.queries import search
+from guanjia.people.queries import SearchResult, search
 from guanjia.servicedesk.models import OPEN_STATUSES, ServiceRequest
 from guanjia.servicedesk.queries import open_requests_of_unit
 
@@ -173,11 +173,16 @@ class DeskHit:
     requests: int
 
 
-def desk_search(estate_id: int, query: str, now: datetime.datetime, limit: int = 10) -> list[DeskHit]:
+def desk_search(
+    estate_id: int, query: str, now: datetime.datetime, limit: int = 10, *, found: SearchResult | None = None
+) -> list[DeskHit]:
     """The front desk's one box (a unit code, a name, pinyin initials, a phone tail): the
     units found, each with its parcels waiting, keys, expected visitors, do-not-admit
-    instructions and open requests, in a fixed number of queries whatever the estate's size."""
-    result = search(estate_id, query)
+    instructions and open requests, in a fixed number of queries whatever the estate's size.
+    `found` is the search as the reader ran it (people.actions.search_people: their rate,
+    whole numbers only for whom they may see whole); without it, no phone matches past the
+    tail a mask shows."""
+    result = found if found is not None else search(estate_id, query)
     units: dict[int, Unit] = {unit.pk: unit for unit in result.units}
     people: dict[int, list[str]] = {}
     for person in result.people:

@@ -55,6 +55,7 @@ from guanjia.frontdesk.forms import (
     WalkInForm,
 )
 from guanjia.frontdesk.models import DoNotAdmit, Key, Parcel, Visit, VisitorPass
+from guanjia.people import actions as people_actions
 from guanjia.people.queries import residents_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,9 +85,17 @@ def desk_search(request, estate_id: int):
     """The one box: a unit, a name or a phone tail; each unit found with what the desk holds."""
     estate = custodian_estate(request.user, estate_id)
     query = request.GET.get("q", "")[:50]
-    hits = queries.desk_search(estate.pk, query, timezone.now()) if query.strip() else []
     template = "frontdesk/search.html#hits" if request.htmx else "frontdesk/search.html"
-    return render(request, template, {"estate": estate, "query": query, "hits": hits})
+    hits: list[queries.DeskHit] = []
+    notice = ""
+    if query.strip():
+        try:
+            found = people_actions.search_people(actor=request.user, estate_id=estate.pk, query=query)
+        except people_actions.TooManySearches as refusal:
+            context = {"estate": estate, "query": query, "hits": hits, "refusal": refusal.message}
+            return render(request, template, context, status=429)
+        hits, notice = queries.desk_search(estate.pk, query, timezone.now(), found=found), found.notice
+    return render(request, template, {"estate": estate, "query": query, "hits": hits, "notice": notice})
 
 
 # Parcels and entrusted items -------------------------------------------------------------

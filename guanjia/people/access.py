@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 
 from guanjia.core.models import Job
@@ -13,7 +14,7 @@ from guanjia.core.scope import scope_of
 from guanjia.estates.access import access_estate
 from guanjia.estates.models import Estate
 from guanjia.people.import_stages import IMPORT_KIND
-from guanjia.people.models import Attachment, Person
+from guanjia.people.models import Attachment, Person, Residency
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -39,14 +40,36 @@ def can_edit_person(user: AnyUser, person: Person) -> bool:
 
 
 def can_unmask(user: AnyUser, person: Person) -> bool:
-    """The unmasked phone and ID number: a capability of its own, on top of reading the person.
-    A butler holds it for the people of their zones only; everyone for their own entry."""
+    """The unmasked phone and ID number, and the archive's documents: a capability of its own,
+    on top of reading the person. A butler holds it for the people living in their zones only
+    (someone not yet linked to a unit lives in no one's zone, though a butler may register and
+    edit them); everyone for their own entry."""
     scope = scope_of(user)
     if scope.person_id == person.pk:
         return True
     if not scope.can(person.estate_id, Capability.UNMASK_PERSONAL):
         return False
-    return scope.can(person.estate_id, Capability.EDIT_REGISTRY) or can_edit_person(user, person)
+    if scope.can(person.estate_id, Capability.EDIT_REGISTRY):
+        return True
+    if not scope.can(person.estate_id, Capability.EDIT_ZONE_REGISTRY):
+        return False
+    return person.residencies.filter(ended__isnull=True, unit__zone_id__in=scope.zone_ids).exists()
+
+
+def unmaskable_people(user: AnyUser, estate_id: int) -> Q | None:
+    """The estate's people whom the user may see whole (the rule of can_unmask), as a filter
+    on Person; None for nobody. The front-desk search matches more of a phone number than its
+    mask shows only within it."""
+    scope = scope_of(user)
+    own = Q(pk=scope.person_id) if scope.person_id else None
+    if scope.can(estate_id, Capability.UNMASK_PERSONAL):
+        if scope.can(estate_id, Capability.EDIT_REGISTRY):
+            return Q()
+        if scope.can(estate_id, Capability.EDIT_ZONE_REGISTRY) and scope.zone_ids:
+            living = Residency.objects.filter(ended__isnull=True, unit__zone_id__in=scope.zone_ids)
+            zone = Q(pk__in=living.values("person_id"))
+            return zone | own if own is not None else zone
+    return own
 
 
 def access_person(user: AnyUser, person_id: int, *, write: bool = False) -> Person:
@@ -71,10 +94,12 @@ def access_personal_data(user: AnyUser, person_id: int) -> Person:
 
 
 def access_attachment(user: AnyUser, attachment_id: int) -> Attachment:
+    """A document of the archive (an ID copy, a contract): for those who may see the person's
+    data whole (can_unmask), as the clear ID number is; the caller logs the read."""
     attachment = Attachment.objects.select_related("person").filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
-    access_person(user, attachment.person_id)
+    access_personal_data(user, attachment.person_id)
     return attachment
 
 

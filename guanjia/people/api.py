@@ -33,10 +33,13 @@ def list_people(request, estate_id: int, offset: int = 0, limit: int = 50):
     return page(queries.people_of_estate(estate_id), offset, limit, most=500)
 
 
-@router.get("/estates/{estate_id}/search", response=SearchOut, operation_id="frontdesk_search")
+@router.get("/estates/{estate_id}/search", response={200: SearchOut, 429: ErrorOut}, operation_id="frontdesk_search")
 def search(request, estate_id: int, q: str = ""):
     access_estate(request.auth, estate_id, Capability.FRONT_DESK_SEARCH)
-    return queries.search(estate_id, q[:50])
+    try:
+        return actions.search_people(actor=request.auth, estate_id=estate_id, query=q[:50], channel="api")
+    except actions.TooManySearches as refusal:
+        return Status(429, refusal.as_dict())
 
 
 @router.post("/estates/{estate_id}/people", response={201: PersonOut, 400: ErrorOut}, operation_id="people_create")

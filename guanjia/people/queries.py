@@ -4,29 +4,37 @@ workbook's import and export read."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from guanjia.core.errors import DomainError
 from guanjia.core.models import Job
+from guanjia.core.validators import canonical_phone, parse_phone, phone_digits
 from guanjia.estates.models import Estate, Unit, Zone
 from guanjia.people import pinyin
 from guanjia.people.models import Attachment, Person, Residency, Vehicle
 from guanjia.people.registry_reader import EstateFacts
 
 UNIT_CODE_PATTERN = re.compile(r"^[0-9A-Za-z]+(-[0-9A-Za-z]*)+$|^[0-9A-Za-z]+-?$")
+PHONE_SEPARATORS = re.compile(r"[\s\-()]")
 SEARCH_LIMIT = 20
+# A masked phone shows its last four digits (core.masking.mask_phone): a tail that long tells
+# nobody more than the mask does. A longer one is a number's worth of knowledge, and matches
+# only people the reader may see whole.
+TAIL_SHOWN = 4
 
 
 @dataclass
 class SearchResult:
     people: list[Person]
     units: list[Unit]
-    how: str  # which kind of match: name, initials, phone, unit
+    how: str  # which kind of match: name, initials, pinyin, phone (a tail shown in the mask), phone_full, unit
+    notice: str = ""
 
 
 def current_residencies() -> Prefetch:
@@ -46,10 +54,29 @@ def people_of_estate(estate_id: int) -> QuerySet[Person]:
     )
 
 
+def phone_digits_of_query(query: str) -> str | None:
+    """The digits to match phone numbers' tails with, when the query is a phone number or a
+    part of one however written (+86 138…, 0571-88886666, 138 1234 5678); None otherwise. A
+    whole number is matched in its stored form (+86 138… is 138…)."""
+    compact = PHONE_SEPARATORS.sub("", query)
+    digits = compact.removeprefix("+")
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    if "-" in query and not compact.startswith(("+", "0", "1")):
+        return None  # 3-2-1201: a unit code
+    number = parse_phone(query)
+    if number is not None:
+        return phone_digits(canonical_phone(number))
+    if "-" in query or compact.startswith("+"):
+        return None  # dashes between digits that make no phone number: a unit code
+    return digits
+
+
 def classify(query: str) -> str:
-    if query.isdigit() and 3 <= len(query) <= 4:
+    if query.isdigit() and 3 <= len(query) <= TAIL_SHOWN:
         return "phone"
-    if query.isdigit() and len(query) >= 7:
+    digits = phone_digits_of_query(query)
+    if digits is not None and len(digits) > TAIL_SHOWN:
         return "phone_full"
     if "-" in query and UNIT_CODE_PATTERN.match(query):
         return "unit"
@@ -58,21 +85,47 @@ def classify(query: str) -> str:
     return "name"
 
 
-def search(estate_id: int, raw_query: str, limit: int = SEARCH_LIMIT) -> SearchResult:
+def by_other_readings(
+    people: QuerySet[Person], field: str, query: str, found: list[Person], limit: int
+) -> list[Person]:
+    """`found` (the matches of the names' first form, the surname reading) topped up to `limit`
+    with names whose later form starts with `query` ("cswj" in "zswj cswj": 长孙无忌 read as 长
+    in 长江). Asked only when the first forms did not fill the page, and without an order, so
+    that PostgreSQL stops scanning at the limit: the first query keeps its index and order."""
+    if len(found) >= limit:
+        return found
+    seen = {person.pk for person in found}
+    others = people.filter(**{f"{field}__contains": pinyin.FORM_SEPARATOR + query}).exclude(pk__in=seen).order_by()
+    extra = sorted(others.prefetch_related(current_residencies())[: limit - len(found)], key=lambda p: (p.name, p.pk))
+    return found + extra
+
+
+def search(estate_id: int, raw_query: str, limit: int = SEARCH_LIMIT, *, full_numbers: Q | None = None) -> SearchResult:
     """One box at the front desk: a name, pinyin initials (zs finds 张三), full pinyin,
-    a phone's last four digits, a whole phone number, or a unit code such as 3-2-1201."""
-    query = raw_query.strip()
+    a phone's last four digits, a longer tail or a whole phone number however written, or a
+    unit code such as 3-2-1201.
+
+    `full_numbers` says whose phones may match more digits than their mask shows: the people
+    the reader may see whole (people.access.unmaskable_people); None for nobody."""
+    query = unicodedata.normalize("NFKC", raw_query).strip()
     if not query:
         return SearchResult([], [], "")
     how = classify(query)
     people = Person.objects.none()
     units = Unit.objects.none()
     order: tuple[str, ...] = ("name", "id")
+    notice = ""
     if how == "phone":
         people = Person.objects.filter(estate_id=estate_id, phone_tail=query[-4:]) if len(query) == 4 else people
         units = Unit.objects.filter(estate_id=estate_id, number=query)
     elif how == "phone_full":
-        people = Person.objects.filter(estate_id=estate_id, phone_tail=query[-4:], phone=query)
+        digits = phone_digits_of_query(query) or ""
+        if full_numbers is None:
+            notice = _("Search by the last 4 digits of a phone number: you may not see whole numbers.")
+        else:
+            # phone_tail keeps the estate's index in use; the stored form's digits end the same.
+            people = Person.objects.filter(estate_id=estate_id, phone_tail=digits[-4:], phone__endswith=digits)
+            people = people.filter(full_numbers)
     elif how == "unit":
         units = Unit.objects.filter(estate_id=estate_id, code__startswith=query.upper())
     elif how == "initials":
@@ -88,8 +141,12 @@ def search(estate_id: int, raw_query: str, limit: int = SEARCH_LIMIT) -> SearchR
         people = Person.objects.filter(estate_id=estate_id, name__startswith=query)
         units = Unit.objects.filter(estate_id=estate_id, code__startswith=query.upper())
     people_list = list(people.filter(archived=False).order_by(*order).prefetch_related(current_residencies())[:limit])
+    if how in ("initials", "pinyin"):
+        field = "name_initials" if how == "initials" else "name_pinyin"
+        everyone = Person.objects.filter(estate_id=estate_id, archived=False)
+        people_list = by_other_readings(everyone, field, query.lower(), people_list, limit)
     unit_list = list(units.select_related("zone").order_by("code")[:limit])
-    return SearchResult(people_list, unit_list, how)
+    return SearchResult(people_list, unit_list, how, notice)
 
 
 def residents_of(unit: Unit) -> list[Residency]:

@@ -122,5 +122,6 @@ class SearchUnitOut(Schema):
 
 class SearchOut(Schema):
     how: str
+    notice: str = ""  # why a longer phone number found no one: the reader may not see whole numbers
     people: list[PersonOut]
     units: list[SearchUnitOut]

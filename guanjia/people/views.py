@@ -44,8 +44,12 @@ def frontdesk(request, estate_id: int):
     """The front desk's one box: name, pinyin initials, phone tail or unit code."""
     estate = access_estate(request.user, estate_id, Capability.FRONT_DESK_SEARCH)
     query = request.GET.get("q", "")[:50]
-    result = queries.search(estate.pk, query)
     template = "people/frontdesk.html#results" if request.htmx else "people/frontdesk.html"
+    try:
+        result = actions.search_people(actor=request.user, estate_id=estate.pk, query=query) if query.strip() else None
+    except actions.TooManySearches as refusal:
+        context = {"estate": estate, "query": query, "result": None, "refusal": refusal.message}
+        return render(request, template, context, status=429)
     return render(request, template, {"estate": estate, "query": query, "result": result})
 
 
@@ -63,6 +67,8 @@ def person(request, person_id: int):
             "residencies": queries.units_of_person(person),
             "vehicles": queries.vehicles_of(person),
             "attachments": queries.attachments_of(person),
+            # The documents (ID copies, contracts) open under the rule of the clear ID number.
+            "can_open_attachments": can_unmask(request.user, person),
             "can_edit": can_edit_person(request.user, person),
             # One's own entry is shown whole already: nothing to reveal there.
             "can_reveal": scope.person_id != person.pk and can_unmask(request.user, person),
@@ -171,6 +177,7 @@ def upload_attachment(request, person_id: int):
 @require_GET
 def download_attachment(request, attachment_id: int):
     attachment = access_attachment(request.user, attachment_id)
+    actions.log_attachment_read(actor=request.user, attachment=attachment)
     return FileResponse(
         attachment.file.open("rb"),
         content_type=attachment.content_type,

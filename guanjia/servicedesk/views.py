@@ -26,6 +26,7 @@ from guanjia.core.photos import photo_response
 from guanjia.core.roles import Capability
 from guanjia.estates.access import access_estate
 from guanjia.estates.models import Estate, Unit
+from guanjia.people import actions as people_actions
 from guanjia.people import queries as people_queries
 from guanjia.people.models import Person
 from guanjia.servicedesk import access, actions, queries
@@ -368,7 +369,13 @@ def intake(request, estate_id: int):
     estate = access_estate(request.user, estate_id, Capability.FRONT_DESK_SEARCH)
     params = request.POST if request.method == "POST" else request.GET
     query = request.GET.get("q", "")[:50]
-    result = people_queries.search(estate.pk, query) if query else None
+    result = None
+    if query:
+        # Counted and matched as the reader may (whole numbers only for whom they may see whole).
+        try:
+            result = people_actions.search_people(actor=request.user, estate_id=estate.pk, query=query)
+        except people_actions.TooManySearches as refusal:
+            messages.error(request, refusal.message)
     person, unit = intake_caller(estate.pk, params)
     residencies = people_queries.units_of_person(person) if person else []
     if unit is None and len(residencies) >= 1:

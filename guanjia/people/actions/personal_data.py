@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from guanjia.core import crypto
 from guanjia.estates.models import Estate
-from guanjia.people.models import Person, PersonalDataRead
+from guanjia.people.models import Attachment, Person, PersonalDataRead
 
 
 def reveal_personal_data(
@@ -64,3 +65,32 @@ def rotate_personal_data_keys(*, batch_size: int = 1000) -> int:
             Person.objects.bulk_update(rows, ["id_number_encrypted"])
         rotated += len(rows)
         last_id = rows[-1].pk
+
+
+def log_attachment_read(*, actor: AbstractBaseUser, attachment: Attachment, channel: str = "page") -> None:
+    """A document of the archive (an ID copy, a contract) opened: logged as a reveal is. The
+    caller has passed access_attachment."""
+    PersonalDataRead.objects.create(
+        reader_id=actor.pk,
+        person_id=attachment.person_id,
+        estate_id=attachment.person.estate_id,
+        fields=f"attachment:{attachment.pk}",
+        purpose=attachment.title[:200],
+        channel=channel,
+    )
+
+
+def log_phone_matches(*, actor: AbstractBaseUser, people: list[Person], query: str, channel: str) -> None:
+    """A search by more of a phone number than its mask shows found these people: it told the
+    reader their whole number, so each is logged as a reveal of the phone."""
+    PersonalDataRead.objects.bulk_create(
+        PersonalDataRead(
+            reader_id=actor.pk,
+            person=person,
+            estate_id=person.estate_id,
+            fields="phone",
+            purpose=(_("search: %(query)s") % {"query": query})[:200],
+            channel=channel,
+        )
+        for person in people
+    )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from guanjia.core.audit import apply_changes, record_change
 from guanjia.core.errors import DomainError, Problems
 from guanjia.core.masking import mask_id_number, mask_phone
+from guanjia.core.validators import normalize_phone, phone_problem
 from guanjia.estates.models import Estate, Unit
 from guanjia.people import pinyin
 from guanjia.people.checks import PERSON_FIELDS, clean_person_values
@@ -35,11 +36,9 @@ def fill_person(person: Person, values: dict[str, Any]) -> dict:
     changes = apply_changes(
         person, values, masked={k: MASKED_FIELDS[k](values[k]) for k in values if k in MASKED_FIELDS}
     )
-    if "name" in changes:
-        person.name_initials = pinyin.initials(person.name)
-        person.name_pinyin = pinyin.full_pinyin(person.name)
-    if "phone" in changes:
-        person.phone_tail = person.phone[-4:]
+    if "name" in changes or "phone" in changes:
+        for field, value in search_forms(person.name, person.phone).items():
+            setattr(person, field, value)
     if id_number is not None and id_number != person.reveal_id_number():
         person.set_id_number(id_number)
         changes["id_number"] = ["***", person.id_number_masked]
@@ -126,3 +125,50 @@ def add_vehicle(*, actor: AbstractBaseUser | None, person: Person, plate: str, d
         actor=actor, target=person, verb="add_vehicle", estate_id=person.estate_id, changes={"plate": [None, plate]}
     )
     return vehicle
+
+
+def search_forms(name: str, phone: str) -> dict[str, str]:
+    """The derived columns the search reads: every pinyin form of the name, the phone's tail."""
+    return {
+        "name_initials": pinyin.initials(name),
+        "name_pinyin": pinyin.full_pinyin(name),
+        "phone_tail": phone[-4:],
+    }
+
+
+def reindex_people(*, person_model: type[Person] = Person, batch_size: int = 1000) -> int:
+    """Bring every stored person to today's rules: phones in their stored form
+    (core.validators.normalize_phone; a value that is no valid number is left as it is), and
+    the pinyin forms and phone tail recomputed. Batches by id, each its own transaction, so it
+    can be stopped and run again; used by the data migration and `manage.py reindex_people`.
+    Returns how many rows changed."""
+    changed = 0
+    last_id = 0
+    fields = ("phone", "emergency_contact_phone", "name_initials", "name_pinyin", "phone_tail")
+    while True:
+        with transaction.atomic():
+            rows = list(
+                person_model.objects.select_for_update()
+                .filter(pk__gt=last_id)
+                .order_by("pk")
+                .only("pk", "name", *fields)[:batch_size]
+            )
+            if not rows:
+                return changed
+            updated = [row for row in rows if reindexed(row)]
+            person_model.objects.bulk_update(updated, fields)
+        changed += len(updated)
+        last_id = rows[-1].pk
+
+
+def reindexed(person: Any) -> bool:
+    """Set `person`'s phones and search forms by today's rules; whether anything changed."""
+    before = (person.phone, person.emergency_contact_phone, person.name_initials, person.name_pinyin, person.phone_tail)
+    for field in ("phone", "emergency_contact_phone"):
+        stored = normalize_phone(getattr(person, field))
+        if stored and phone_problem(stored) is None:
+            setattr(person, field, stored)
+    for field, value in search_forms(person.name, person.phone).items():
+        setattr(person, field, value)
+    after = (person.phone, person.emergency_contact_phone, person.name_initials, person.name_pinyin, person.phone_tail)
+    return before != after

@@ -39,7 +39,7 @@ def test_bad_phone_on_the_form_names_the_field_and_saves_nothing(client_as, cast
     url = reverse("people:person_edit", args=[cast.owner_person.pk])
     response = client.post(url, person_form(cast.owner_person, phone="12345", note="changed"))
     assert response.status_code == 200
-    assert "电话号码应为" in response.content.decode()
+    assert "请输入有效的电话号码" in response.content.decode()
     assert response.context["form"].errors["phone"]
     cast.owner_person.refresh_from_db()
     assert cast.owner_person.note == "" and cast.owner_person.phone == "13812341234"
