@@ -620,3 +620,17 @@ def test_api_export_is_masked_for_finance(cast, client_as):
     text = all_text(response.content)
     for secret in CAST_SECRETS:
         assert secret not in text
+
+
+def test_names_that_look_like_formulas_are_exported_as_text(cast, new_estate):
+    actions.import_registry(
+        actor=cast.manager, estate=new_estate, source=io.BytesIO(workbook_bytes(good_units("xinyuan"), good_people()))
+    )
+    Person.objects.filter(estate=new_estate, name="钱七").update(name='=HYPERLINK("http://x","y")')
+    Person.objects.filter(estate=new_estate, name="赵六").update(emergency_contact_name="@SUM(A1)")
+    content = actions.export_registry(actor=cast.manager, estate=new_estate, unmasked=False)
+    workbook = load_workbook(io.BytesIO(content))
+    assert [c.coordinate for sheet in workbook for row in sheet.iter_rows() for c in row if c.data_type == "f"] == []
+    names = {row[1] for row in sheet_values(content)[excel.PEOPLE_SHEET][1:]}
+    contacts = {row[6] for row in sheet_values(content)[excel.PEOPLE_SHEET][1:]}
+    assert '=HYPERLINK("http://x","y")' in names and "@SUM(A1)" in contacts
