@@ -139,6 +139,9 @@ class Column:
     check: Check | None = None
     aliases: tuple[str, ...] = ()
     required: bool = False
+    # The header of a column that may stand in for this required one (a whole address for
+    # the building and the room): a sheet with either has what it needs.
+    or_column: str = ""
     width: int = 12
     # How Excel shows the column's numbers and dates (e.g. "#,##0.00"); None: openpyxl's default.
     number_format: str | None = None
@@ -240,7 +243,9 @@ def find_header(top: Iterable[tuple[int, list[Any]]], layout: Layout) -> Header:
             header = Header(row=row_number, positions=positions, duplicates=duplicates)
             break
     header.missing = [
-        column.header for column in layout.columns if column.required and column.header not in header.positions
+        column.header
+        for column in layout.columns
+        if column.required and column.header not in header.positions and column.or_column not in header.positions
     ]
     return header
 
@@ -256,6 +261,11 @@ def check_cells(layout: Layout, row: int, values: dict[str, Any], problems: list
             checked[column.key] = column.check(column.header, values[column.key])
         except DomainError as error:
             problems.append(SheetProblem(field=column.header, message=error.message, row=row, sheet=layout.title))
+            checked[column.key] = None
+        except (ArithmeticError, ValueError):
+            # A number no column can hold (1e30, 31 digits) is the row's problem, not the file's.
+            message = _("“%(value)s” cannot be read here: check the value.") % {"value": text(values[column.key])}
+            problems.append(SheetProblem(field=column.header, message=message, row=row, sheet=layout.title))
             checked[column.key] = None
     return checked
 

@@ -30,6 +30,8 @@ from guanjia.people.excel import (
     UNIT_SHEET,
     UNITS,
     ZONE,
+    floor_of_room,
+    split_address,
 )
 from guanjia.people.models import Person
 
@@ -141,6 +143,20 @@ def read_registry(
     return registry
 
 
+def with_address(values: dict[str, Any]) -> dict[str, Any]:
+    """The row with building, entrance and room taken from a whole address (1栋2单元1201) where
+    the sheet gives one instead of them, in its address column or in its room column; and the
+    floor from the room number where the sheet gives none."""
+    address = values.get("address") or (values["number"] if not values["building"] else "")
+    parts = split_address(address) if address else None
+    values = dict(values)
+    if parts is not None and not values["building"]:
+        values["building"], values["entrance"], values["number"] = parts
+    if values["floor"] in (None, ""):
+        values["floor"] = floor_of_room(values["number"])
+    return values
+
+
 class RegistryReader:
     """Checks the rows of one workbook into a Registry, remembering across rows what the
     checks need: the units the file adds, and the people it has met."""
@@ -168,6 +184,7 @@ class RegistryReader:
         row's problems are listed: the estate code, each column's own check, then the rules
         across columns and rows."""
         before = len(self.registry.problems)
+        values = with_address(values)
         code = Unit.make_code(values["building"], values["entrance"], values["number"])
         self.check_estate_code(row, values["estate_code"], code)
         checked = xlsx.check_cells(UNITS, row, values, self.registry.problems)

@@ -634,3 +634,75 @@ def test_names_that_look_like_formulas_are_exported_as_text(cast, new_estate):
     names = {row[1] for row in sheet_values(content)[excel.PEOPLE_SHEET][1:]}
     contacts = {row[6] for row in sheet_values(content)[excel.PEOPLE_SHEET][1:]}
     assert '=HYPERLINK("http://x","y")' in names and "@SUM(A1)" in contacts
+
+
+# Office workbooks as they come ---------------------------------------------------------------
+
+
+def office_workbook(unit_headers, units, people=None) -> bytes:
+    return workbook_bytes(units, people, unit_headers=unit_headers)
+
+
+def test_addresses_as_offices_write_them_import_as_unit_codes(cast, new_estate):
+    headers = ["项目编码", "房屋地址", "建筑面积", "户型"]
+    units = [
+        ["xinyuan", "1栋2单元1201", "1,312.55", "高层公寓"],
+        ["xinyuan", "2幢2单元1201室", "89.5㎡", "高层公寓"],
+        ["xinyuan", "3号楼2单元12层01", 89.5, "高层公寓"],
+        ["xinyuan", "4-2-1201", "1 024.00", "高层公寓"],
+        ["xinyuan", "５#楼１单元0301", "120", "高层公寓"],
+        ["xinyuan", "6栋0101", "45.25", "商铺"],
+    ]
+    people = [
+        ["1栋2单元1201", "赵六", "业主", "13911112222", None, None, None, None],
+        ["3号楼2单元12层01室", "钱七", "业主", None, None, None, None, None],
+        ["6-0101", "孙八", "租户", None, None, None, None, None],
+    ]
+    actions.import_registry(
+        actor=cast.manager, estate=new_estate, source=io.BytesIO(office_workbook(headers, units, people))
+    )
+    imported = {
+        unit.code: (unit.building.code, unit.entrance, unit.number, unit.floor, str(unit.area))
+        for unit in Unit.objects.filter(estate=new_estate).select_related("building")
+    }
+    assert imported == {
+        "1-2-1201": ("1", "2", "1201", 12, "1312.55"),
+        "2-2-1201": ("2", "2", "1201", 12, "89.50"),
+        "3-2-1201": ("3", "2", "1201", 12, "89.50"),
+        "4-2-1201": ("4", "2", "1201", 12, "1024.00"),
+        "5-1-0301": ("5", "1", "0301", 3, "120.00"),
+        "6-0101": ("6", "", "0101", 1, "45.25"),
+    }
+    linked = set(Residency.objects.filter(unit__estate=new_estate).values_list("unit__code", "person__name"))
+    assert linked == {("1-2-1201", "赵六"), ("3-2-1201", "钱七"), ("6-0101", "孙八")}
+
+
+def test_building_entrance_and_room_in_separate_cells_with_their_words(cast, new_estate):
+    headers = ["项目编码", "楼栋", "单元", "房号", "楼层", "建筑面积(㎡)", "户型"]
+    units = [["xinyuan", "1栋", "2单元", "1201室", "12层", "1,312.55", "高层公寓"]]
+    actions.import_registry(actor=cast.manager, estate=new_estate, source=io.BytesIO(office_workbook(headers, units)))
+    unit = Unit.objects.get(estate=new_estate)
+    assert (unit.code, unit.floor, str(unit.area)) == ("1-2-1201", 12, "1312.55")
+
+
+@pytest.mark.parametrize("area", ["1e30", 1e30, "9" * 31, 10**31, "-1e30", "NaN"])
+def test_a_number_too_big_for_its_column_is_a_row_problem_naming_the_column(cast, area, unchanged):
+    units = replace_unit(1, **{excel.AREA: area})
+    with unchanged(), pytest.raises(DomainError) as error:
+        actions.import_registry(actor=cast.manager, estate=cast.estate, source=io.BytesIO(workbook_bytes(units, None)))
+    assert problems_of(error.value) == {("房屋", 3, excel.AREA)}
+
+
+def test_a_date_cell_too_big_for_a_date_is_a_row_problem(cast, unchanged):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = excel.UNIT_SHEET
+    sheet.append(UNIT_HEADERS)
+    sheet.append(good_units()[1])
+    sheet["I2"].value = 1e30
+    sheet["I2"].number_format = "yyyy-mm-dd"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with unchanged(), pytest.raises(DomainError) as error:
+        actions.import_registry(actor=cast.manager, estate=cast.estate, source=io.BytesIO(buffer.getvalue()))
+    assert problems_of(error.value) == {("房屋", 2, excel.DELIVERY_DATE)}
