@@ -331,6 +331,26 @@ def write_registry(target: IO[bytes] | str, units: Iterable[Sequence[Any]], peop
     xlsx.write_workbook(target, [(WRITTEN_UNITS, units), (PEOPLE, people)])
 
 
+def write_template(target: IO[bytes] | str, estate_code: str) -> None:
+    """An empty registry to fill in: both sheets with their headers and example rows that
+    import as they are (units of building 1 and a villa, their owners and a tenant)."""
+    units = [
+        [estate_code, "1", "2", "1201", 12, Decimal("89.50"), "高层公寓", "入住", None, ""],
+        [estate_code, "1", "2", "1202", 12, Decimal("1312.55"), "平层官邸", "空置", None, ""],
+        [estate_code, "V1", "", "01", 1, Decimal("320.75"), "别墅", "未交付", None, ""],
+    ]
+    people = [
+        ["1-2-1201", "张三", "业主", "13800138000", "", "", "李四", "13900139000"],
+        ["1-2-1201", "王五", "家庭成员", "", "", "", "", ""],
+        ["1-2-1202", "赵六", "租户", "021-12345678", "", "", "", ""],
+    ]
+    xlsx.write_workbook(target, [(WRITTEN_UNITS, units), (PEOPLE, people)])
+
+
+def template_filename(estate: Estate) -> str:
+    return f"registry-template-{estate.code}.xlsx"
+
+
 def unit_row(*, estate_code: str, unit: Unit, building_code: str, zone_code: str) -> list[Any]:
     return [
         estate_code,

@@ -845,3 +845,22 @@ def test_a_name_corrected_in_a_masked_export_renames_the_resident(cast, new_esta
     )
     li.refresh_from_db()
     assert (li.name, li.name_pinyin, counts["people"], counts["updated_people"]) == ("李娜娜", "linana", 0, 1)
+
+
+def test_the_import_page_offers_a_template_that_imports_as_it_is(cast, client_as, new_estate):
+    page = client_as("manager").get(reverse("people_import:upload", args=[new_estate.pk])).content.decode()
+    template_url = reverse("people_import:template", args=[new_estate.pk])
+    assert template_url in page
+    response = client_as("manager").get(template_url)
+    assert response.status_code == 200 and "registry-template-xinyuan.xlsx" in response["Content-Disposition"]
+    values = sheet_values(response.content)
+    assert values[excel.UNIT_SHEET][0] == UNIT_HEADERS and values[excel.PEOPLE_SHEET][0] == PEOPLE_HEADERS
+    assert len(values[excel.UNIT_SHEET]) > 1 and len(values[excel.PEOPLE_SHEET]) > 1
+    counts = actions.import_registry(actor=cast.manager, estate=new_estate, source=io.BytesIO(response.content))
+    assert counts["units"] == len(values[excel.UNIT_SHEET]) - 1
+
+
+@pytest.mark.parametrize("role", ["butler", "assistant", "owner", "outsider"])
+def test_the_template_is_for_those_who_import(cast, client_as, role):
+    response = client_as(role).get(reverse("people_import:template", args=[cast.estate.pk]))
+    assert response.status_code == 404
