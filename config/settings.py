@@ -150,6 +150,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 GUANJIA_IMPORT_MAX_BYTES = int(os.environ.get("GUANJIA_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 GUANJIA_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+# Photos and scanned images: at most this many pixels (a 12-megapixel phone photo is far below;
+# a small file that decodes into gigabytes is not).
+GUANJIA_PHOTO_MAX_PIXELS = int(os.environ.get("GUANJIA_PHOTO_MAX_PIXELS", str(40_000_000)))
 
 # Field encryption keys for ID numbers: comma-separated Fernet keys, newest first.
 # See docs/deploy.md, "Rotating the personal-data key".
