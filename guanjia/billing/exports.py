@@ -131,7 +131,7 @@ def receivables_workbook(
     zone_ids = None if zone_ids is None else list(zone_ids)
     totals = reports.period_totals(estate.pk, period_start, zone_ids=zone_ids)
     rate = totals["collection_rate"]
-    summary = [
+    summary: list[list[Any]] = [
         ["小区", estate.name, f"{period_start:%Y-%m}"],
         ["应收合计", xlsx.Styled(totals["receivable"], MONEY_FORMAT)],
         ["实收合计", xlsx.Styled(totals["received"], MONEY_FORMAT)],

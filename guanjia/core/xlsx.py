@@ -346,7 +346,7 @@ class Styled:
     number_format: str
 
 
-def cell(worksheet: Any, value: Any, number_format: str | None = None) -> WriteOnlyCell:
+def cell(worksheet: Any, value: Any, number_format: str | None = None) -> Any:
     """One cell to write. Text is always stored as text, never as a formula: openpyxl makes a
     formula of any string starting with "=", so the type is set back to a string; and text that
     a spreadsheet would take for a formula is marked "quote prefix", which Excel and LibreOffice
@@ -354,7 +354,7 @@ def cell(worksheet: Any, value: Any, number_format: str | None = None) -> WriteO
     itself is unchanged, so that the file reads back (and imports again) as it was written."""
     if isinstance(value, Styled):
         value, number_format = value.value, value.number_format
-    written = WriteOnlyCell(worksheet, value=value)
+    written: Any = WriteOnlyCell(worksheet, value=value)  # openpyxl makes it a Cell; its stubs say a function
     if isinstance(value, str):
         written.data_type = "s"
         if value.startswith(FORMULA_STARTS):

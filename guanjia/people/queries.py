@@ -189,9 +189,9 @@ def existing_residents(estate: Estate) -> dict[tuple[str, str], list[ExistingRes
         "person__emergency_contact_phone",
     )
     residents: dict[tuple[str, str], list[ExistingResident]] = {}
-    for unit_code, *fields in rows.iterator(chunk_size=2000):
-        resident = ExistingResident(*fields)
-        residents.setdefault((unit_code, resident.name), []).append(resident)
+    for row in rows.iterator(chunk_size=2000):
+        resident = ExistingResident(*row[1:])
+        residents.setdefault((row[0], resident.name), []).append(resident)
     return residents
 
 
