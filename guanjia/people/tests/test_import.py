@@ -864,3 +864,23 @@ def test_the_import_page_offers_a_template_that_imports_as_it_is(cast, client_as
 def test_the_template_is_for_those_who_import(cast, client_as, role):
     response = client_as(role).get(reverse("people_import:template", args=[cast.estate.pk]))
     assert response.status_code == 404
+
+
+def test_through_the_api_an_edited_export_imports_as_an_update(cast, client_as):
+    client = client_as("manager")
+    exported = client.get(api_url(cast.estate.pk, "export")).content
+    before, changes = registry_rows(cast.estate), last_change()
+    edited = edit(exported, excel.UNIT_SHEET, "1201", excel.STATUS, "装修中")
+    started = client.post(api_url(cast.estate.pk, "imports"), {"file": SimpleUploadedFile("r.xlsx", edited)})
+    assert started.status_code == 202, started.content
+    job_id = started.json()["id"]
+    actions.preview_registry_import(job_id=job_id)
+    preview = client.get(api_url(cast.estate.pk, f"imports/{job_id}")).json()
+    assert preview["error_count"] == 0 and preview["counts"]["updated_units"] == 1, preview["errors"]
+    assert client.post(api_url(cast.estate.pk, f"imports/{job_id}/confirm")).status_code == 202
+    actions.commit_registry_import(job_id=job_id)
+    done = client.get(api_url(cast.estate.pk, f"imports/{job_id}")).json()
+    assert done["status"] == "succeeded" and done["imported"]["updated_units"] == 1
+    changed = {(kind, pk, name) for kind, pk, name, _old, _new in differences(before, registry_rows(cast.estate))}
+    assert changed == {("units", cast.unit_a.pk, "status")}
+    assert Change.objects.filter(pk__gt=changes).exclude(verb="import").count() == 1
