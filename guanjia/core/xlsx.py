@@ -139,9 +139,9 @@ class Column:
     check: Check | None = None
     aliases: tuple[str, ...] = ()
     required: bool = False
-    # The header of a column that may stand in for this required one (a whole address for
-    # the building and the room): a sheet with either has what it needs.
-    or_column: str = ""
+    # The headers of columns that may stand in for this required one (a whole address for
+    # the building and the room): a sheet with any of them has what it needs.
+    or_columns: tuple[str, ...] = ()
     width: int = 12
     # How Excel shows the column's numbers and dates (e.g. "#,##0.00"); None: openpyxl's default.
     number_format: str | None = None
@@ -245,7 +245,9 @@ def find_header(top: Iterable[tuple[int, list[Any]]], layout: Layout) -> Header:
     header.missing = [
         column.header
         for column in layout.columns
-        if column.required and column.header not in header.positions and column.or_column not in header.positions
+        if column.required
+        and column.header not in header.positions
+        and not any(other in header.positions for other in column.or_columns)
     ]
     return header
 

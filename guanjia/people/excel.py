@@ -247,7 +247,7 @@ UNITS = xlsx.Layout(
             check=code_part(20),
             aliases=("楼号", "楼栋号", "栋号", "幢号", "楼宇"),
             required=True,
-            or_column=ADDRESS,
+            or_columns=(ADDRESS,),
             width=8,
         ),
         Column(
@@ -265,7 +265,7 @@ UNITS = xlsx.Layout(
             check=code_part(20),
             aliases=("室号", "房间号", "门牌号"),
             required=True,
-            or_column=ADDRESS,
+            or_columns=(ADDRESS,),
             width=10,
         ),
         # A sheet without floors takes them from the room numbers (1201 is on 12).
@@ -296,7 +296,15 @@ UNITS = xlsx.Layout(
 PEOPLE = xlsx.Layout(
     PEOPLE_SHEET,
     (
-        Column(UNIT_CODE, "unit_code", read=unit_code_text, aliases=("房屋代码",), required=True, width=14),
+        Column(
+            UNIT_CODE,
+            "unit_code",
+            read=unit_code_text,
+            aliases=("房屋代码",),
+            required=True,
+            or_columns=(ADDRESS, NUMBER),
+            width=14,
+        ),
         Column(NAME, "name", required=True, width=12),
         Column(RELATION, "relation", check=choice(RELATION_LABELS), required=True, width=10),
         Column(PHONE, "phone", aliases=("手机号", "手机号码"), width=16),
@@ -309,12 +317,21 @@ PEOPLE = xlsx.Layout(
         Column(ID_NUMBER, "id_number", width=22),
         Column(EMERGENCY_NAME, "emergency_contact_name", width=12),
         Column(EMERGENCY_PHONE, "emergency_contact_phone", width=16),
+        # Read, never written: where a sheet names the unit by its address or its parts instead.
+        Column(ADDRESS, "address", read=unit_code_text, aliases=("地址", "房屋", "房间", "房屋名称", "房屋全称")),
+        Column(BUILDING, "building", read=building_text, aliases=("楼号", "楼栋号", "栋号", "幢号", "楼宇")),
+        Column(ENTRANCE, "entrance", read=entrance_text, aliases=("单元号",)),
+        Column(NUMBER, "number", read=room_text, aliases=("室号", "房间号", "门牌号")),
     ),
+)
+WRITTEN_PEOPLE = xlsx.Layout(
+    PEOPLE_SHEET,
+    tuple(column for column in PEOPLE.columns if column.key not in {"address", "building", "entrance", "number"}),
 )
 # What an export writes: every column but the address, which the three before stand for.
 WRITTEN_UNITS = xlsx.Layout(UNIT_SHEET, tuple(column for column in UNITS.columns if column.key != "address"))
 UNIT_COLUMNS = WRITTEN_UNITS.headers
-PEOPLE_COLUMNS = PEOPLE.headers
+PEOPLE_COLUMNS = WRITTEN_PEOPLE.headers
 PERSON_KEYS = ("name", "phone", "id_type", "id_number", "emergency_contact_name", "emergency_contact_phone")
 
 
@@ -328,7 +345,7 @@ def registry_filename(estate: Estate) -> str:
 def write_registry(target: IO[bytes] | str, units: Iterable[Sequence[Any]], people: Iterable[Sequence[Any]]) -> None:
     """Write the two sheets, streaming: `units` and `people` yield rows in column order
     (UNIT_COLUMNS, PEOPLE_COLUMNS) with labels already in place."""
-    xlsx.write_workbook(target, [(WRITTEN_UNITS, units), (PEOPLE, people)])
+    xlsx.write_workbook(target, [(WRITTEN_UNITS, units), (WRITTEN_PEOPLE, people)])
 
 
 def write_template(target: IO[bytes] | str, estate_code: str) -> None:
@@ -344,7 +361,7 @@ def write_template(target: IO[bytes] | str, estate_code: str) -> None:
         ["1-2-1201", "王五", "家庭成员", "", "", "", "", ""],
         ["1-2-1202", "赵六", "租户", "021-12345678", "", "", "", ""],
     ]
-    xlsx.write_workbook(target, [(WRITTEN_UNITS, units), (PEOPLE, people)])
+    xlsx.write_workbook(target, [(WRITTEN_UNITS, units), (WRITTEN_PEOPLE, people)])
 
 
 def template_filename(estate: Estate) -> str:

@@ -225,6 +225,17 @@ def unmasked(values: dict[str, Any], resident: ExistingResident) -> tuple[dict[s
     return values, kept
 
 
+def unit_code_of(values: dict[str, Any]) -> str:
+    """The unit code of a residents row that names its unit by address (1栋2单元1201) or by
+    building, entrance and room in cells of their own, rather than by code."""
+    if values["address"]:
+        return values["address"]
+    if values["building"] and values["number"]:
+        return Unit.make_code(values["building"], values["entrance"], values["number"])
+    parts = split_address(values["number"]) if values["number"] else None  # the whole address as 房号
+    return Unit.make_code(*parts) if parts is not None else values["number"]
+
+
 class RegistryReader:
     """Checks the rows of one workbook into a Registry, remembering across rows what the
     checks need: the units the file adds, and the people it has met."""
@@ -369,7 +380,7 @@ class RegistryReader:
         """Check one resident row; keep it if it has no problem. As for units: the unit code
         first, each column's own check, the archive's rules for a person, then across rows."""
         before = len(self.registry.problems)
-        unit_code = values["unit_code"]
+        unit_code = values["unit_code"] = values["unit_code"] or unit_code_of(values)
         self.check_unit_code(row, unit_code)
         resident = self.existing_resident(unit_code, values["name"], values["id_number"])
         if resident is not None:

@@ -884,3 +884,34 @@ def test_through_the_api_an_edited_export_imports_as_an_update(cast, client_as):
     changed = {(kind, pk, name) for kind, pk, name, _old, _new in differences(before, registry_rows(cast.estate))}
     assert changed == {("units", cast.unit_a.pk, "status")}
     assert Change.objects.filter(pk__gt=changes).exclude(verb="import").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "unit_cells"),
+    [
+        (["房屋地址"], ["1栋2单元1201"]),
+        (["楼栋", "单元", "房号"], ["1栋", "2单元", "1201室"]),
+        (["房号"], ["1号楼2单元12层01"]),
+        (["房号"], ["1-2-1201"]),
+    ],
+)
+def test_residents_may_name_their_unit_by_address_or_by_its_parts(cast, new_estate, headers, unit_cells):
+    actions.import_registry(
+        actor=cast.manager,
+        estate=new_estate,
+        source=io.BytesIO(
+            office_workbook(
+                ["项目编码", "房屋地址", "建筑面积", "户型"], [["xinyuan", "1栋2单元1201", "89.5", "高层公寓"]]
+            )
+        ),
+    )
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = excel.PEOPLE_SHEET
+    sheet.append([*headers, "姓名", "关系", "手机"])
+    sheet.append([*unit_cells, "赵六", "业主", "13911112222"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    counts = actions.import_registry(actor=cast.manager, estate=new_estate, source=io.BytesIO(buffer.getvalue()))
+    assert counts["residencies"] == 1
+    assert Residency.objects.get(person__name="赵六").unit.code == "1-2-1201"
