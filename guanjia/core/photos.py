@@ -145,12 +145,17 @@ def save_image(field_file: Any, upload: Any, content_type: str) -> int:
     """Store a checked image on a model's file field (not saving the row): without its metadata,
     under a generated name, with its thumbnail beside it. Returns the stored size in bytes."""
     content = without_metadata(upload, content_type)
-    field_file.save(stored_name(content_type), ContentFile(content), save=False)
     try:
-        field_file.storage.save(thumbnail_name(field_file.name), ContentFile(thumbnail_of(content)))
-    except BaseException:
-        field_file.delete(save=False)
-        raise
+        thumbnail: bytes | None = thumbnail_of(content)
+    except (OSError, ValueError):  # a mode JPEG cannot hold (16-bit greys): the image is its own
+        thumbnail = None
+    field_file.save(stored_name(content_type), ContentFile(content), save=False)
+    if thumbnail is not None:
+        try:
+            field_file.storage.save(thumbnail_name(field_file.name), ContentFile(thumbnail))
+        except BaseException:
+            field_file.delete(save=False)
+            raise
     return len(content)
 
 
