@@ -165,6 +165,10 @@ GUANJIA_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 # Front-desk searches one person may run in a minute (the box searches as they type).
 GUANJIA_SEARCHES_PER_MINUTE = int(os.environ.get("GUANJIA_SEARCHES_PER_MINUTE", "60"))
 
+# Photos and scanned images: at most this many pixels (a 12-megapixel phone photo is far below;
+# a small file that decodes into gigabytes is not).
+GUANJIA_PHOTO_MAX_PIXELS = int(os.environ.get("GUANJIA_PHOTO_MAX_PIXELS", str(40_000_000)))
+
 # Field encryption keys for ID numbers: comma-separated Fernet keys, newest first, and the key
 # of their blind index; both independent of SECRET_KEY. See docs/deploy.md, "Rotating the
 # personal-data key".

@@ -502,6 +502,8 @@ REGISTRY_ENDPOINTS: list[Endpoint] = [
     page("GET", "people_import:upload", IMPORTERS, estate_id="estate"),
     page("GET", "people_import:upload", NOBODY, estate_id="other_estate"),
     page("POST", "people_import:upload", IMPORTERS, workbook_upload, estate_id="estate"),
+    page("GET", "people_import:template", IMPORTERS, estate_id="estate"),
+    page("GET", "people_import:template", NOBODY, estate_id="other_estate"),
     page("GET", "people_import:job", IMPORTERS, estate_id="estate", job_id="import_job"),
     page("GET", "people_import:job", NOBODY, estate_id="estate", job_id="other_import_job"),  # another estate's
     page("GET", "people_import:progress", IMPORTERS, estate_id="estate", job_id="import_job"),

@@ -1,5 +1,5 @@
-"""Excel exports of billing (openpyxl): receivables of a period, the receipt journal of a date
-range, arrears by zone with aging. Every figure comes from the ledger through
+"""Excel exports of billing, written by guanjia.core.xlsx: receivables of a period, the receipt
+journal of a date range, arrears by zone with aging. Every figure comes from the ledger through
 guanjia.billing.reports, the same functions the pages use.
 
 Where the collection rate is (a stable place for tests and for anyone reading the file):
@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl import load_workbook
 
 from guanjia.billing import queries, reports
 from guanjia.billing.models import Bill, Payment
+from guanjia.core import xlsx
 from guanjia.estates.models import Estate
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,53 +33,89 @@ COLLECTION_RATE_CELL = "B4"
 COLLECTION_RATE_TEXT_CELL = "C4"
 MONEY_FORMAT = "#,##0.00"
 RATE_FORMAT = "0.00%"
-
-RECEIVABLE_COLUMNS = [
-    "房屋",
-    "区域",
-    "收费项目",
-    "计费开始",
-    "计费结束",
-    "应收日",
-    "付款方",
-    "应收金额",
-    "已收金额",
-    "欠费金额",
-    "状态",
-]
-JOURNAL_COLUMNS = ["收据号", "收款时间", "房屋", "金额", "收款方式", "收款人", "状态", "红冲原因", "红冲时间", "参考号"]
 AGING_LABELS = {"0-30": "0–30天", "31-90": "31–90天", "91-180": "91–180天", "181-365": "181–365天", "365+": "一年以上"}
-ARREARS_COLUMNS = ["区域编号", "区域", *AGING_LABELS.values(), "合计"]
-ARREARS_DETAIL_COLUMNS = ["房屋", "区域", "收费项目", "计费开始", "应收日", "逾期天数", "账龄", "欠费金额"]
 
 
-def _workbook() -> Workbook:
-    workbook = Workbook()
-    for sheet in list(workbook.worksheets):
-        workbook.remove(sheet)
-    return workbook
+def _layout(title: str, columns: list[tuple[str, int]], money: Iterable[str] = ()) -> xlsx.Layout:
+    """A sheet of (header, width) columns; the headers in `money` show money ("#,##0.00")."""
+    money = set(money)
+    return xlsx.Layout(
+        title,
+        tuple(
+            xlsx.Column(header, f"column{index}", width=width, number_format=MONEY_FORMAT if header in money else None)
+            for index, (header, width) in enumerate(columns)
+        ),
+    )
 
 
-def _sheet(workbook: Workbook, title: str, columns: list[str], widths: Iterable[int] | None = None) -> Worksheet:
-    sheet = workbook.create_sheet(title)
-    sheet.append(columns)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for index, width in enumerate(widths or [14] * len(columns), start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
-    return sheet
+SUMMARY = xlsx.Layout(
+    SUMMARY_SHEET,
+    (xlsx.Column("", "label", width=14), xlsx.Column("", "value", width=18), xlsx.Column("", "text")),
+    header=False,
+)
+RECEIVABLES = _layout(
+    "应收",
+    [
+        ("房屋", 12),
+        ("区域", 8),
+        ("收费项目", 16),
+        ("计费开始", 12),
+        ("计费结束", 12),
+        ("应收日", 12),
+        ("付款方", 8),
+        ("应收金额", 12),
+        ("已收金额", 12),
+        ("欠费金额", 12),
+        ("状态", 8),
+    ],  # fmt: skip
+    money=("应收金额", "已收金额", "欠费金额"),
+)
+JOURNAL = _layout(
+    "收款日记账",
+    [
+        ("收据号", 10),
+        ("收款时间", 18),
+        ("房屋", 12),
+        ("金额", 12),
+        ("收款方式", 12),
+        ("收款人", 10),
+        ("状态", 8),
+        ("红冲原因", 24),
+        ("红冲时间", 18),
+        ("参考号", 20),
+    ],  # fmt: skip
+    money=("金额",),
+)
+ARREARS = _layout(
+    "按区域",
+    [("区域编号", 10), ("区域", 12), *((label, 12) for label in AGING_LABELS.values()), ("合计", 14)],
+    money=(*AGING_LABELS.values(), "合计"),
+)
+ARREARS_DETAIL = _layout(
+    "明细",
+    [
+        ("房屋", 12),
+        ("区域", 8),
+        ("收费项目", 16),
+        ("计费开始", 12),
+        ("应收日", 12),
+        ("逾期天数", 10),
+        ("账龄", 12),
+        ("欠费金额", 12),
+    ],  # fmt: skip
+    money=("欠费金额",),
+)
+RECEIVABLE_COLUMNS = RECEIVABLES.headers
+JOURNAL_COLUMNS = JOURNAL.headers
+ARREARS_COLUMNS = ARREARS.headers
+ARREARS_DETAIL_COLUMNS = ARREARS_DETAIL.headers
 
 
-def _money_columns(sheet: Worksheet, letters: str) -> None:
-    for letter in letters:
-        for cell in sheet[letter][1:]:
-            cell.number_format = MONEY_FORMAT
-
-
-def _save(workbook: Workbook) -> bytes:
+def _save(sheets: list[tuple[xlsx.Layout, Iterable[Sequence[Any]]]]) -> bytes:
+    """The workbook's bytes, written by xlsx.write_workbook: fee item names, reasons and
+    references that people typed stay text, never formulas."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    xlsx.write_workbook(buffer, sheets)
     return buffer.getvalue()
 
 
@@ -94,38 +130,31 @@ def receivables_workbook(
     the period's receivable, received and collection rate (see the module's docstring)."""
     zone_ids = None if zone_ids is None else list(zone_ids)
     totals = reports.period_totals(estate.pk, period_start, zone_ids=zone_ids)
-    workbook = _workbook()
-    summary = workbook.create_sheet(SUMMARY_SHEET)
     rate = totals["collection_rate"]
-    summary.append(["小区", estate.name, f"{period_start:%Y-%m}"])
-    summary.append(["应收合计", totals["receivable"]])
-    summary.append(["实收合计", totals["received"]])
-    summary.append(["当期收缴率", rate, "" if rate is None else str(rate)])
-    summary.append(["应收笔数", totals["lines"]])
-    summary["B2"].number_format = summary["B3"].number_format = MONEY_FORMAT
-    summary[COLLECTION_RATE_CELL].number_format = RATE_FORMAT
-    summary.column_dimensions["A"].width = 14
-    summary.column_dimensions["B"].width = 18
-
-    sheet = _sheet(workbook, "应收", RECEIVABLE_COLUMNS, [12, 8, 16, 12, 12, 12, 8, 12, 12, 12, 8])
-    for bill in queries.bills_of_period(estate.pk, period_start, zone_ids=zone_ids):
-        sheet.append(
-            [
-                bill.unit.code,
-                bill.unit.zone.code if bill.unit.zone is not None else "",
-                bill.fee_item.name,
-                bill.period_start,
-                bill.period_end,
-                bill.due_date,
-                bill.get_payer_display(),
-                bill.amount,
-                bill.paid_amount,
-                bill.outstanding,
-                _status_label(bill),
-            ]
-        )
-    _money_columns(sheet, "HIJ")
-    return _save(workbook)
+    summary: list[list[Any]] = [
+        ["小区", estate.name, f"{period_start:%Y-%m}"],
+        ["应收合计", xlsx.Styled(totals["receivable"], MONEY_FORMAT)],
+        ["实收合计", xlsx.Styled(totals["received"], MONEY_FORMAT)],
+        ["当期收缴率", xlsx.Styled(rate, RATE_FORMAT), "" if rate is None else str(rate)],
+        ["应收笔数", totals["lines"]],
+    ]
+    bills = (
+        [
+            bill.unit.code,
+            bill.unit.zone.code if bill.unit.zone is not None else "",
+            bill.fee_item.name,
+            bill.period_start,
+            bill.period_end,
+            bill.due_date,
+            bill.get_payer_display(),
+            bill.amount,
+            bill.paid_amount,
+            bill.outstanding,
+            _status_label(bill),
+        ]
+        for bill in queries.bills_of_period(estate.pk, period_start, zone_ids=zone_ids)
+    )
+    return _save([(SUMMARY, summary), (RECEIVABLES, bills)])
 
 
 def read_collection_rate(content: bytes) -> Decimal | None:
@@ -139,16 +168,15 @@ def read_collection_rate(content: bytes) -> Decimal | None:
 def journal_workbook(estate: Estate, date_from: datetime.date, date_to: datetime.date) -> bytes:
     """收款日记账: every receipt of the range; a reversed one stays, marked 已红冲 with its reason.
     The last row totals the valid payments only."""
-    workbook = _workbook()
-    sheet = _sheet(workbook, "收款日记账", JOURNAL_COLUMNS, [10, 18, 12, 12, 12, 10, 8, 24, 18, 20])
     payments = list(queries.payments_between(estate.pk, date_from, date_to))
     reversals = queries.reversals_of(payments)
     valid_total = Decimal("0.00")
+    rows: list[list[Any]] = []
     for payment in payments:
         reversal = reversals.get(payment.pk)
         if payment.status == Payment.Status.VALID:
             valid_total += payment.amount
-        sheet.append(
+        rows.append(
             [
                 f"{payment.receipt_number:08d}",
                 timezone.localtime(payment.received_at).strftime("%Y-%m-%d %H:%M"),
@@ -162,27 +190,22 @@ def journal_workbook(estate: Estate, date_from: datetime.date, date_to: datetime
                 payment.reference,
             ]
         )
-    sheet.append(["有效合计", "", "", valid_total])
-    _money_columns(sheet, "D")
-    return _save(workbook)
+    rows.append(["有效合计", "", "", valid_total])
+    return _save([(JOURNAL, rows)])
 
 
 def arrears_workbook(estate: Estate, as_of: datetime.date, *, zone_ids: Iterable[int] | None = None) -> bytes:
     """欠费账龄: outstanding per zone and age bucket (reports.arrears_aging), and the open bills
     behind it, one row each."""
     zone_ids = None if zone_ids is None else list(zone_ids)
-    workbook = _workbook()
-    sheet = _sheet(workbook, "按区域", ARREARS_COLUMNS, [10, 12, 12, 12, 12, 12, 12, 14])
     rows = reports.arrears_aging(estate.pk, as_of, zone_ids=zone_ids)
-    for row in rows:
-        sheet.append(
-            [row["zone_code"] or "", row["zone_name"] or "", *(row["buckets"][k] for k in AGING_LABELS), row["total"]]
-        )
+    by_zone: list[list[Any]] = [
+        [row["zone_code"] or "", row["zone_name"] or "", *(row["buckets"][k] for k in AGING_LABELS), row["total"]]
+        for row in rows
+    ]
     totals, grand = reports.aging_totals(rows)
-    sheet.append(["合计", "", *(totals[k] for k in AGING_LABELS), grand])
-    _money_columns(sheet, "CDEFGH")
-
-    detail = _sheet(workbook, "明细", ARREARS_DETAIL_COLUMNS, [12, 8, 16, 12, 12, 10, 12, 12])
+    by_zone.append(["合计", "", *(totals[k] for k in AGING_LABELS), grand])
+    detail = []
     for bill in queries.bills_in_arrears(estate, as_of, zone_ids=zone_ids):
         days = (as_of - bill.due_date).days
         detail.append(
@@ -197,8 +220,7 @@ def arrears_workbook(estate: Estate, as_of: datetime.date, *, zone_ids: Iterable
                 bill.outstanding,
             ]
         )
-    _money_columns(detail, "H")
-    return _save(workbook)
+    return _save([(ARREARS, by_zone), (ARREARS_DETAIL, detail)])
 
 
 def aging_bucket(days: int) -> str:

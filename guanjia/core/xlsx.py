@@ -139,7 +139,12 @@ class Column:
     check: Check | None = None
     aliases: tuple[str, ...] = ()
     required: bool = False
+    # The headers of columns that may stand in for this required one (a whole address for
+    # the building and the room): a sheet with any of them has what it needs.
+    or_columns: tuple[str, ...] = ()
     width: int = 12
+    # How Excel shows the column's numbers and dates (e.g. "#,##0.00"); None: openpyxl's default.
+    number_format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,8 @@ class Layout:
 
     title: str
     columns: tuple[Column, ...]
+    # False for a sheet of labels and figures (a summary): no header row is written.
+    header: bool = True
 
     @property
     def headers(self) -> list[str]:
@@ -236,7 +243,11 @@ def find_header(top: Iterable[tuple[int, list[Any]]], layout: Layout) -> Header:
             header = Header(row=row_number, positions=positions, duplicates=duplicates)
             break
     header.missing = [
-        column.header for column in layout.columns if column.required and column.header not in header.positions
+        column.header
+        for column in layout.columns
+        if column.required
+        and column.header not in header.positions
+        and not any(other in header.positions for other in column.or_columns)
     ]
     return header
 
@@ -252,6 +263,11 @@ def check_cells(layout: Layout, row: int, values: dict[str, Any], problems: list
             checked[column.key] = column.check(column.header, values[column.key])
         except DomainError as error:
             problems.append(SheetProblem(field=column.header, message=error.message, row=row, sheet=layout.title))
+            checked[column.key] = None
+        except (ArithmeticError, ValueError):
+            # A number no column can hold (1e30, 31 digits) is the row's problem, not the file's.
+            message = _("“%(value)s” cannot be read here: check the value.") % {"value": text(values[column.key])}
+            problems.append(SheetProblem(field=column.header, message=message, row=row, sheet=layout.title))
             checked[column.key] = None
     return checked
 
@@ -318,24 +334,67 @@ def read_sheet(
 
 # Writing --------------------------------------------------------------------------------
 
+# A text cell starting with one of these is read as a formula (or its start) by Excel, by
+# LibreOffice when a cell is edited, and by every spreadsheet that opens a CSV: "formula injection".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 
-def write_workbook(target: IO[bytes] | str, sheets: Iterable[tuple[Layout, Iterable[Sequence[Any]]]]) -> None:
+
+@dataclass(frozen=True)
+class Styled:
+    """A value with its own number format, for a cell that differs from its column (a total,
+    a rate in a summary)."""
+
+    value: Any
+    number_format: str
+
+
+def cell(worksheet: Any, value: Any, number_format: str | None = None) -> Any:
+    """One cell to write. Text is always stored as text, never as a formula: openpyxl makes a
+    formula of any string starting with "=", so the type is set back to a string; and text that
+    a spreadsheet would take for a formula is marked "quote prefix", which Excel and LibreOffice
+    show as the leading apostrophe that keeps the cell text when someone edits it. The text
+    itself is unchanged, so that the file reads back (and imports again) as it was written."""
+    if isinstance(value, Styled):
+        value, number_format = value.value, value.number_format
+    written: Any = WriteOnlyCell(worksheet, value=value)  # openpyxl makes it a Cell; its stubs say a function
+    if isinstance(value, str):
+        written.data_type = "s"
+        if value.startswith(FORMULA_STARTS):
+            written.quotePrefix = True
+    elif number_format is not None:
+        written.number_format = number_format
+    return written
+
+
+def write_workbook(
+    target: IO[bytes] | str,
+    sheets: Iterable[tuple[Layout, Iterable[Sequence[Any]]]],
+) -> None:
     """Write each sheet streaming (openpyxl's write-only mode): the layout's headers in bold,
     frozen above the rows, each column as wide as the layout says; then the rows, whose values
-    are in column order and already as they should read."""
+    are in column order and already as they should read, numbers formatted as their column
+    says. Every export writes through here, so that no text written becomes a formula (`cell`).
+    A layout without a header (a summary of labels and figures) gets its rows alone."""
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
     for layout, rows in sheets:
         worksheet = workbook.create_sheet(layout.title)
         for index, column in enumerate(layout.columns, start=1):
             worksheet.column_dimensions[get_column_letter(index)].width = column.width
-        worksheet.freeze_panes = "A2"
-        header = []
-        for column in layout.columns:
-            cell = WriteOnlyCell(worksheet, value=column.header)
-            cell.font = bold
-            header.append(cell)
-        worksheet.append(header)
+        formats = [column.number_format for column in layout.columns]
+        if layout.header:
+            worksheet.freeze_panes = "A2"
+            header_cells = []
+            for column in layout.columns:
+                header_cell = cell(worksheet, column.header)
+                header_cell.font = bold
+                header_cells.append(header_cell)
+            worksheet.append(header_cells)
         for row in rows:
-            worksheet.append(list(row))
+            worksheet.append(
+                [
+                    cell(worksheet, value, formats[index] if index < len(formats) else None)
+                    for index, value in enumerate(row)
+                ]
+            )
     workbook.save(target)

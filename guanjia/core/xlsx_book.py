@@ -232,7 +232,7 @@ class Book:
                         elif kind == "d":
                             value = datetime.datetime.fromisoformat(raw)
                         elif int(element.get("s") or 0) in date_styles:
-                            value = from_excel(float(raw), epoch)
+                            value = excel_date(raw, epoch)
                         elif raw.lstrip("-").isdigit():
                             value = int(raw)
                         else:
@@ -246,6 +246,15 @@ class Book:
                     yield number, values
                     values = []
                     element.clear()
+
+
+def excel_date(raw: str, epoch: datetime.datetime) -> datetime.datetime | float:
+    """A date-formatted number as a date; one that is no date (1e30, a negative serial) stays
+    the number, for the column's check to name, rather than breaking the whole file."""
+    try:
+        return from_excel(float(raw), epoch)
+    except (OverflowError, ValueError):
+        return float(raw)
 
 
 def open_book(source: str | IO[bytes]) -> Book:

@@ -203,7 +203,7 @@ def parcel_add_photo(request, parcel_id: int):
 @require_GET
 def custody_photo(request, photo_id: int):
     """A photo of a key or a parcel, for the desk, and a parcel's for the people it is for."""
-    return photo_response(access_custody_photo(request.user, photo_id))
+    return photo_response(access_custody_photo(request.user, photo_id), thumbnail=request.GET.get("size") == "thumb")
 
 
 # Keys ---------------------------------------------------------------------------------------

@@ -35,6 +35,10 @@ class ImportCountsOut(Schema):
     buildings: int = 0
     people: int = 0
     residencies: int = 0
+    # Units, people and links the estate holds that the file changes (an export imported again).
+    updated_units: int = 0
+    updated_people: int = 0
+    updated_residencies: int = 0
     problems: int = 0
 
 
@@ -43,6 +47,9 @@ class ImportedCountsOut(Schema):
     buildings: int
     people: int
     residencies: int
+    updated_units: int = 0
+    updated_people: int = 0
+    updated_residencies: int = 0
 
 
 class ImportJobOut(Schema):

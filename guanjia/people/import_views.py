@@ -3,6 +3,7 @@ exporting it. Thin: authorize, call an action, render."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django import forms
@@ -112,6 +113,18 @@ def confirm(request: HttpRequest, estate_id: int, job_id: int) -> HttpResponse:
     if context:
         return render(request, "people/import_job.html", job_context(estate, import_job) | context, status=400)
     return redirect("people_import:job", estate_id=estate.pk, job_id=import_job.pk)
+
+
+@login_required
+@require_GET
+def template(request: HttpRequest, estate_id: int) -> HttpResponse:
+    """An empty registry workbook with the columns and example rows, to fill in and import."""
+    estate = access_estate(request.user, estate_id, Capability.IMPORT_REGISTRY)
+    buffer = io.BytesIO()
+    excel.write_template(buffer, estate.code)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{excel.template_filename(estate)}"'
+    return response
 
 
 @login_required

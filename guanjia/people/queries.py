@@ -18,7 +18,7 @@ from guanjia.core.validators import canonical_phone, parse_phone, phone_digits
 from guanjia.estates.models import Estate, Unit, Zone
 from guanjia.people import pinyin
 from guanjia.people.models import Attachment, Person, Residency, Vehicle
-from guanjia.people.registry_reader import EstateFacts
+from guanjia.people.registry_reader import EstateFacts, ExistingResident, ExistingUnit
 
 UNIT_CODE_PATTERN = re.compile(r"^[0-9A-Za-z]+(-[0-9A-Za-z]*)+$|^[0-9A-Za-z]+-?$")
 PHONE_SEPARATORS = re.compile(r"[\s\-()]")
@@ -194,10 +194,13 @@ def unit_with_code(estate_id: int, code: str) -> Unit:
 def estate_facts(estate: Estate) -> EstateFacts:
     """What the workbook checks need to know about the estate, in a few queries."""
     people = Person.objects.filter(estate=estate, archived=False).exclude(id_number_digest="")
+    units = existing_units(estate)
     return EstateFacts(
         code=estate.code,
         other_estate_codes=set(Estate.objects.exclude(pk=estate.pk).values_list("code", flat=True)),
-        unit_codes=set(Unit.objects.filter(estate=estate).values_list("code", flat=True)),
+        unit_codes=set(units),
+        units=units,
+        residents=existing_residents(estate),
         zone_codes=set(Zone.objects.filter(estate=estate).values_list("code", flat=True)),
         people_by_digest={
             digest: (pk, name) for pk, digest, name in people.values_list("pk", "id_number_digest", "name")
@@ -206,6 +209,47 @@ def estate_facts(estate: Estate) -> EstateFacts:
             Residency.objects.filter(unit__estate=estate, ended__isnull=True).values_list("unit__code", "person_id")
         ),
     )
+
+
+def existing_units(estate: Estate) -> dict[str, ExistingUnit]:
+    """The estate's units by code, with the fields a registry row can change."""
+    rows = Unit.objects.filter(estate=estate).values_list(
+        "code", "id", "floor", "area", "house_type", "status", "delivery_date", "zone__code"
+    )
+    return {
+        code: ExistingUnit(
+            id=pk,
+            floor=floor,
+            area=area,
+            house_type=house_type,
+            status=status,
+            delivery_date=delivery_date,
+            zone_code=zone_code or "",
+        )
+        for code, pk, floor, area, house_type, status, delivery_date, zone_code in rows.iterator(chunk_size=2000)
+    }
+
+
+def existing_residents(estate: Estate) -> dict[tuple[str, str], list[ExistingResident]]:
+    """The estate's current residents by (unit code, name), with what a registry row can change."""
+    rows = Residency.objects.filter(unit__estate=estate, ended__isnull=True).values_list(
+        "unit__code",
+        "id",
+        "person_id",
+        "relation",
+        "person__name",
+        "person__phone",
+        "person__id_type",
+        "person__id_number_masked",
+        "person__id_number_digest",
+        "person__emergency_contact_name",
+        "person__emergency_contact_phone",
+    )
+    residents: dict[tuple[str, str], list[ExistingResident]] = {}
+    for row in rows.iterator(chunk_size=2000):
+        resident = ExistingResident(*row[1:])
+        residents.setdefault((row[0], resident.name), []).append(resident)
+    return residents
 
 
 def estate_of_job(job: Job) -> Estate:

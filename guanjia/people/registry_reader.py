@@ -15,12 +15,14 @@ from django.utils.translation import gettext as _
 
 from guanjia.core import crypto, xlsx
 from guanjia.core.errors import DomainError, Problems
+from guanjia.core.masking import mask_phone
 from guanjia.estates.actions import check_unit_values
 from guanjia.estates.models import Unit
 from guanjia.people.checks import clean_person_values
 from guanjia.people.excel import (
     EMERGENCY_NAME,
     ESTATE_CODE,
+    ID_NUMBER,
     NAME,
     NUMBER,
     PEOPLE,
@@ -30,10 +32,42 @@ from guanjia.people.excel import (
     UNIT_SHEET,
     UNITS,
     ZONE,
+    floor_of_room,
+    split_address,
 )
 from guanjia.people.models import Person
 
 # What a read gives --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExistingUnit:
+    """A unit the estate holds, as its row in the workbook would show it."""
+
+    id: int
+    floor: int
+    area: Decimal
+    house_type: str
+    status: str
+    delivery_date: datetime.date | None
+    zone_code: str
+
+
+@dataclass(frozen=True)
+class ExistingResident:
+    """A current resident of a unit, as the residents sheet would show them (phones in full,
+    the ID number masked as an export without unmasking writes it)."""
+
+    residency_id: int
+    person_id: int
+    relation: str
+    name: str
+    phone: str
+    id_type: str
+    id_number_masked: str
+    id_number_digest: str
+    emergency_contact_name: str
+    emergency_contact_phone: str
 
 
 @dataclass
@@ -43,6 +77,10 @@ class EstateFacts:
     code: str
     other_estate_codes: set[str] = field(default_factory=set)
     unit_codes: set[str] = field(default_factory=set)
+    # The estate's units by code, and its current residents by (unit code, name): a row that
+    # names one of them updates it (an export imported again), never adds it twice.
+    units: dict[str, ExistingUnit] = field(default_factory=dict)
+    residents: dict[tuple[str, str], list[ExistingResident]] = field(default_factory=dict)
     zone_codes: set[str] = field(default_factory=set)
     # Keyed digest of an ID number -> (person id, name), for people already in the archive.
     people_by_digest: dict[str, tuple[int, str]] = field(default_factory=dict)
@@ -78,10 +116,24 @@ class PersonRow:
 
 
 @dataclass
+class Update:
+    """What a row changes in a row the estate holds: {field: new value}, only the fields that
+    differ. `target_id` is the unit's, the person's or the residency's id."""
+
+    row: int
+    target_id: int
+    label: str  # the unit code, or the person's name, for messages
+    values: dict[str, Any]
+
+
+@dataclass
 class Registry:
     units: list[UnitRow] = field(default_factory=list)
     people: list[PersonRow] = field(default_factory=list)
     problems: list[xlsx.SheetProblem] = field(default_factory=list)
+    unit_updates: list[Update] = field(default_factory=list)
+    person_updates: dict[int, Update] = field(default_factory=dict)
+    relation_updates: list[Update] = field(default_factory=list)
 
     def add(self, sheet: str, row: int | None, column: str, message: str) -> None:
         self.problems.append(xlsx.SheetProblem(field=column, message=str(message), row=row, sheet=sheet))
@@ -97,6 +149,9 @@ class Registry:
             "buildings": len({unit.building for unit in self.units}),
             "people": self.person_count,
             "residencies": len(self.people),
+            "updated_units": len(self.unit_updates),
+            "updated_people": len(self.person_updates),
+            "updated_residencies": len(self.relation_updates),
             "problems": len(self.problems),
         }
 
@@ -135,10 +190,50 @@ def read_registry(
             read_row = reader.read_unit if layout is UNITS else reader.read_person
             for row, values in xlsx.read_sheet(book, layout, registry.problems, counter):
                 read_row(row, values)
-    if not registry.problems and not registry.units and not registry.people:
+    # Rows that change nothing (an export imported again as it was) are rows all the same.
+    if not registry.problems and counter.done == 0:
         registry.add(UNIT_SHEET, None, "", _("The file has no rows to import."))
     counter.finish()
     return registry
+
+
+def with_address(values: dict[str, Any]) -> dict[str, Any]:
+    """The row with building, entrance and room taken from a whole address (1栋2单元1201) where
+    the sheet gives one instead of them, in its address column or in its room column; and the
+    floor from the room number where the sheet gives none."""
+    address = values.get("address") or (values["number"] if not values["building"] else "")
+    parts = split_address(address) if address else None
+    values = dict(values)
+    if parts is not None and not values["building"]:
+        values["building"], values["entrance"], values["number"] = parts
+    if values["floor"] in (None, ""):
+        values["floor"] = floor_of_room(values["number"])
+    return values
+
+
+def unmasked(values: dict[str, Any], resident: ExistingResident) -> tuple[dict[str, Any], bool]:
+    """The row with masked phones (139****2222) that match the resident's own put back in full,
+    and a masked ID number that matches theirs left out; and whether it was left out (kept)."""
+    values = dict(values)
+    for name in ("phone", "emergency_contact_phone"):
+        on_file = getattr(resident, name)
+        if "*" in values[name] and on_file and values[name] == mask_phone(on_file):
+            values[name] = on_file
+    kept = bool(resident.id_number_masked) and values["id_number"] == resident.id_number_masked
+    if kept:
+        values["id_number"] = ""
+    return values, kept
+
+
+def unit_code_of(values: dict[str, Any]) -> str:
+    """The unit code of a residents row that names its unit by address (1栋2单元1201) or by
+    building, entrance and room in cells of their own, rather than by code."""
+    if values["address"]:
+        return values["address"]
+    if values["building"] and values["number"]:
+        return Unit.make_code(values["building"], values["entrance"], values["number"])
+    parts = split_address(values["number"]) if values["number"] else None  # the whole address as 房号
+    return Unit.make_code(*parts) if parts is not None else values["number"]
 
 
 class RegistryReader:
@@ -154,6 +249,7 @@ class RegistryReader:
         # A person's key -> (first row, name); (unit code, key) -> first row.
         self.person_rows: dict[tuple[str, str], tuple[int, str]] = {}
         self.links: dict[tuple[str, tuple[str, str]], int] = {}
+        self.by_unit: dict[str, list[ExistingResident]] | None = None
 
     def add_unit_problem(self, row: int, column: str, message: str) -> None:
         self.registry.add(UNIT_SHEET, row, column, message)
@@ -168,12 +264,17 @@ class RegistryReader:
         row's problems are listed: the estate code, each column's own check, then the rules
         across columns and rows."""
         before = len(self.registry.problems)
+        values = with_address(values)
         code = Unit.make_code(values["building"], values["entrance"], values["number"])
         self.check_estate_code(row, values["estate_code"], code)
         checked = xlsx.check_cells(UNITS, row, values, self.registry.problems)
         self.check_zone(row, values["zone"])
         self.check_floor_and_date(row, checked)
-        self.check_unit_once(row, values, code)
+        existing = self.check_unit_once(row, values, code)
+        if existing is not None:
+            if len(self.registry.problems) == before:
+                self.compare_unit(row, code, existing, checked, values["zone"])
+            return
         if len(self.registry.problems) == before:
             # No problem on the row means every value parsed; say so to the type checker.
             floor, delivery = checked["floor"], checked["delivery_date"]
@@ -239,10 +340,11 @@ class RegistryReader:
         for problem in problems.items:
             self.add_unit_problem(row, UNITS.header_of(problem.field), problem.message)
 
-    def check_unit_once(self, row: int, values: dict[str, Any], code: str) -> None:
-        """A unit appears once in the file, and is not in the estate already."""
+    def check_unit_once(self, row: int, values: dict[str, Any], code: str) -> ExistingUnit | None:
+        """A unit appears once in the file. One the estate holds already is returned: the row
+        updates it."""
         if not (values["building"] and values["number"]):
-            return
+            return None
         first = self.file_units.get(code)
         if first is not None:
             self.add_unit_problem(
@@ -250,10 +352,27 @@ class RegistryReader:
                 NUMBER,
                 _("Unit %(code)s appears twice in the file (first on row %(row)s).") % {"code": code, "row": first},
             )
-            return
+            return None
         self.file_units[code] = row
-        if code in self.facts.unit_codes and values["estate_code"] == self.facts.code:
-            self.add_unit_problem(row, NUMBER, _("Unit %(code)s already exists in this estate.") % {"code": code})
+        if values["estate_code"] != self.facts.code:
+            return None
+        return self.facts.units.get(code)
+
+    def compare_unit(
+        self, row: int, code: str, existing: ExistingUnit, checked: dict[str, Any], zone_code: str
+    ) -> None:
+        """The fields the row changes in a unit the estate holds, if any."""
+        found = {
+            "floor": checked["floor"],
+            "area": checked["area"],
+            "house_type": checked["house_type"],
+            "status": checked["status"],
+            "delivery_date": checked["delivery_date"],
+            "zone_code": zone_code,
+        }
+        changed = {name: value for name, value in found.items() if getattr(existing, name) != value}
+        if changed:
+            self.registry.unit_updates.append(Update(row=row, target_id=existing.id, label=code, values=changed))
 
     # The 住户 sheet ------------------------------------------------------------------------
 
@@ -261,8 +380,12 @@ class RegistryReader:
         """Check one resident row; keep it if it has no problem. As for units: the unit code
         first, each column's own check, the archive's rules for a person, then across rows."""
         before = len(self.registry.problems)
-        unit_code = values["unit_code"]
+        unit_code = values["unit_code"] = values["unit_code"] or unit_code_of(values)
         self.check_unit_code(row, unit_code)
+        resident = self.existing_resident(unit_code, values["name"], values["id_number"])
+        if resident is not None:
+            self.read_resident(row, unit_code, resident, values, before)
+            return
         checked = xlsx.check_cells(PEOPLE, row, values, self.registry.problems)
         cleaned = self.clean_person(row, checked)
         key: tuple[str, str] | None = None
@@ -290,6 +413,92 @@ class RegistryReader:
                     existing_person_id=existing,
                 )
             )
+
+    # A resident the estate holds: the row updates them ------------------------------------
+
+    def existing_resident(self, unit_code: str, name: str, id_number: str) -> ExistingResident | None:
+        """The unit's current resident of this name, when there is exactly one; or else (a name
+        corrected in an export) the one resident whose masked ID number the row shows."""
+        if unit_code not in self.facts.units:
+            return None
+        found = self.facts.residents.get((unit_code, name.strip()), [])
+        if not found and "*" in id_number:
+            found = [
+                resident
+                for resident in self.residents_of_unit().get(unit_code, [])
+                if resident.id_number_masked == id_number
+            ]
+        return found[0] if len(found) == 1 else None
+
+    def residents_of_unit(self) -> dict[str, list[ExistingResident]]:
+        """The estate's current residents by unit code, worked out once when first needed."""
+        if self.by_unit is None:
+            self.by_unit = {}
+            for (unit_code, _name), residents in self.facts.residents.items():
+                self.by_unit.setdefault(unit_code, []).extend(residents)
+        return self.by_unit
+
+    def read_resident(
+        self, row: int, unit_code: str, resident: ExistingResident, values: dict[str, Any], before: int
+    ) -> None:
+        """Check a row naming a current resident of the unit and keep what it changes. Phones
+        and the ID number as a masked export shows them stand for the values on file."""
+        values, id_number_kept = unmasked(values, resident)
+        checked = xlsx.check_cells(PEOPLE, row, values, self.registry.problems)
+        cleaned = self.clean_person(row, checked)
+        link = (unit_code, ("person", str(resident.person_id)))
+        self.check_link_once(row, unit_code, link[1])
+        if cleaned["id_number"]:
+            digest = crypto.blind_index(cleaned["id_number"])
+            known = self.facts.people_by_digest.get(digest)
+            if known is not None and known[0] != resident.person_id:
+                self.add_person_problem(
+                    row,
+                    ID_NUMBER,
+                    _("This ID number is filed under %(name)s in the estate's archive.") % {"name": known[1]},
+                )
+        if len(self.registry.problems) != before:
+            return
+        if checked["relation"] != resident.relation:
+            self.registry.relation_updates.append(
+                Update(
+                    row=row, target_id=resident.residency_id, label=unit_code, values={"relation": checked["relation"]}
+                )
+            )
+        self.compare_person(row, resident, checked, cleaned, id_number_kept)
+
+    def compare_person(
+        self,
+        row: int,
+        resident: ExistingResident,
+        checked: dict[str, Any],
+        cleaned: dict[str, Any],
+        id_number_kept: bool,
+    ) -> None:
+        """The person's fields the row changes. A person on several rows (several units) is
+        changed by any of them; two rows that change one field differently are a problem."""
+        changed = {
+            name: cleaned[name]
+            for name in ("name", "phone", "emergency_contact_name", "emergency_contact_phone")
+            if cleaned[name] != getattr(resident, name)
+        }
+        if cleaned["id_number"] and crypto.blind_index(cleaned["id_number"]) != resident.id_number_digest:
+            changed["id_number"] = cleaned["id_number"]
+        if (cleaned["id_number"] or id_number_kept) and checked["id_type"] != resident.id_type:
+            changed["id_type"] = checked["id_type"]
+        if not changed:
+            return
+        update = self.registry.person_updates.setdefault(
+            resident.person_id, Update(row=row, target_id=resident.person_id, label=resident.name, values={})
+        )
+        for name, value in changed.items():
+            if name in update.values and update.values[name] != value:
+                self.add_person_problem(
+                    row,
+                    PEOPLE.header_of(name),
+                    _("Row %(row)s gives this person another value here; make the rows agree.") % {"row": update.row},
+                )
+            update.values[name] = value
 
     def check_unit_code(self, row: int, unit_code: str) -> None:
         if not unit_code:
@@ -343,6 +552,7 @@ class RegistryReader:
             )
 
     def check_link_once(self, row: int, unit_code: str, key: tuple[str, str]) -> None:
+        """A person (by ID number, or a resident on file by id) is listed once per unit."""
         link = (unit_code, key)
         first = self.links.get(link)
         if first is not None:

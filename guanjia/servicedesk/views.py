@@ -317,7 +317,7 @@ def add_photo(request, request_id: int):
 @login_required
 @require_GET
 def photo(request, photo_id: int):
-    return photo_response(access.access_photo(request.user, photo_id))
+    return photo_response(access.access_photo(request.user, photo_id), thumbnail=request.GET.get("size") == "thumb")
 
 
 # --- front-desk intake --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from guanjia.billing import actions, exports, reports
-from guanjia.billing.models import Bill
+from guanjia.billing.models import Bill, FeeItem, Payment, Reversal
 from guanjia.billing.tests.factories import FeeItemFactory, FeeStandardFactory
 
 D = Decimal
@@ -125,3 +125,23 @@ def test_arrears_by_zone_fall_into_aging_buckets(cast, ledger):
 )
 def test_aging_bucket_edges_match_the_query(days, label):
     assert exports.aging_bucket(days) == label
+
+
+def test_names_and_reasons_people_typed_are_exported_as_text_never_as_formulas(cast, ledger):
+    """A fee item, a reversal reason and a payment reference that a spreadsheet would run."""
+    FeeItem.objects.filter(estate=cast.estate).update(name='=HYPERLINK("http://x","y")')
+    Reversal.objects.update(reason="@SUM(A1)")
+    Payment.objects.filter(pk=ledger[0].pk).update(reference="-2+3")
+    contents = [
+        exports.receivables_workbook(cast.estate, JULY),
+        exports.journal_workbook(cast.estate, datetime.date(2025, 7, 1), datetime.date(2025, 7, 31)),
+        exports.arrears_workbook(cast.estate, datetime.date(2025, 12, 31)),
+    ]
+    for content in contents:
+        workbook = load_workbook(io.BytesIO(content))
+        cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+        assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+    assert rows(contents[0], "应收")[1][2] == '=HYPERLINK("http://x","y")'
+    journal = rows(contents[1], "收款日记账")
+    assert {row[7] for row in journal[1:-1]} == {None, "@SUM(A1)"} and "-2+3" in {row[9] for row in journal[1:-1]}
+    assert rows(contents[2], "明细")[1][2] == '=HYPERLINK("http://x","y")'

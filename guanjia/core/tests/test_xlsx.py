@@ -350,3 +350,47 @@ def test_written_sheets_have_a_bold_frozen_header_and_the_layout_widths():
     assert [sheet.column_dimensions[letter].width for letter in "ABCD"] == [8, 12, 14, 12]
     rows, problems = read(buffer.getvalue())
     assert problems == [] and rows[0][1]["area"] == 89.5 and rows[0][1]["date"] == datetime.date(2024, 6, 30)
+
+
+# What people type that a spreadsheet would run: every one is written and read back as text.
+FORMULA_LOOKALIKES = [
+    '=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\t=1", "=1+1", "＝1+1", "=cmd|' /C calc'!A0",
+]  # fmt: skip
+
+
+def formula_cells(content: bytes) -> list[str]:
+    """The coordinates of every formula in a workbook, on every sheet, read as openpyxl reads it."""
+    workbook = load_workbook(io.BytesIO(content))
+    return [
+        f"{sheet.title}!{cell.coordinate}"
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    ]
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text_and_reads_back_the_same():
+    layout = xlsx.Layout("名单", (xlsx.Column("姓名", "name"),))
+    buffer = io.BytesIO()
+    xlsx.write_workbook(buffer, [(layout, [[name] for name in [*FORMULA_LOOKALIKES, "\r=1", "张三"]])])
+    content = buffer.getvalue()
+    assert formula_cells(content) == []
+    cells = list(load_workbook(io.BytesIO(content))["名单"]["A"])[1:]
+    # XML turns a carriage return into a line feed; the cell stays text all the same.
+    assert [cell.value for cell in cells] == [*FORMULA_LOOKALIKES, "\n=1", "张三"]
+    # Marked so that Excel and LibreOffice keep it text when someone edits the cell; plain text is not.
+    assert [cell.quotePrefix for cell in cells] == [True] * (len(FORMULA_LOOKALIKES) + 1) + [False]
+    # Our own reader (an export imported again) gets the same text.
+    assert [values[0] for _number, values in stored_rows(content)[1:]] == [*FORMULA_LOOKALIKES, "\n=1", "张三"]
+
+
+def test_numbers_and_dates_keep_their_column_format_and_styled_cells_their_own():
+    layout = xlsx.Layout("名单", (xlsx.Column("金额", "amount", number_format="#,##0.00"), xlsx.Column("日期", "date")))
+    buffer = io.BytesIO()
+    rows = [[Decimal("1312.55"), datetime.date(2024, 6, 30)], [xlsx.Styled(Decimal("0.5"), "0.00%"), None]]
+    xlsx.write_workbook(buffer, [(layout, rows)])
+    sheet = load_workbook(io.BytesIO(buffer.getvalue()))["名单"]
+    assert (sheet["A2"].value, sheet["A2"].number_format) == (1312.55, "#,##0.00")
+    assert (sheet["A3"].value, sheet["A3"].number_format) == (0.5, "0.00%")
+    assert sheet["B2"].value == datetime.datetime(2024, 6, 30)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from guanjia.accounts.models import User
 from guanjia.core.audit import record_change
 from guanjia.core.errors import DomainError
-from guanjia.core.photos import check_photo
+from guanjia.core.photos import check_photo, delete_image
 from guanjia.core.validators import normalize_phone, phone_problem
 from guanjia.estates.models import Estate, Unit
 from guanjia.frontdesk import queries
@@ -60,7 +60,7 @@ def register_key(
     except BaseException:
         # The commit itself failed (the photo's own failures clean up after themselves).
         if stored is not None:
-            stored.file.delete(save=False)
+            delete_image(stored.file)
         raise
     return key
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from guanjia.accounts.models import User
 from guanjia.accounts.queries import residents_with_logins
 from guanjia.core.errors import DomainError
-from guanjia.core.photos import check_photo
+from guanjia.core.photos import check_photo, delete_image
 from guanjia.core.sql import insert_with_dependents
 from guanjia.core.validators import normalize_phone, phone_problem
 from guanjia.estates.models import Estate, Unit
@@ -165,7 +165,7 @@ def receive_parcel_with_photo(*, actor: User, unit: Unit, photo: File | None = N
     except BaseException:
         # The commit failed after the file was written: it must not stay without its row.
         if stored is not None:
-            stored.file.delete(save=False)
+            delete_image(stored.file)
         raise
     return parcel
 

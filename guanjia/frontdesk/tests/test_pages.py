@@ -512,3 +512,17 @@ def test_desk_search_sends_the_same_queries_for_one_unit_or_many(cast, django_as
         many = desk_search(cast.estate.pk, "zs", now)
     assert len(one) == 1 and len(many) == 4
     assert [hit.parcels for hit in many] == [1, 1, 1, 0]
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\t=1"])
+def test_a_visitor_name_that_looks_like_a_formula_is_exported_as_text(client_as, cast, name):
+    actions.check_in_visitor(actor=cast.assistant, unit=cast.unit_a, visitor_name=name, purpose="=1+1")
+    today = timezone.localdate().isoformat()
+    response = client_as("assistant").get(
+        reverse("frontdesk:visitor_export", args=[cast.estate.pk]), {"from": today, "to": today}
+    )
+    sheet = load_workbook(io.BytesIO(response.content))[excel.SHEET]
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+    # The check-in keeps the name as typed, less the surrounding spaces.
+    assert (sheet["A2"].value, sheet["D2"].value) == (name.strip(), "=1+1")

@@ -4,15 +4,18 @@ and the people of the parcel's unit see a parcel's photos."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from guanjia.accounts.tests.factories import UserFactory
 from guanjia.core.errors import DomainError
+from guanjia.core.photos import THUMBNAIL_SUFFIX, thumbnail_name
 from guanjia.frontdesk import actions
 from guanjia.frontdesk.models import CustodyPhoto, Key, Parcel
 from guanjia.servicedesk.tests.factories import image_bytes
@@ -23,8 +26,12 @@ MB = 1024 * 1024
 
 
 def media_files() -> list[str]:
+    """The stored images; each has its thumbnail beside it, and no thumbnail is left alone."""
     root = Path(settings.MEDIA_ROOT)
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    images = [name for name in files if not name.endswith(THUMBNAIL_SUFFIX)]
+    assert sorted(set(files) - set(images)) == sorted(thumbnail_name(name) for name in images)
+    return images
 
 
 def png(name: str = "parcel.png") -> SimpleUploadedFile:
@@ -201,7 +208,10 @@ def test_a_parcel_is_checked_in_with_its_photo_on_the_page(client_as, cast):
     assert reverse("frontdesk:custody_photo", args=[photo.pk]) in listed
     served = desk.get(reverse("frontdesk:custody_photo", args=[photo.pk]))
     assert served.status_code == 200 and served["Content-Type"] == "image/png"
-    assert b"".join(served.streaming_content) == image_bytes("PNG")
+    # Written again without its metadata: the same pixels, not the same bytes.
+    shown = Image.open(io.BytesIO(b"".join(served.streaming_content)))
+    sent = Image.open(io.BytesIO(image_bytes("PNG")))
+    assert (shown.format, shown.tobytes()) == ("PNG", sent.convert("RGB").tobytes())
 
 
 def test_an_item_left_for_someone_is_checked_in_with_its_photo_or_not_at_all(client_as, cast, unchanged):
@@ -354,3 +364,74 @@ def test_a_key_registered_through_the_api_gets_its_photo(client_as, cast, unchan
         with unchanged():
             answer = client_as(role).post(f"/api/v1/keys/{key_id}/photos", {"photo": png()})
             assert answer.status_code == 404
+
+
+# Pixels, metadata and thumbnails (issue 11, item 8) -------------------------------------------
+
+
+def jpeg_with_gps(size: tuple[int, int] = (64, 48)) -> bytes:
+    """A JPEG as a phone takes it: EXIF with the GPS position and the camera."""
+    from PIL import ExifTags
+
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (31.0, 14.0, 5.0)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (121.0, 28.0, 9.0)
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (30, 120, 200)).save(buffer, "JPEG", exif=exif)
+    content = buffer.getvalue()
+    assert Image.open(io.BytesIO(content)).getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the position is there
+    return content
+
+
+def test_a_photo_is_stored_without_its_gps_position_or_any_exif(cast):
+    parcel = parcel_of(cast)
+    upload = SimpleUploadedFile("IMG_0001.jpg", jpeg_with_gps())
+    photo = actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=upload)
+    with photo.file.open("rb") as stored_file:
+        stored = stored_file.read()
+    image = Image.open(io.BytesIO(stored))
+    assert (image.format, image.size) == ("JPEG", (64, 48))
+    assert dict(image.getexif()) == {} and b"Exif" not in stored and b"PhoneMaker" not in stored
+    assert photo.size == len(stored) and not photo.file.name.endswith("IMG_0001.jpg")
+
+
+def test_ten_thousand_pixels_square_is_refused_naming_the_field(cast, unchanged):
+    buffer = io.BytesIO()
+    Image.new("1", (10000, 10000)).save(buffer, "PNG")  # 100 megapixels in a few kilobytes
+    parcel = parcel_of(cast)
+    error = refused(
+        unchanged,
+        lambda: actions.add_parcel_photo(
+            actor=cast.assistant, parcel=parcel, upload=SimpleUploadedFile("big.png", buffer.getvalue())
+        ),
+    )
+    assert error.field == "photo" and "10000×10000" in error.message and "40" in error.message
+
+
+def test_the_pixel_limit_is_a_setting(cast, settings, unchanged):
+    settings.GUANJIA_PHOTO_MAX_PIXELS = 1000
+    parcel = parcel_of(cast)
+    upload = SimpleUploadedFile("p.png", image_bytes("PNG", size=(40, 30)))
+    error = refused(unchanged, lambda: actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=upload))
+    assert error.field == "photo" and "40×30" in error.message
+
+
+def test_pages_show_the_thumbnail_and_link_the_full_photo_through_the_checked_view(client_as, cast):
+    parcel = parcel_of(cast)
+    upload = SimpleUploadedFile("big.png", image_bytes("PNG", size=(1600, 1200)))
+    photo = actions.add_parcel_photo(actor=cast.assistant, parcel=parcel, upload=upload)
+    desk = client_as("assistant")
+    url = reverse("frontdesk:custody_photo", args=[photo.pk])
+    listed = desk.get(reverse("frontdesk:parcels", args=[cast.estate.pk])).content.decode()
+    assert f'href="{url}"' in listed and f'src="{url}?size=thumb"' in listed
+    thumbnail = desk.get(url, {"size": "thumb"})
+    assert thumbnail.status_code == 200 and thumbnail["Content-Type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(b"".join(thumbnail.streaming_content))).size == (480, 360)
+    full = desk.get(url)
+    assert Image.open(io.BytesIO(b"".join(full.streaming_content))).size == (1600, 1200)
+    # The thumbnail is behind the same access check as the photo.
+    assert client_as("outsider").get(url, {"size": "thumb"}).status_code == 404

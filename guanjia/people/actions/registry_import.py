@@ -15,13 +15,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanjia.core.audit import record_change
+from guanjia.core.audit import apply_changes, record_change
 from guanjia.core.errors import DomainError
 from guanjia.core.sql import copy_rows
 from guanjia.core.xlsx import ProgressCallback
 from guanjia.estates.models import Building, Estate, Unit, Zone
 from guanjia.people import excel, queries
 from guanjia.people import pinyin as pinyin_module
+from guanjia.people.actions.persons import fill_person
 from guanjia.people.import_stages import SAVING
 from guanjia.people.models import Person, Residency
 from guanjia.people.registry_reader import PersonRow, Registry, UnitRow, read_registry
@@ -64,6 +65,7 @@ def import_registry(
     try:
         with transaction.atomic():
             counts = save_registry(estate=estate, registry=registry)
+            counts |= save_updates(actor=actor, estate=estate, registry=registry)
             record_change(actor=actor, target=estate, verb="import", estate_id=estate.pk, changes=counts)
             if on_saved:  # in the same transaction: a job records itself done with the rows
                 on_saved(counts)
@@ -95,6 +97,57 @@ def save_registry(*, estate: Estate, registry: Registry) -> dict[str, int]:
         "units": len(registry.units),
         "people": new_people,
         "residencies": len(residency_rows),
+    }
+
+
+def save_updates(*, actor: AbstractBaseUser | None, estate: Estate, registry: Registry) -> dict[str, int]:
+    """Change the units and people the file names and the estate holds already, field by field
+    (an export edited and imported again): each changed row gets its own audit entry naming
+    only what changed. Runs inside the caller's transaction."""
+    zones = dict(Zone.objects.filter(estate=estate).values_list("code", "id"))
+    zone_codes = {pk: code for code, pk in zones.items()}
+    units = Unit.objects.select_for_update().in_bulk([update.target_id for update in registry.unit_updates])
+    for update in registry.unit_updates:
+        unit = units[update.target_id]
+        values = dict(update.values)
+        if "zone_code" in values:
+            zone_code = values.pop("zone_code")
+            values["zone_id"] = zones.get(zone_code) if zone_code else None
+        changes = apply_changes(unit, values)
+        if "zone_id" in changes:
+            old_zone, new_zone = changes.pop("zone_id")
+            changes["zone"] = [zone_codes.get(old_zone), zone_codes.get(new_zone)]
+        if changes:
+            unit.save(update_fields=list(values))
+            record_change(actor=actor, target=unit, verb="update", estate_id=estate.pk, changes=changes)
+    people = Person.objects.select_for_update().in_bulk(list(registry.person_updates))
+    for person_id, update in registry.person_updates.items():
+        person = people[person_id]
+        changes = fill_person(person, dict(update.values))
+        if changes:
+            person.save()
+            record_change(actor=actor, target=person, verb="update", estate_id=estate.pk, changes=changes)
+    residencies = (
+        Residency.objects.select_for_update()
+        .select_related("person", "unit")
+        .in_bulk([update.target_id for update in registry.relation_updates])
+    )
+    for update in registry.relation_updates:
+        residency = residencies[update.target_id]
+        old = residency.relation
+        residency.relation = update.values["relation"]
+        residency.save(update_fields=["relation"])
+        record_change(
+            actor=actor,
+            target=residency.person,
+            verb="update",
+            estate_id=estate.pk,
+            changes={"relation": [old, residency.relation], "unit": [residency.unit.code, residency.unit.code]},
+        )
+    return {
+        "updated_units": len(registry.unit_updates),
+        "updated_people": len(registry.person_updates),
+        "updated_residencies": len(registry.relation_updates),
     }
 
 

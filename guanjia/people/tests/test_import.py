@@ -25,6 +25,7 @@ UNIT_HEADERS = excel.UNIT_COLUMNS
 PEOPLE_HEADERS = excel.PEOPLE_COLUMNS
 ZHAO_ID = valid_id_number(101, birth="19750304")
 SUN_PASSPORT = "E12345678"
+NO_UPDATES = {"updated_units": 0, "updated_people": 0, "updated_residencies": 0}
 
 
 def workbook_bytes(units=None, people=None, *, unit_headers=UNIT_HEADERS, people_headers=PEOPLE_HEADERS) -> bytes:
@@ -116,7 +117,7 @@ def new_estate(cast):
 def test_round_trip_import_then_export_reads_back_equal(cast, new_estate):
     source = workbook_bytes(good_units("xinyuan"), good_people())
     counts = actions.import_registry(actor=cast.manager, estate=new_estate, source=io.BytesIO(source))
-    assert counts == {"buildings": 2, "units": 4, "people": 4, "residencies": 5}
+    assert counts == {"buildings": 2, "units": 4, "people": 4, "residencies": 5} | NO_UPDATES
 
     exported = actions.export_registry(actor=cast.manager, estate=new_estate, unmasked=True)
     assert sheet_values(exported) == sheet_values(source)
@@ -154,7 +155,7 @@ def test_masked_export_hides_phones_and_id_numbers(cast, new_estate):
 def test_people_can_join_units_already_in_the_estate(cast):
     source = workbook_bytes(None, [["1-1-1201", "周九", "租户", "13600006666", None, None, None, None]])
     counts = actions.import_registry(actor=cast.manager, estate=cast.estate, source=io.BytesIO(source))
-    assert counts == {"buildings": 0, "units": 0, "people": 1, "residencies": 1}
+    assert counts == {"buildings": 0, "units": 0, "people": 1, "residencies": 1} | NO_UPDATES
     assert Residency.objects.get(person__name="周九").unit == cast.unit_a
 
 
@@ -201,10 +202,6 @@ BAD_FILES = {
     "duplicate unit in the file": (
         lambda: workbook_bytes(good_units() + [good_units()[1]], good_people()),
         {("房屋", 6, "房号")},
-    ),
-    "unit already in the estate": (
-        lambda: workbook_bytes(replace_unit(0, 楼栋="1", 单元="1", 房号="1201"), None),
-        {("房屋", 2, "房号")},
     ),
     "negative, zero and non-numeric areas": (
         lambda: workbook_bytes(
@@ -390,17 +387,29 @@ def test_dry_run_with_problems_cannot_be_confirmed(cast):
 
 
 def test_import_fails_cleanly_when_the_estate_changed_after_the_dry_run(cast):
+    """A unit added since the dry run is now an update (an export imports again); a zone the
+    file names and someone renamed since is a problem of its row, and nothing is written."""
     job = start(cast, workbook_bytes(good_units(), None))
     actions.preview_registry_import(job_id=job.pk)
     actions.confirm_registry_import(actor=cast.manager, job=job)
-    Unit.objects.filter(pk=cast.unit_a.pk).update(code="3-2-1201")  # someone got there first
+    Zone.objects.filter(estate=cast.estate, code="B").update(code="B2")  # someone renamed it meanwhile
     before = snapshot()
     actions.commit_registry_import(job_id=job.pk)
     job.refresh_from_db()
-    assert job.status == Job.Status.FAILED and ("房屋", 3, "房号") in {
+    assert job.status == Job.Status.FAILED and ("房屋", 4, "管家区域") in {
         (e["sheet"], e["row"], e["column"]) for e in job.result["errors"]
     }
     assert snapshot() == before
+
+
+def test_a_unit_already_in_the_estate_is_updated_not_refused(cast):
+    """Was "unit already in the estate" among the bad files: issue 11 item 17 makes it an update."""
+    rows = replace_unit(0, 项目编码="cuihu", 楼栋="1", 单元="1", 房号="1201", 楼层=12)[:1]
+    rows[0][UNIT_HEADERS.index(excel.AREA)] = 99.5
+    counts = actions.import_registry(actor=cast.manager, estate=cast.estate, source=io.BytesIO(workbook_bytes(rows)))
+    assert counts["units"] == 0 and counts["updated_units"] == 1
+    unit = Unit.objects.get(pk=cast.unit_a.pk)
+    assert str(unit.area) == "99.50" and unit.house_type == Unit.HouseType.SHOP
 
 
 def test_a_unit_added_between_check_and_write_rolls_everything_back(cast, monkeypatch, unchanged):
@@ -410,6 +419,7 @@ def test_a_unit_added_between_check_and_write_rolls_everything_back(cast, monkey
     def stale_facts(estate):
         facts = real_facts(estate)
         facts.unit_codes.discard("1-1-1201")  # as read a moment before someone added it
+        facts.units.pop("1-1-1201")
         return facts
 
     monkeypatch.setattr(queries, "estate_facts", stale_facts)
@@ -620,3 +630,288 @@ def test_api_export_is_masked_for_finance(cast, client_as):
     text = all_text(response.content)
     for secret in CAST_SECRETS:
         assert secret not in text
+
+
+def test_names_that_look_like_formulas_are_exported_as_text(cast, new_estate):
+    actions.import_registry(
+        actor=cast.manager, estate=new_estate, source=io.BytesIO(workbook_bytes(good_units("xinyuan"), good_people()))
+    )
+    Person.objects.filter(estate=new_estate, name="钱七").update(name='=HYPERLINK("http://x","y")')
+    Person.objects.filter(estate=new_estate, name="赵六").update(emergency_contact_name="@SUM(A1)")
+    content = actions.export_registry(actor=cast.manager, estate=new_estate, unmasked=False)
+    workbook = load_workbook(io.BytesIO(content))
+    assert [c.coordinate for sheet in workbook for row in sheet.iter_rows() for c in row if c.data_type == "f"] == []
+    names = {row[1] for row in sheet_values(content)[excel.PEOPLE_SHEET][1:]}
+    contacts = {row[6] for row in sheet_values(content)[excel.PEOPLE_SHEET][1:]}
+    assert '=HYPERLINK("http://x","y")' in names and "@SUM(A1)" in contacts
+
+
+# Office workbooks as they come ---------------------------------------------------------------
+
+
+def office_workbook(unit_headers, units, people=None) -> bytes:
+    return workbook_bytes(units, people, unit_headers=unit_headers)
+
+
+def test_addresses_as_offices_write_them_import_as_unit_codes(cast, new_estate):
+    headers = ["项目编码", "房屋地址", "建筑面积", "户型"]
+    units = [
+        ["xinyuan", "1栋2单元1201", "1,312.55", "高层公寓"],
+        ["xinyuan", "2幢2单元1201室", "89.5㎡", "高层公寓"],
+        ["xinyuan", "3号楼2单元12层01", 89.5, "高层公寓"],
+        ["xinyuan", "4-2-1201", "1 024.00", "高层公寓"],
+        ["xinyuan", "５#楼１单元0301", "120", "高层公寓"],
+        ["xinyuan", "6栋0101", "45.25", "商铺"],
+    ]
+    people = [
+        ["1栋2单元1201", "赵六", "业主", "13911112222", None, None, None, None],
+        ["3号楼2单元12层01室", "钱七", "业主", None, None, None, None, None],
+        ["6-0101", "孙八", "租户", None, None, None, None, None],
+    ]
+    actions.import_registry(
+        actor=cast.manager, estate=new_estate, source=io.BytesIO(office_workbook(headers, units, people))
+    )
+    imported = {
+        unit.code: (unit.building.code, unit.entrance, unit.number, unit.floor, str(unit.area))
+        for unit in Unit.objects.filter(estate=new_estate).select_related("building")
+    }
+    assert imported == {
+        "1-2-1201": ("1", "2", "1201", 12, "1312.55"),
+        "2-2-1201": ("2", "2", "1201", 12, "89.50"),
+        "3-2-1201": ("3", "2", "1201", 12, "89.50"),
+        "4-2-1201": ("4", "2", "1201", 12, "1024.00"),
+        "5-1-0301": ("5", "1", "0301", 3, "120.00"),
+        "6-0101": ("6", "", "0101", 1, "45.25"),
+    }
+    linked = set(Residency.objects.filter(unit__estate=new_estate).values_list("unit__code", "person__name"))
+    assert linked == {("1-2-1201", "赵六"), ("3-2-1201", "钱七"), ("6-0101", "孙八")}
+
+
+def test_building_entrance_and_room_in_separate_cells_with_their_words(cast, new_estate):
+    headers = ["项目编码", "楼栋", "单元", "房号", "楼层", "建筑面积(㎡)", "户型"]
+    units = [["xinyuan", "1栋", "2单元", "1201室", "12层", "1,312.55", "高层公寓"]]
+    actions.import_registry(actor=cast.manager, estate=new_estate, source=io.BytesIO(office_workbook(headers, units)))
+    unit = Unit.objects.get(estate=new_estate)
+    assert (unit.code, unit.floor, str(unit.area)) == ("1-2-1201", 12, "1312.55")
+
+
+@pytest.mark.parametrize("area", ["1e30", 1e30, "9" * 31, 10**31, "-1e30", "NaN"])
+def test_a_number_too_big_for_its_column_is_a_row_problem_naming_the_column(cast, area, unchanged):
+    units = replace_unit(1, **{excel.AREA: area})
+    with unchanged(), pytest.raises(DomainError) as error:
+        actions.import_registry(actor=cast.manager, estate=cast.estate, source=io.BytesIO(workbook_bytes(units, None)))
+    assert problems_of(error.value) == {("房屋", 3, excel.AREA)}
+
+
+def test_a_date_cell_too_big_for_a_date_is_a_row_problem(cast, unchanged):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = excel.UNIT_SHEET
+    sheet.append(UNIT_HEADERS)
+    sheet.append(good_units()[1])
+    sheet["I2"].value = 1e30
+    sheet["I2"].number_format = "yyyy-mm-dd"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with unchanged(), pytest.raises(DomainError) as error:
+        actions.import_registry(actor=cast.manager, estate=cast.estate, source=io.BytesIO(buffer.getvalue()))
+    assert problems_of(error.value) == {("房屋", 2, excel.DELIVERY_DATE)}
+
+
+# Export, edit, import again ----------------------------------------------------------------
+
+
+def registry_rows(estate):
+    """Every stored field of the estate's units, people and links, by id."""
+    return {
+        "units": {row["id"]: row for row in Unit.objects.filter(estate=estate).values()},
+        "people": {row["id"]: row for row in Person.objects.filter(estate=estate).values()},
+        "links": {row["id"]: row for row in Residency.objects.filter(unit__estate=estate).values()},
+        "buildings": set(Building.objects.filter(estate=estate).values_list("id", "code", "floors")),
+    }
+
+
+def differences(before, after):
+    """(kind, id, field, old, new) for every stored field that changed; rows added or removed too."""
+    found = set()
+    for kind in ("units", "people", "links"):
+        for pk in before[kind].keys() | after[kind].keys():
+            old, new = before[kind].get(pk), after[kind].get(pk)
+            if old is None or new is None:
+                found.add((kind, pk, "row", old is None, new is None))
+                continue
+            found |= {(kind, pk, name, old[name], new[name]) for name in old if old[name] != new[name]}
+    if before["buildings"] != after["buildings"]:
+        found.add(("buildings", 0, "rows", None, None))
+    return found
+
+
+def last_change() -> int:
+    return Change.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def edit(content: bytes, sheet: str, row_value: str, column: str, value) -> bytes:
+    """The workbook with one cell changed: in the row whose first cells hold `row_value`."""
+    workbook = load_workbook(io.BytesIO(content))
+    worksheet = workbook[sheet]
+    headers = [cell.value for cell in worksheet[1]]
+    for row in worksheet.iter_rows(min_row=2):
+        if row_value in {str(cell.value) for cell in row[:4]}:
+            row[headers.index(column)].value = value
+            break
+    else:
+        raise AssertionError(f"no row with {row_value}")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def import_through_the_job(cast, estate, content):
+    """As the upload page does it: dry run, confirm, import."""
+    job = actions.start_registry_import(
+        actor=cast.manager, estate=estate, upload=SimpleUploadedFile("registry.xlsx", content)
+    )
+    actions.preview_registry_import(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.result["error_count"] == 0, job.result["errors"]
+    actions.confirm_registry_import(actor=cast.manager, job=job)
+    actions.commit_registry_import(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.message
+    return job
+
+
+@pytest.mark.parametrize("unmasked", [False, True])
+def test_an_export_imports_again_as_it_is_and_changes_nothing(cast, new_estate, unmasked):
+    actions.import_registry(
+        actor=cast.manager, estate=new_estate, source=io.BytesIO(workbook_bytes(good_units("xinyuan"), good_people()))
+    )
+    before, changes = registry_rows(new_estate), last_change()
+    exported = actions.export_registry(actor=cast.manager, estate=new_estate, unmasked=unmasked)
+    job = import_through_the_job(cast, new_estate, exported)
+    assert differences(before, registry_rows(new_estate)) == set()
+    assert job.result["imported"]["units"] == 0 and job.result["imported"]["updated_units"] == 0
+    assert list(Change.objects.filter(pk__gt=changes).values_list("verb", flat=True)) == ["import"]
+
+
+@pytest.mark.parametrize("unmasked", [False, True])
+def test_export_edit_two_cells_import_changes_exactly_those_two(cast, new_estate, unmasked):
+    actions.import_registry(
+        actor=cast.manager, estate=new_estate, source=io.BytesIO(workbook_bytes(good_units("xinyuan"), good_people()))
+    )
+    before, changes = registry_rows(new_estate), last_change()
+    exported = actions.export_registry(actor=cast.manager, estate=new_estate, unmasked=unmasked)
+    edited = edit(exported, excel.UNIT_SHEET, "1202", excel.AREA, 121.25)
+    edited = edit(edited, excel.PEOPLE_SHEET, "李娜", excel.PHONE, "13700009999")
+    import_through_the_job(cast, new_estate, edited)
+
+    unit = Unit.objects.get(estate=new_estate, code="3-2-1202")
+    li = Person.objects.get(estate=new_estate, name="李娜")
+    found = differences(before, registry_rows(new_estate))
+    assert {(kind, pk, name) for kind, pk, name, _old, _new in found} == {
+        ("units", unit.pk, "area"),
+        ("people", li.pk, "phone"),
+        ("people", li.pk, "phone_tail"),  # kept with the phone, for the search by its last digits
+    }
+    assert str(unit.area) == "121.25" and li.phone == "13700009999"
+    audit = {
+        (change.verb, change.object_id, tuple(sorted(change.changes)))
+        for change in Change.objects.filter(pk__gt=changes).exclude(verb="import")
+    }
+    assert audit == {("update", unit.pk, ("area",)), ("update", li.pk, ("phone",))}
+
+
+def test_a_masked_phone_that_is_not_the_residents_own_is_refused(cast, new_estate):
+    actions.import_registry(
+        actor=cast.manager, estate=new_estate, source=io.BytesIO(workbook_bytes(good_units("xinyuan"), good_people()))
+    )
+    exported = actions.export_registry(actor=cast.manager, estate=new_estate, unmasked=False)
+    edited = edit(exported, excel.PEOPLE_SHEET, "李娜", excel.PHONE, "137****2222")
+    with pytest.raises(DomainError) as error:
+        actions.import_registry(actor=cast.manager, estate=new_estate, source=io.BytesIO(edited))
+    assert ("住户", 6, excel.PHONE) in problems_of(error.value)
+
+
+def test_a_name_corrected_in_a_masked_export_renames_the_resident(cast, new_estate):
+    actions.import_registry(
+        actor=cast.manager, estate=new_estate, source=io.BytesIO(workbook_bytes(good_units("xinyuan"), good_people()))
+    )
+    li = Person.objects.get(estate=new_estate, name="李娜")
+    exported = actions.export_registry(actor=cast.manager, estate=new_estate, unmasked=False)
+    counts = actions.import_registry(
+        actor=cast.manager,
+        estate=new_estate,
+        source=io.BytesIO(edit(exported, excel.PEOPLE_SHEET, "李娜", excel.NAME, "李娜娜")),
+    )
+    li.refresh_from_db()
+    assert (li.name, li.name_pinyin, counts["people"], counts["updated_people"]) == ("李娜娜", "linana", 0, 1)
+
+
+def test_the_import_page_offers_a_template_that_imports_as_it_is(cast, client_as, new_estate):
+    page = client_as("manager").get(reverse("people_import:upload", args=[new_estate.pk])).content.decode()
+    template_url = reverse("people_import:template", args=[new_estate.pk])
+    assert template_url in page
+    response = client_as("manager").get(template_url)
+    assert response.status_code == 200 and "registry-template-xinyuan.xlsx" in response["Content-Disposition"]
+    values = sheet_values(response.content)
+    assert values[excel.UNIT_SHEET][0] == UNIT_HEADERS and values[excel.PEOPLE_SHEET][0] == PEOPLE_HEADERS
+    assert len(values[excel.UNIT_SHEET]) > 1 and len(values[excel.PEOPLE_SHEET]) > 1
+    counts = actions.import_registry(actor=cast.manager, estate=new_estate, source=io.BytesIO(response.content))
+    assert counts["units"] == len(values[excel.UNIT_SHEET]) - 1
+
+
+@pytest.mark.parametrize("role", ["butler", "assistant", "owner", "outsider"])
+def test_the_template_is_for_those_who_import(cast, client_as, role):
+    response = client_as(role).get(reverse("people_import:template", args=[cast.estate.pk]))
+    assert response.status_code == 404
+
+
+def test_through_the_api_an_edited_export_imports_as_an_update(cast, client_as):
+    client = client_as("manager")
+    exported = client.get(api_url(cast.estate.pk, "export")).content
+    before, changes = registry_rows(cast.estate), last_change()
+    edited = edit(exported, excel.UNIT_SHEET, "1201", excel.STATUS, "装修中")
+    started = client.post(api_url(cast.estate.pk, "imports"), {"file": SimpleUploadedFile("r.xlsx", edited)})
+    assert started.status_code == 202, started.content
+    job_id = started.json()["id"]
+    actions.preview_registry_import(job_id=job_id)
+    preview = client.get(api_url(cast.estate.pk, f"imports/{job_id}")).json()
+    assert preview["error_count"] == 0 and preview["counts"]["updated_units"] == 1, preview["errors"]
+    assert client.post(api_url(cast.estate.pk, f"imports/{job_id}/confirm")).status_code == 202
+    actions.commit_registry_import(job_id=job_id)
+    done = client.get(api_url(cast.estate.pk, f"imports/{job_id}")).json()
+    assert done["status"] == "succeeded" and done["imported"]["updated_units"] == 1
+    changed = {(kind, pk, name) for kind, pk, name, _old, _new in differences(before, registry_rows(cast.estate))}
+    assert changed == {("units", cast.unit_a.pk, "status")}
+    assert Change.objects.filter(pk__gt=changes).exclude(verb="import").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "unit_cells"),
+    [
+        (["房屋地址"], ["1栋2单元1201"]),
+        (["楼栋", "单元", "房号"], ["1栋", "2单元", "1201室"]),
+        (["房号"], ["1号楼2单元12层01"]),
+        (["房号"], ["1-2-1201"]),
+    ],
+)
+def test_residents_may_name_their_unit_by_address_or_by_its_parts(cast, new_estate, headers, unit_cells):
+    actions.import_registry(
+        actor=cast.manager,
+        estate=new_estate,
+        source=io.BytesIO(
+            office_workbook(
+                ["项目编码", "房屋地址", "建筑面积", "户型"], [["xinyuan", "1栋2单元1201", "89.5", "高层公寓"]]
+            )
+        ),
+    )
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = excel.PEOPLE_SHEET
+    sheet.append([*headers, "姓名", "关系", "手机"])
+    sheet.append([*unit_cells, "赵六", "业主", "13911112222"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    counts = actions.import_registry(actor=cast.manager, estate=new_estate, source=io.BytesIO(buffer.getvalue()))
+    assert counts["residencies"] == 1
+    assert Residency.objects.get(person__name="赵六").unit.code == "1-2-1201"

@@ -1,10 +1,15 @@
+import io
+
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from guanjia.core.models import Change
 from guanjia.people.models import Attachment, Person, Vehicle
+from guanjia.servicedesk.tests.factories import image_bytes
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image_bytes("PNG")  # a real image: a scanned image is decoded and written again
 
 
 def person_form(person, **overrides):
@@ -98,3 +103,52 @@ def test_frontdesk_search_as_fragment_for_htmx(client_as, cast):
     body = response.content.decode()
     assert "张三" in body and "138****1234" in body
     assert "<html" not in body  # only the results fragment
+
+
+# Scanned documents: stored by their content (issue 11, item 8) -------------------------------
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def upload_document(client, cast, name, content):
+    url = reverse("people:upload_attachment", args=[cast.owner_person.pk])
+    return client.post(url, {"title": "身份证复印件", "file": SimpleUploadedFile(name, content)})
+
+
+def test_a_document_is_stored_under_a_generated_name_with_the_extension_of_its_content(client_as, cast):
+    client = client_as("butler")
+    assert upload_document(client, cast, "合同.PDF", PDF).status_code == 302
+    assert upload_document(client, cast, "scan", PNG).status_code == 302  # a phone's upload with no extension
+    stored = sorted(Attachment.objects.values_list("file", "content_type"), key=lambda row: row[1])
+    assert [(name.rsplit(".", 1)[-1], kind) for name, kind in stored] == [
+        ("pdf", "application/pdf"),
+        ("png", "image/png"),
+    ]
+    assert not any("合同" in name or "scan" in name for name, _kind in stored)
+
+
+@pytest.mark.parametrize(("name", "content"), [("contract.pdf", PNG), ("id.html", PDF), ("photo.svg", PNG)])
+def test_a_name_that_says_another_type_than_the_content_is_refused(client_as, cast, name, content):
+    response = upload_document(client_as("butler"), cast, name, content)
+    assert response.status_code == 400 and response.context["form"].errors["file"]
+    assert not Attachment.objects.exists()
+
+
+def test_an_id_copy_photographed_with_a_phone_is_stored_without_its_gps_position(client_as, cast):
+    from guanjia.frontdesk.tests.test_photos import jpeg_with_gps
+
+    assert upload_document(client_as("butler"), cast, "id.jpg", jpeg_with_gps()).status_code == 302
+    attachment = Attachment.objects.get()
+    with attachment.file.open("rb") as stored_file:
+        stored = stored_file.read()
+    assert attachment.file.name.endswith(".jpg") and attachment.size == len(stored)
+    assert dict(Image.open(io.BytesIO(stored)).getexif()) == {} and b"PhoneMaker" not in stored
+
+
+def test_a_decompression_bomb_is_refused_as_a_document_naming_the_field(client_as, cast):
+    buffer = io.BytesIO()
+    Image.new("1", (10000, 10000)).save(buffer, "PNG")
+    response = upload_document(client_as("butler"), cast, "scan.png", buffer.getvalue())
+    assert response.status_code == 400 and "10000×10000" in str(response.context["form"].errors["file"])
+    assert not Attachment.objects.exists()

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from guanjia.core.errors import DomainError
 from guanjia.core.models import Change
+from guanjia.core.photos import THUMBNAIL_SUFFIX, thumbnail_name
 from guanjia.servicedesk import actions
 from guanjia.servicedesk.models import RequestPhoto
 from guanjia.servicedesk.tests.factories import image_bytes, photo_upload, receive, walk
@@ -16,8 +17,12 @@ MB = 1024 * 1024
 
 
 def media_files() -> list[str]:
+    """The stored images; each has its thumbnail beside it, and no thumbnail is left alone."""
     root = Path(settings.MEDIA_ROOT)
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    images = [name for name in files if not name.endswith(THUMBNAIL_SUFFIX)]
+    assert sorted(set(files) - set(images)) == sorted(thumbnail_name(name) for name in images)
+    return images
 
 
 @pytest.mark.parametrize(

@@ -1,16 +1,19 @@
 """The service desk pages: intake, lists, the request page and its forms, service levels,
 complaints and the owner portal — with the bad input the issue names."""
 
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from guanjia.core.errors import DomainError
 from guanjia.core.roles import Post
 from guanjia.notifications.models import Notification
 from guanjia.servicedesk import actions
 from guanjia.servicedesk.models import RequestEvent, RequestPhoto, ReturnVisit, ServiceLevel, ServiceRequest
-from guanjia.servicedesk.tests.factories import photo_upload, receive, staff, walk
+from guanjia.servicedesk.tests.factories import image_bytes, photo_upload, receive, staff, walk
 
 S = ServiceRequest.Status
 MB = 1024 * 1024
@@ -254,6 +257,20 @@ def test_photos_through_the_request_page(client_as, cast, unchanged):
         response = client.post(url, {"photo": big})
         assert response.status_code == 400 and "30.0" in page_text(response)
     assert client_as("outsider").get(reverse("servicedesk:photo", args=[photo.pk])).status_code == 404
+
+
+def test_the_request_page_shows_thumbnails_linking_the_full_photo(client_as, cast):
+    service_request = receive(cast)
+    client = client_as("assistant")
+    big = SimpleUploadedFile("leak.png", image_bytes("PNG", size=(2000, 1000)))
+    assert client.post(reverse("servicedesk:add_photo", args=[service_request.pk]), {"photo": big}).status_code == 302
+    url = reverse("servicedesk:photo", args=[RequestPhoto.objects.get().pk])
+    page = client.get(reverse("servicedesk:request", args=[service_request.pk])).content.decode()
+    assert f'href="{url}"' in page and f'src="{url}?size=thumb"' in page
+    thumbnail = client.get(url, {"size": "thumb"})
+    assert thumbnail["Content-Type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(b"".join(thumbnail.streaming_content))).size == (480, 240)
+    assert client_as("outsider").get(url, {"size": "thumb"}).status_code == 404
 
 
 # --- notifications ----------------------------------------------------------------------------
