@@ -55,9 +55,12 @@ def main() -> int:
             entry.flags.remove("fuzzy")
             entry.msgstr = ""
             entry.previous_msgid = None
-        if entry.msgid in waiting and not entry.msgid_plural:
-            entry.msgstr = waiting[entry.msgid]
-        if not entry.msgstr and not entry.msgstr_plural:
+        if entry.msgid in waiting:
+            if entry.msgid_plural:  # Chinese has one plural form: the singular's line fills it
+                entry.msgstr_plural = {0: waiting[entry.msgid]}
+            else:
+                entry.msgstr = waiting[entry.msgid]
+        if not entry.msgstr and not any(entry.msgstr_plural.values()):
             missing.append(entry.msgid)
     catalogue.save(str(PO))
     catalogue.save_as_mofile(str(PO.with_suffix(".mo")))

@@ -298,3 +298,15 @@ def test_water_tiers_beyond_their_columns_are_refused_on_the_page(client_as, cas
     with unchanged():
         response = client.post(reverse("billing:fee_item", args=[water.pk]), {"tiers": tiers})
     assert response.status_code == 400
+
+
+def test_null_in_a_person_patch_clears_text_and_a_cleared_name_is_refused(client_as, cast, unchanged):
+    """Found by the fuzzing: a JSON null for a person's field was a 500."""
+    client = client_as("manager")
+    path = f"/people/{cast.owner_person.pk}"
+    with unchanged():
+        assert_refused(send(client, "PATCH", path, {"name": None, "email": None}), "name")
+    cleared = send(client, "PATCH", path, {"note": None, "emergency_contact_phone": None})
+    assert cleared.status_code == 200, cleared.content
+    cast.owner_person.refresh_from_db()
+    assert cast.owner_person.note == "" and cast.owner_person.emergency_contact_phone == ""

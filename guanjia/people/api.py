@@ -56,7 +56,9 @@ def get_person(request, person_id: int):
 @router.patch("/people/{person_id}", response={200: PersonOut, 400: ErrorOut}, operation_id="people_update")
 def update_person(request, person_id: int, payload: PersonPatch):
     person = access_person(request.auth, person_id, write=True)
-    return actions.update_person(actor=request.auth, person=person, **payload.dict(exclude_unset=True))
+    # Every field is text: null clears it like "" (a cleared name is then refused, naming it).
+    values = {field: "" if value is None else value for field, value in payload.dict(exclude_unset=True).items()}
+    return actions.update_person(actor=request.auth, person=person, **values)
 
 
 @router.post("/people/{person_id}/units", response={201: ResidencyOut, 400: ErrorOut}, operation_id="people_link_unit")

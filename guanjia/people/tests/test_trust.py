@@ -15,8 +15,9 @@ from guanjia.core.validators import normalize_phone, phone_problem
 from guanjia.people import actions
 from guanjia.people.models import Attachment, Person, PersonalDataRead
 from guanjia.people.tests.factories import PersonFactory, ResidencyFactory
+from guanjia.servicedesk.tests.factories import image_bytes
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image_bytes("PNG")  # a real image: a scanned document is decoded and written again
 
 
 @pytest.fixture(autouse=True)
