@@ -194,6 +194,20 @@ else:
     }
 HUEY["consumer"] = {"workers": 2, "worker_type": "thread", "max_delay": 1.0}
 
+# What the processes must share, such as the per-user search limit: Redis when
+# GUANJIA_CACHE_URL (or else HUEY_REDIS_URL) is set; otherwise files under var/cache, which
+# gunicorn's workers on one machine share (a per-process cache would multiply the limit).
+CACHE_URL = os.environ.get("GUANJIA_CACHE_URL", HUEY_REDIS_URL)
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
 # Security headers and cookies. HTTPS-only flags are driven by GUANJIA_HTTPS so that
 # `make run` on plain http://127.0.0.1:8000 can still log in.
 HTTPS = env_flag("GUANJIA_HTTPS", default=PRODUCTION)
