@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -137,6 +139,14 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def download_name(self) -> str:
+        """The title people gave it, with the extension of the stored content (the stored name is
+        generated, so that no uploaded name reaches the disk)."""
+        extension = PurePosixPath(self.file.name).suffix
+        title = "".join("_" if character in '/\\:*?"<>|' else character for character in self.title)
+        return f"{title.strip() or 'document'}{extension}"
 
 
 class PersonalDataRead(models.Model):

@@ -182,7 +182,7 @@ def download_attachment(request, attachment_id: int):
         attachment.file.open("rb"),
         content_type=attachment.content_type,
         as_attachment=True,
-        filename=attachment.file.name.rsplit("/", 1)[-1],
+        filename=attachment.download_name,
     )
 
 

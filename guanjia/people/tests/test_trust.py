@@ -316,6 +316,9 @@ def test_documents_open_for_who_may_unmask_and_each_opening_is_logged(
             response = client.get(url)
             assert response.status_code == 200
             b"".join(response.streaming_content)
+            # Saved under its title, not the generated name it is stored under.
+            assert "filename*=utf-8''%E8%BA%AB%E4%BB%BD%E8%AF%81" in response["Content-Disposition"]
+            assert response["Content-Disposition"].endswith(".png")
             read = PersonalDataRead.objects.filter(person=person).get()
             assert (read.reader_id, read.fields) == (cast.user(role).pk, f"attachment:{attachment.pk}")
         else:
