@@ -4,6 +4,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.core import crypto
@@ -60,6 +61,10 @@ class Person(models.Model):
             models.Index(
                 fields=["estate", "name"], opclasses=["int8_ops", "varchar_pattern_ops"], name="person_name_prefix_idx"
             ),
+            # The few names read more than one way (长孙 zhangsun / changsun): the search for a
+            # later reading scans these alone (queries.by_other_readings), not the whole estate.
+            models.Index(fields=["estate"], condition=Q(name_initials__contains=" "), name="person_initials_more_idx"),
+            models.Index(fields=["estate"], condition=Q(name_pinyin__contains=" "), name="person_pinyin_more_idx"),
         ]
         ordering = ["estate_id", "name", "id"]
 

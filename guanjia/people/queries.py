@@ -95,7 +95,10 @@ def by_other_readings(
     if len(found) >= limit:
         return found
     seen = {person.pk for person in found}
-    others = people.filter(**{f"{field}__contains": pinyin.FORM_SEPARATOR + query}).exclude(pk__in=seen).order_by()
+    # The first condition is the partial index's own (models.Person.Meta), so that PostgreSQL
+    # reads only the names that have a later form.
+    more = people.filter(**{f"{field}__contains": pinyin.FORM_SEPARATOR})
+    others = more.filter(**{f"{field}__contains": pinyin.FORM_SEPARATOR + query}).exclude(pk__in=seen).order_by()
     extra = sorted(others.prefetch_related(current_residencies())[: limit - len(found)], key=lambda p: (p.name, p.pk))
     return found + extra
 
