@@ -201,7 +201,6 @@ def estate_facts(estate: Estate) -> EstateFacts:
     return EstateFacts(
         code=estate.code,
         other_estate_codes=set(Estate.objects.exclude(pk=estate.pk).values_list("code", flat=True)),
-        unit_codes=set(units),
         units=units,
         residents=existing_residents(estate),
         zone_codes=set(Zone.objects.filter(estate=estate).values_list("code", flat=True)),

@@ -76,7 +76,6 @@ class EstateFacts:
 
     code: str
     other_estate_codes: set[str] = field(default_factory=set)
-    unit_codes: set[str] = field(default_factory=set)
     # The estate's units by code, and its current residents by (unit code, name): a row that
     # names one of them updates it (an export imported again), never adds it twice.
     units: dict[str, ExistingUnit] = field(default_factory=dict)
@@ -505,7 +504,7 @@ class RegistryReader:
             self.add_person_problem(row, UNIT_CODE, _("Enter the unit code, e.g. 3-2-1201."))
         elif unit_code in self.foreign_units:
             self.add_person_problem(row, UNIT_CODE, _("Unit %(code)s belongs to another estate.") % {"code": unit_code})
-        elif unit_code not in self.file_units and unit_code not in self.facts.unit_codes:
+        elif unit_code not in self.file_units and unit_code not in self.facts.units:
             self.add_person_problem(
                 row,
                 UNIT_CODE,

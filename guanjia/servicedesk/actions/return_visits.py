@@ -44,6 +44,31 @@ def check_answer(how: str, satisfaction: int | str | None, solved: bool, owner_w
     return rating, words, satisfied
 
 
+def record_answer(
+    locked: ServiceRequest,
+    actor: User,
+    at: dt.datetime,
+    how: str,
+    rating: int,
+    solved: bool,
+    words: str,
+    *,
+    satisfied: bool,
+    change: str,
+) -> tuple[ReturnVisit, dict]:
+    """An answer (the staff's return visit or the owner's own), under the request's lock: its
+    row, the change it makes, and when the owner is not satisfied, the request reopened to the
+    same assignee who is told what is still wrong."""
+    visit = ReturnVisit.objects.create(
+        request=locked, by=actor, at=at, how=how, satisfaction=rating, solved=bool(solved), owner_words=words
+    )
+    changes: dict = {change: [None, {"satisfaction": rating, "solved": bool(solved)}]}
+    if not satisfied:
+        changes.update(apply_changes(locked, reopen_values(locked, at)))
+        tell_reopened(locked, words)
+    return visit, changes
+
+
 def record_return_visit(
     *,
     actor: User,
@@ -66,15 +91,10 @@ def record_return_visit(
     def apply(locked: ServiceRequest, at: dt.datetime) -> dict:
         if locked.status != ServiceRequest.Status.RESOLVED:
             raise refusal(locked, "return_visit")
-        created.append(
-            ReturnVisit.objects.create(
-                request=locked, by=actor, at=at, how=how, satisfaction=rating, solved=bool(solved), owner_words=words
-            )
+        visit, changes = record_answer(
+            locked, actor, at, how, rating, solved, words, satisfied=satisfied, change="return_visit"
         )
-        changes = {"return_visit": [None, {"satisfaction": rating, "solved": bool(solved)}]}
-        if not satisfied:
-            changes.update(apply_changes(locked, reopen_values(locked, at)))
-            tell_reopened(locked, words)
+        created.append(visit)
         return changes
 
     transition(
@@ -115,22 +135,11 @@ def confirm_resolution(
             raise refusal(locked, "owner_confirm")
         if queries.owner_answered(locked):
             raise DomainError(_("You have already answered for this request."), field="status")
-        created.append(
-            ReturnVisit.objects.create(
-                request=locked,
-                by=actor,
-                at=at,
-                how=ReturnVisit.How.PORTAL,
-                satisfaction=rating,
-                solved=bool(solved),
-                owner_words=words,
-            )
+        visit, changes = record_answer(
+            locked, actor, at, ReturnVisit.How.PORTAL, rating, solved, words, satisfied=satisfied, change="owner_rating"
         )
-        changes: dict = {"owner_rating": [None, {"satisfaction": rating, "solved": bool(solved)}]}
-        if not satisfied:
-            changes.update(apply_changes(locked, reopen_values(locked, at)))
-            tell_reopened(locked, words)
-        elif locked.closed_at is None:
+        created.append(visit)
+        if satisfied and locked.closed_at is None:
             changes.update(apply_changes(locked, {"closed_at": at}))
         return changes
 
