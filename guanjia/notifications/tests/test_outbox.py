@@ -137,7 +137,9 @@ def test_mail_waits_while_the_smtp_server_is_down_and_goes_out_exactly_once(cast
         with transaction.atomic():
             actions.notify(recipient=owner, subject="您的报修已完成", body="请确认", channels=[EMAIL])
         # The commit enqueued a delivery; the worker tried it and the server is down.
-        wait_for(lambda: OutboxMessage.objects.filter(attempts=1).exists(), worker=worker, message="a first try")
+        # The claim counts the try before the send; the failure is recorded after it.
+        tried = OutboxMessage.objects.filter(attempts=1).exclude(last_error="")
+        wait_for(tried.exists, worker=worker, message="a first try")
         message = OutboxMessage.objects.get()
         assert message.status == OutboxMessage.Status.PENDING and message.last_error
 
