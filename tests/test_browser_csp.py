@@ -62,7 +62,7 @@ def sign_in(page, base_url: str, username: str) -> None:
 def main_pages(page, origin: str) -> list[str]:
     """The page a post lands on, every page its menu links to and the first few its landing
     page links to (an owner's portal has no menu); files to download aside."""
-    menu = page.locator("#gj-menu a[href]:not([href=\"#\"])").evaluate_all("links => links.map(a => a.href)")
+    menu = page.locator('#gj-menu a[href]:not([href="#"])').evaluate_all("links => links.map(a => a.href)")
     body = page.locator("main a[href]").evaluate_all("links => links.map(a => a.href)")
     pages = [link for link in [*menu, *body[:8]] if link.startswith(origin) and "/export/" not in link]
     return list(dict.fromkeys([page.url, *pages]))

@@ -124,7 +124,5 @@ def menu(
         except NoReverseMatch:
             continue  # an app that is not installed here (e.g. optional pages)
         badge = item.badge(user, estate_id) if item.badge else 0
-        groups[item.group].items.append(
-            MenuItem(str(item.label), url, is_current(item, view_name), badge, item.icon)
-        )
+        groups[item.group].items.append(MenuItem(str(item.label), url, is_current(item, view_name), badge, item.icon))
     return [group for group in groups.values() if group.items]

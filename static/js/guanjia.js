@@ -99,7 +99,7 @@
         return;
       }
       var form = event.target;
-      if (form.method && form.method.toLowerCase() === "post" && !form.hasAttribute("data-allow-resubmit")) {
+      if ((form.getAttribute("method") || "").toLowerCase() === "post" && !form.hasAttribute("data-allow-resubmit")) {
         holdButtons(form);
       }
     },

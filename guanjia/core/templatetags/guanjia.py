@@ -3,6 +3,8 @@ the small tags the base layout needs."""
 
 from __future__ import annotations
 
+import re
+
 from django import template
 
 from guanjia.core import display
@@ -38,3 +40,26 @@ def when(value: object) -> str:
 @register.filter
 def when_seconds(value: object) -> str:
     return display.when(value, seconds=True)  # type: ignore[arg-type]
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+class IfTextNode(template.Node):
+    child_nodelists = ("nodelist",)  # so that {% block %}s inside are found by {% extends %}
+
+    def __init__(self, nodelist: template.NodeList) -> None:
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        rendered = self.nodelist.render(context)
+        return rendered if _TAGS.sub("", rendered).strip() else ""
+
+
+@register.tag
+def iftext(parser: template.base.Parser, token: template.base.Token) -> IfTextNode:
+    """{% iftext %}<h1>{% block heading %}{% endblock %}</h1>{% endiftext %}: the wrapper only
+    when something inside has visible text (a page that fills no heading gets no empty <h1>)."""
+    nodelist = parser.parse(("endiftext",))
+    parser.delete_first_token()
+    return IfTextNode(nodelist)

@@ -14,7 +14,7 @@ def test_the_inbox_lists_my_notifications_and_the_bell_counts_the_unread(client,
     client.force_login(cast.owner)
     page = client.get(reverse("notifications:inbox")).content.decode()
     assert "您有一个包裹待取" in page and "不是给业主的" not in page
-    assert '<span class="badge">1</span>' in page
+    assert 'badge-notification badge-pill">1</span>' in page
 
 
 def test_opening_a_notification_marks_it_read_and_follows_its_link(client, cast):
