@@ -8,11 +8,13 @@ exposes only the files named below, under vendor/<name>/.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles.finders import BaseFinder
+from django.core.checks import CheckMessage
 from django.core.files.storage import FileSystemStorage
 
 # prefix under STATIC_URL -> (folder in node_modules, the files pages load, with what they reference)
@@ -63,5 +65,5 @@ class VendorFinder(BaseFinder):
                 if storage.exists(name):
                     yield name, storage
 
-    def check(self, **kwargs) -> list:
+    def check(self, **kwargs) -> builtins.list[CheckMessage]:
         return []
