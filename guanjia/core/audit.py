@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
+from guanjia.core import display
 from guanjia.core.models import Change
 
 
@@ -68,3 +73,92 @@ def history_of(target: models.Model):
     return Change.objects.filter(
         content_type=ContentType.objects.get_for_model(target), object_id=target.pk
     ).select_related("actor")
+
+
+# What each verb of the trail means, as people read it (the trail stores the verb as code).
+VERBS: dict[str, Any] = {
+    "create": _("Created"),
+    "update": _("Changed"),
+    "import": _("Imported"),
+    "link_unit": _("Linked to a unit"),
+    "unlink_unit": _("Unlinked from a unit"),
+    "add_vehicle": _("Vehicle added"),
+    "add_attachment": _("Attachment added"),
+    "add_photo": _("Photo added"),
+    "assign_butler": _("Butler assigned"),
+    "authorize": _("Authorized"),
+    "revoke": _("Revoked"),
+    "classify": _("Classified"),
+    "close": _("Closed"),
+    "reverse": _("Reversed"),
+    "request_reversal": _("Reversal requested"),
+    "approve": _("Approved"),
+    "reject": _("Rejected"),
+    "run_billing": _("Billing run"),
+    "apply_prepaid": _("Prepaid balance applied"),
+    "set_tiers": _("Price tiers set"),
+    "send_arrears_reminders": _("Arrears reminders sent"),
+    "post": _("Posted to the estate"),
+    "end_post": _("Post ended"),
+    "reset_password": _("Password reset"),
+    "change_password": _("Password changed"),
+    "deactivate": _("Login deactivated"),
+    "issue_token": _("API token issued"),
+    "revoke_token": _("API token revoked"),
+    "revoke_tokens": _("API tokens revoked"),
+    "load_demo": _("Demo loaded"),
+}
+
+
+@dataclass
+class ReadableChange:
+    at: Any
+    actor: Any
+    verb: str
+    fields: list[tuple[str, str, str]]  # (label, before, after)
+    note: str
+
+
+def field_label(model: type[models.Model], name: str) -> str:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return str(_(name.replace("_", " ")))
+    return str(getattr(field, "verbose_name", name))
+
+
+def value_text(model: type[models.Model], name: str, value: Any) -> str:
+    """A stored value as people read it: a choice by its label, a time in Asia/Shanghai, a
+    date as 2026-12-01, nothing as —."""
+    if value is None or value == "":
+        return "—"
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        field = None
+    choices = dict(getattr(field, "flatchoices", None) or ())
+    if value in choices:
+        return str(choices[value])
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        parsed = parse_datetime(value)
+        return display.when(parsed) if parsed else value
+    if isinstance(value, (list, dict)):
+        return "、".join(str(each) for each in value) if isinstance(value, list) else str(value)
+    return str(value)
+
+
+def readable(changes: Any, model: type[models.Model]) -> list[ReadableChange]:
+    """The trail of one record with Chinese verbs, field labels and values."""
+    rows = []
+    for change in changes:
+        fields = [
+            (field_label(model, name), value_text(model, name, pair[0]), value_text(model, name, pair[1]))
+            for name, pair in (change.changes or {}).items()
+            if isinstance(pair, (list, tuple)) and len(pair) == 2
+        ]
+        rows.append(
+            ReadableChange(change.at, change.actor, str(VERBS.get(change.verb, change.verb)), fields, change.note)
+        )
+    return rows

@@ -7,7 +7,7 @@ import re
 
 from django import template
 
-from guanjia.core import display
+from guanjia.core import audit, display
 
 register = template.Library()
 
@@ -63,3 +63,9 @@ def iftext(parser: template.base.Parser, token: template.base.Token) -> IfTextNo
     nodelist = parser.parse(("endiftext",))
     parser.delete_first_token()
     return IfTextNode(nodelist)
+
+
+@register.filter
+def readable_history(changes: object, target: object) -> list:
+    """{% for change in changes|readable_history:target %}: Chinese verbs, labels and values."""
+    return audit.readable(changes, type(target))  # type: ignore[arg-type]

@@ -15,3 +15,19 @@ def test_an_owner_sees_their_household_but_links_only_to_their_own_archive(clien
     # Staff who may read the registry get the link.
     staff_page = client_as("butler").get(reverse("people:unit", args=[cast.unit_a.pk])).content.decode()
     assert reverse("people:person", args=[child.pk]) in staff_page
+
+
+def test_the_change_history_speaks_chinese_not_field_names(client_as, cast):
+    import datetime
+
+    from guanjia.estates.actions import update_unit
+    from guanjia.estates.models import Unit
+
+    update_unit(
+        actor=cast.manager, unit=cast.unit_a, status=Unit.Status.VACANT, delivery_date=datetime.date(2026, 3, 8)
+    )
+    page = client_as("manager").get(reverse("estates:unit_history", args=[cast.unit_a.pk])).content.decode()
+    assert "交付日期" in page and "2026-03-08" in page
+    assert str(Unit.Status.VACANT.label) in page or "空置" in page
+    for raw in ("delivery_date", "vacant", ">update<"):
+        assert raw not in page
