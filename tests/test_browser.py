@@ -82,7 +82,7 @@ def test_assistant_finds_zhang_san_at_the_front_desk(live_server, live_cast, pag
     people.get_by_role("link", name="1-1-1201").click()
     page.wait_for_url(live_server.url + reverse("people:unit", args=[cast.unit_a.pk]))
     expect(page.locator("h1")).to_have_text("翠湖苑 1-1-1201")
-    residents = page.locator("main table")
+    residents = page.locator("#residents")
     expect(residents).to_contain_text("张三")
     expect(residents).to_contain_text("138****1234")
     assert "13812341234" not in page.content()

@@ -28,7 +28,7 @@ def dashboard(request, estate_id: int):
         "estates/dashboard.html",
         {
             "estate": estate,
-            "status_counts": [(Unit.Status(s).label, n) for s, n in counts.items()],
+            "status_counts": [(s, Unit.Status(s).label, n) for s, n in counts.items()],
             "unit_total": sum(counts.values()),
             "zones": queries.zones_of(estate),
             "buildings": queries.buildings_of(estate),

@@ -50,10 +50,12 @@ def error_under(response, field: str) -> str:
     """The error text shown under a form field (the form row holding the field's input)."""
     html = response.content.decode()
     match = re.search(
-        rf'<div class="form-row">\s*<label for="id_{field}".*?</div>\s*(?=<div class="form-row">|<button|$)', html, re.S
+        rf'<div class="mb-3">\s*<label class="form-label[^"]*" for="id_{field}".*?(?=<div class="mb-3">|<button|$)',
+        html,
+        re.S,
     )
     assert match, f"no form row for {field}"
-    errors = re.findall(r'<ul class="errorlist">(.*?)</ul>', match.group(0), re.S)
+    errors = re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', match.group(0), re.S)
     return " ".join(errors)
 
 
@@ -381,5 +383,5 @@ def test_a_month_of_readings_is_imported_and_a_lower_reading_in_the_file_saves_n
     response = upload([[cast.unit_a.code, 20], [cast.unit_b.code, 25]], "2025-07")  # B runs backwards
     assert response.status_code == 400
     html = response.content.decode()
-    assert "25.00" in html and "30.00" in html and 'class="errorlist"' in html
+    assert "25.00" in html and "30.00" in html and ("invalid-feedback" in html or "alert-danger" in html)
     assert list(MeterReading.objects.values_list()) == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from django import template
+from django import forms, template
 
 from guanjia.core import audit, display
 
@@ -69,3 +69,32 @@ def iftext(parser: template.base.Parser, token: template.base.Token) -> IfTextNo
 def readable_history(changes: object, target: object) -> list:
     """{% for change in changes|readable_history:target %}: Chinese verbs, labels and values."""
     return audit.readable(changes, type(target))  # type: ignore[arg-type]
+
+
+# The kit's class for each kind of widget (Tabler is Bootstrap underneath).
+_WIDGET_CLASSES = {
+    "select": "form-select",
+    "selectmultiple": "form-select",
+    "checkbox": "form-check-input",
+    "radioselect": "",
+    "checkboxselectmultiple": "",
+    "fileinput": "form-control",
+    "clearablefileinput": "form-control",
+}
+
+
+@register.filter
+def styled(field: forms.BoundField) -> str:
+    """A form field's widget with the kit's classes (and is-invalid when it has errors),
+    keeping classes the form set itself."""
+    widget = field.field.widget
+    kind = type(widget).__name__.lower()
+    classes = [_WIDGET_CLASSES.get(kind, "form-control"), widget.attrs.get("class", "")]
+    if field.errors:
+        classes.append("is-invalid")
+    return field.as_widget(attrs={"class": " ".join(each for each in classes if each)})
+
+
+@register.filter
+def is_checkbox(field: forms.BoundField) -> bool:
+    return isinstance(field.field.widget, forms.CheckboxInput)

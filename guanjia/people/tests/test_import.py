@@ -509,7 +509,7 @@ def test_upload_page_shows_a_bad_file_error(cast, client_as):
     response = client_as("manager").post(
         reverse("people_import:upload", args=[cast.estate.pk]), {"file": SimpleUploadedFile("units.csv", b"a,b\n")}
     )
-    assert response.status_code == 400 and "errorlist" in response.content.decode()
+    assert response.status_code == 400 and "invalid-feedback" in response.content.decode()
     assert not Job.objects.exists()
 
 
