@@ -31,3 +31,24 @@ def test_the_change_history_speaks_chinese_not_field_names(client_as, cast):
     assert str(Unit.Status.VACANT.label) in page or "空置" in page
     for raw in ("delivery_date", "vacant", ">update<"):
         assert raw not in page
+
+
+def test_buildings_and_units_are_listed_as_people_count_them(client_as, cast):
+    from guanjia.estates.tests.factories import BuildingFactory, UnitFactory
+
+    estate = cast.estate
+    ten, two = BuildingFactory(estate=estate, code="40"), BuildingFactory(estate=estate, code="8")
+    for building, entrance, floor, number in [
+        (ten, "1", 1, "101"),
+        (two, "1", 10, "1001"),
+        (two, "2", 2, "201"),
+        (two, "1", 2, "201"),
+        (two, "10", 1, "101"),
+    ]:
+        UnitFactory(building=building, estate=estate, entrance=entrance, floor=floor, number=number)
+    page = client_as("manager").get(reverse("estates:units", args=[estate.pk]), {"page": 1}).content.decode()
+    wanted = ["8-1-201", "8-1-1001", "8-2-201", "8-10-101", "40-1-101"]
+    positions = [page.index(f">{code}<") for code in wanted]
+    assert positions == sorted(positions)
+    overview = client_as("manager").get(reverse("estates:dashboard", args=[estate.pk])).content.decode()
+    assert overview.index(str(two)) < overview.index(str(ten))
