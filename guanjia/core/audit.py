@@ -119,12 +119,32 @@ class ReadableChange:
     note: str
 
 
+def find_field(model: type[models.Model], name: str) -> models.Field | None:
+    """The field a trail entry's name stands for: the model's own, its masked twin (a secret is
+    logged under its plain name), or a field of a record hanging off it (a person's residency
+    relation, a vehicle's plate)."""
+    for candidate in (name, f"{name}_masked"):
+        try:
+            field = model._meta.get_field(candidate)
+        except FieldDoesNotExist:
+            continue
+        if isinstance(field, models.Field):
+            return field
+    for relation in model._meta.related_objects:
+        try:
+            field = relation.related_model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if isinstance(field, models.Field):
+            return field
+    return None
+
+
 def field_label(model: type[models.Model], name: str) -> str:
-    try:
-        field = model._meta.get_field(name)
-    except FieldDoesNotExist:
+    field = find_field(model, name)
+    if field is None:
         return str(_(name.replace("_", " ")))
-    return str(getattr(field, "verbose_name", name))
+    return str(field.verbose_name)
 
 
 def value_text(model: type[models.Model], name: str, value: Any) -> str:
@@ -132,10 +152,7 @@ def value_text(model: type[models.Model], name: str, value: Any) -> str:
     date as 2026-12-01, nothing as —."""
     if value is None or value == "":
         return "—"
-    try:
-        field = model._meta.get_field(name)
-    except FieldDoesNotExist:
-        field = None
+    field = find_field(model, name)
     choices = dict(getattr(field, "flatchoices", None) or ())
     if value in choices:
         return str(choices[value])

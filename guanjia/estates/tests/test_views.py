@@ -52,3 +52,16 @@ def test_buildings_and_units_are_listed_as_people_count_them(client_as, cast):
     assert positions == sorted(positions)
     overview = client_as("manager").get(reverse("estates:dashboard", args=[estate.pk])).content.decode()
     assert overview.index(str(two)) < overview.index(str(ten))
+
+
+def test_a_persons_history_names_relations_and_plates_in_chinese(client_as, cast):
+    from guanjia.people import actions as people_actions
+    from guanjia.people.tests.factories import PersonFactory
+
+    person = PersonFactory(estate=cast.estate, name="欧阳娜娜")
+    people_actions.link_person_to_unit(actor=cast.manager, person=person, unit=cast.unit_a, relation="owner")
+    people_actions.add_vehicle(actor=cast.manager, person=person, plate="沪A12345")
+    page = client_as("manager").get(reverse("people:person_history", args=[person.pk])).content.decode()
+    assert "业主" in page and "沪A12345" in page
+    for raw in (">owner<", "plate", "link_unit", "relation"):
+        assert raw not in page
