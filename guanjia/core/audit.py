@@ -131,8 +131,11 @@ def find_field(model: type[models.Model], name: str) -> models.Field | None:
         if isinstance(field, models.Field):
             return field
     for relation in model._meta.related_objects:
+        related = relation.related_model
+        if isinstance(related, str):  # "self": already looked at
+            continue
         try:
-            field = relation.related_model._meta.get_field(name)
+            field = related._meta.get_field(name)
         except FieldDoesNotExist:
             continue
         if isinstance(field, models.Field):
