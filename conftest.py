@@ -66,6 +66,10 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if support.uses_database(item):
             item.fixturenames.insert(0, "test_database_place")
+        # Pages in a real browser: what they check does not depend on the database server, so
+        # CI runs them on SQLite only (`-m "not browser"` on PostgreSQL, .ci/run).
+        if "browser" in item.fixturenames:
+            item.add_marker(pytest.mark.browser)
 
 
 def pytest_sessionfinish(session):
