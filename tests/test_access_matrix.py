@@ -111,6 +111,8 @@ CAPABILITY_HOLDERS = {
     Capability.VIEW_ZONE_BILLING: ZONE_EDITORS,
     Capability.MANAGE_BILLING: frozenset({"manager", "finance"}),
     Capability.APPROVE_REVERSALS: STAFF_MANAGERS,
+    Capability.VIEW_FIGURES: frozenset({"manager"}),
+    Capability.SET_TARGETS: frozenset({"manager"}),
 }
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
