@@ -22,6 +22,9 @@ from guanjia.servicedesk.deadlines import SHANGHAI
 # A workbench refreshes today's figures when they are older than this: fresh enough for a
 # manager's glance, and one refresh per estate every few minutes however often it is opened.
 STALE_AFTER = dt.timedelta(minutes=5)
+# The stocks (open, overdue, waiting) of a period just over are still those of its end: the
+# nightly run a few minutes after midnight takes them for yesterday.
+STOCKS_KEPT_FOR = dt.timedelta(hours=6)
 
 
 def local_today(now: dt.datetime | None = None) -> dt.date:
@@ -66,6 +69,11 @@ def refresh_rollups(
         bills_month, as_of = period, min(money.month_end(period), today)
     figures = measures.period_figures(estate_id, start, end, month=bills_month, as_of=as_of, now=now)
     period_over = now >= end
+    if now - end > STOCKS_KEPT_FOR:
+        # A period long over: what was open or waiting then cannot be read back from today's
+        # ledgers, so a new row holds none (and an existing row keeps what it had).
+        for values in figures.values():
+            values.update(dict.fromkeys(STOCK_FIELDS, 0))
     rows: list[Any] = [
         model(estate_id=estate_id, scope=scope, scope_id=scope_id, refreshed_at=now, **{period_field: period}, **values)
         for (scope, scope_id), values in figures.items()
