@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 
 from guanjia.billing import money
 from guanjia.estates.models import Estate, Zone
@@ -23,10 +23,22 @@ ALL_FIELDS = (*FLOW_FIELDS, *STOCK_FIELDS)
 TREND_MONTHS = 12
 
 
+FOUR_PLACES = Decimal("0.0001")
+
+
 def ratio(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
     """part ÷ whole as a fraction rounded half up to four places (0.9235 is 92.35 %); None
-    when there is nothing to divide by. 收缴率, 满意率 and on-time rates alike."""
-    return money.collection_rate(Decimal(part), Decimal(whole))
+    when there is nothing to divide by. 收缴率, 满意率 and on-time rates alike.
+
+    The same figure as billing's money.collection_rate (exact fractions), at a tenth of the
+    cost, which the company page pays a few hundred times: the quotient is taken to 34 digits
+    before the one rounding, and for amounts below 10^14 no quotient that is not exactly on a
+    half lies within 10^-30 of one, so the rounding goes the same way."""
+    if whole == 0:
+        return None
+    with localcontext() as context:
+        context.prec = 34
+        return (Decimal(part) / Decimal(whole)).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
 
 
 def rates(figures: dict[str, Any]) -> dict[str, Any]:
@@ -113,17 +125,24 @@ def zone_figures(estate: Estate, month: dt.date, zone_ids: Iterable[int] | None 
 
 def company_figures(estate_ids: Sequence[int], today: dt.date) -> dict[str, Any]:
     """The company workbench over these estates: each estate's figures of this month, the
-    company's (their sums) and the company's twelve months' trend. One read of the rollup rows."""
+    company's (their sums) and the company's twelve months' trend. Three reads of the rollup
+    rows: this month's row of each estate, and the estates' rows summed per month by the
+    database (12 rows, whatever the number of estates)."""
     month = today.replace(day=1)
     months = months_up_to(month)
     year_months = [m for m in months if m.year == month.year]
     names = dict(Estate.objects.filter(pk__in=list(estate_ids)).values_list("pk", "name"))
-    by_month: dict[dt.date, list[MonthlyRollup]] = {m: [] for m in months}
-    current: dict[int, MonthlyRollup] = {}
-    for row in monthly_rows(estate_ids, months).order_by():
-        by_month[row.month].append(row)
-        if row.month == month:
-            current[row.estate_id] = row
+    current = {
+        row["estate_id"]: row
+        for row in monthly_rows(estate_ids, [month]).order_by().values("estate_id", *ALL_FIELDS)
+    }
+    sums = {
+        row["month"]: row
+        for row in monthly_rows(estate_ids, months)
+        .order_by()
+        .values("month")
+        .annotate(rows=Count("*"), **{name: Sum(name) for name in ALL_FIELDS})
+    }
     targets = {
         target.estate_id: {name: getattr(target, name) for name in DEFAULT_TARGETS}
         for target in Target.objects.filter(estate_id__in=list(names))
@@ -133,10 +152,10 @@ def company_figures(estate_ids: Sequence[int], today: dt.date) -> dict[str, Any]
         figures = figures_of([current[estate_id]] if estate_id in current else [])
         figures["targets"] = targets.get(estate_id, dict(DEFAULT_TARGETS))
         estates.append({"estate_id": estate_id, "estate_name": names[estate_id], **figures})
-    company = figures_of(by_month[month])
-    year = sum_figures([row for m in year_months for row in by_month[m]], ("receivable", "received"))
+    company = figures_of([sums[month]] if month in sums else [])
+    year = sum_figures([sums[m] for m in year_months if m in sums], ("receivable", "received"))
     company["collection_rate_ytd"] = ratio(year["received"], year["receivable"])
-    trend = [{"month": m, **figures_of(by_month[m]), "known": bool(by_month[m])} for m in months]
+    trend = [{"month": m, **figures_of([sums[m]] if m in sums else []), "known": m in sums} for m in months]
     return {"month": month, "figures": company, "estates": estates, "trend": trend}
 
 

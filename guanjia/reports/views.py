@@ -14,10 +14,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from guanjia.core import display
 from guanjia.core.forms import attempt
 from guanjia.reports import access, actions, queries
 from guanjia.reports.forms import TargetsForm
@@ -118,7 +121,45 @@ def workbench(request, estate_id: int):
 def company(request):
     estate_ids = access.access_company_figures(request.user)
     data = queries.company_figures(estate_ids, actions.local_today())
-    return render(request, "reports/company.html", {"data": data, "trend_chart": company_charts(data)})
+    return render(
+        request,
+        "reports/company.html",
+        {"data": data, "trend_chart": company_charts(data), "estate_rows": estate_rows(data["estates"])},
+    )
+
+
+def estate_rows(estates: list[dict[str, Any]]) -> SafeString:
+    """The company page's table body, one row per estate, made here rather than in the
+    template: with a hundred estates the template's loop was most of the request's time."""
+
+    def late(row: dict[str, Any], name: str) -> str:
+        value = row[name]
+        return " gj-late" if value is not None and value < row["targets"][name] else ""
+
+    return format_html_join(
+        "\n",
+        '<tr data-estate="{}"><td><a href="{}">{}</a></td><td class="text-end{}">{}</td><td class="text-end">{}</td>'
+        '<td class="text-end{}">{}</td><td class="text-end{}">{}</td><td class="text-end">{}</td>'
+        '<td class="text-end">{}</td><td class="text-end">{}</td></tr>',
+        (
+            (
+                row["estate_id"],
+                reverse("reports:workbench", args=[row["estate_id"]]),
+                row["estate_name"],
+                late(row, "collection_rate"),
+                display.rate(row["collection_rate"]),
+                display.money(row["arrears"]),
+                late(row, "satisfaction_rate"),
+                display.rate(row["satisfaction_rate"]),
+                late(row, "on_time_rate"),
+                display.rate(row["on_time_rate"]),
+                row["overdue_now"],
+                row["complaints"],
+                row["approvals_waiting"],
+            )
+            for row in estates
+        ),
+    )
 
 
 def company_charts(data: dict[str, Any]) -> dict[str, str]:
