@@ -80,9 +80,7 @@ def build() -> tuple[list[int], object, list]:
     for estate in estates:
         for period in months:
             rows.append(
-                MonthlyRollup(
-                    estate=estate, month=period, scope=Scope.ESTATE, refreshed_at=now, **figures(rng, ZONES)
-                )
+                MonthlyRollup(estate=estate, month=period, scope=Scope.ESTATE, refreshed_at=now, **figures(rng, ZONES))
             )
             for zone in zones[(estate.pk - estates[0].pk) * ZONES : (estate.pk - estates[0].pk + 1) * ZONES]:
                 rows.append(

@@ -45,7 +45,8 @@ def main() -> None:
     refresh()  # warm the caches and make the rows, so every timed run is an update
     with CaptureQueriesContext(connection) as captured:
         refresh()
-    selects = [query["sql"] for query in captured.captured_queries if query["sql"].lstrip().upper().startswith("SELECT")]
+    statements = [query["sql"] for query in captured.captured_queries]
+    selects = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
 
     def bare() -> None:
         with connection.cursor() as cursor:

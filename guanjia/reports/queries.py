@@ -133,8 +133,7 @@ def company_figures(estate_ids: Sequence[int], today: dt.date) -> dict[str, Any]
     year_months = [m for m in months if m.year == month.year]
     names = dict(Estate.objects.filter(pk__in=list(estate_ids)).values_list("pk", "name"))
     current = {
-        row["estate_id"]: row
-        for row in monthly_rows(estate_ids, [month]).order_by().values("estate_id", *ALL_FIELDS)
+        row["estate_id"]: row for row in monthly_rows(estate_ids, [month]).order_by().values("estate_id", *ALL_FIELDS)
     }
     sums = {
         row["month"]: row
