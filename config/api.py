@@ -83,6 +83,9 @@ def mount_routers() -> None:
     from guanjia.people.import_api import router as import_router
 
     api.add_router("/estates/", import_router)
+    from guanjia.reports.api import router as reports_router
+
+    api.add_router("/", reports_router)
 
 
 mount_routers()

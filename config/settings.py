@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "guanjia.billing",
     "guanjia.frontdesk",
     "guanjia.notifications",
+    "guanjia.reports",
     "guanjia.demo",
 ]
 

@@ -32,5 +32,6 @@ urlpatterns = [
     path("", include("guanjia.billing.urls")),
     path("", include("guanjia.servicedesk.urls")),
     path("", include("guanjia.notifications.urls")),
+    path("", include("guanjia.reports.urls")),
     path("estates/<int:estate_id>/", include("guanjia.people.import_urls")),
 ]

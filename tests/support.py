@@ -303,6 +303,9 @@ def savepoint_name(sql: str) -> str:
     return match.group(1) if match else sql
 
 
+ROLLUP_CACHE_MODELS = ("reports.DailyRollup", "reports.MonthlyRollup")
+
+
 def is_bookkeeping(sql: str) -> bool:
     """A write to the session store or axes' login records, or the last_login stamp."""
     return bool(bookkeeping_statements().match(sql.lstrip()))
@@ -319,6 +322,9 @@ def bookkeeping_statements() -> re.Pattern:
             for label in LOGIN_BOOKKEEPING_APPS
             for model in apps.get_app_config(label).get_models(include_auto_created=True)
         ]
+        # The rollups are a cache of figures a workbench fills when it is opened and they are
+        # stale (reports.actions.refresh_if_stale): not a change of anyone's data.
+        tables += [re.escape(quote(apps.get_model(name)._meta.db_table)) for name in ROLLUP_CACHE_MODELS]
         user_model = apps.get_model(settings.AUTH_USER_MODEL)
         last_login = (
             rf"UPDATE {re.escape(quote(user_model._meta.db_table))} SET "

@@ -47,7 +47,14 @@ from guanjia.frontdesk.models import Key
 from guanjia.notifications.actions import notify
 from guanjia.people import actions as people_actions
 from guanjia.people import excel, import_stages
-from tests import access_billing, access_billing_api, access_frontdesk, access_servicedesk, access_servicedesk_api
+from tests import (
+    access_billing,
+    access_billing_api,
+    access_frontdesk,
+    access_reports,
+    access_servicedesk,
+    access_servicedesk_api,
+)
 from tests.support import ROLES, Cast, WriteWatch, make_cast
 
 # Each domain keeps its rows in a module of its own: objects(world) -> {name: object} adds
@@ -111,6 +118,8 @@ CAPABILITY_HOLDERS = {
     Capability.VIEW_ZONE_BILLING: ZONE_EDITORS,
     Capability.MANAGE_BILLING: frozenset({"manager", "finance"}),
     Capability.APPROVE_REVERSALS: STAFF_MANAGERS,
+    Capability.VIEW_FIGURES: frozenset({"manager"}),
+    Capability.SET_TARGETS: frozenset({"manager"}),
 }
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -603,6 +612,7 @@ TABLE_PARTS: dict[str, list[Endpoint]] = {
     "servicedesk API": access_servicedesk_api.endpoints(),
     "billing pages": access_billing.endpoints(),
     "billing API": access_billing_api.endpoints(),
+    "reports": access_reports.endpoints(),
 }
 ENDPOINTS = [endpoint for rows in TABLE_PARTS.values() for endpoint in rows]
 
@@ -681,6 +691,11 @@ class TestBillingPageAccess(AccessPart):
 
 class TestBillingApiAccess(AccessPart):
     part = "billing API"
+    test_access = access_test(part)
+
+
+class TestReportsAccess(AccessPart):
+    part = "reports"
     test_access = access_test(part)
 
 

@@ -16,10 +16,10 @@ from guanjia.people.models import Residency
 # Which page a post lands on after login, in order of precedence when one person holds
 # several posts in an estate.
 HOME_BY_POST = [
-    (Post.MANAGER, "estates:dashboard"),
-    (Post.DEPUTY_MANAGER, "estates:dashboard"),
+    (Post.MANAGER, "reports:workbench"),
+    (Post.DEPUTY_MANAGER, "reports:workbench"),
     (Post.HEAD_BUTLER, "estates:dashboard"),
-    (Post.BUTLER, "estates:my_zone"),
+    (Post.BUTLER, "reports:butler"),
     (Post.ASSISTANT, "people:frontdesk"),
     (Post.FINANCE, "estates:units"),
     (Post.GENERAL_AFFAIRS, "accounts:staff"),

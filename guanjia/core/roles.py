@@ -51,6 +51,8 @@ class Capability(models.TextChoices):
     VIEW_ZONE_BILLING = "view_zone_billing", _("See the bills of own zones")
     MANAGE_BILLING = "manage_billing", _("Fee standards, billing runs and payments")
     APPROVE_REVERSALS = "approve_reversals", _("Approve reversals of payments and bills")
+    VIEW_FIGURES = "view_figures", _("See the estate's figures and trends")
+    SET_TARGETS = "set_targets", _("Set the estate's targets")
 
 
 C = Capability
@@ -75,10 +77,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             C.VIEW_BILLING,
             C.MANAGE_BILLING,
             C.APPROVE_REVERSALS,
+            C.VIEW_FIGURES,
+            C.SET_TARGETS,
         }
     ),
     Post.DEPUTY_MANAGER: frozenset(
         {
+            C.VIEW_FIGURES,
             C.VIEW_REGISTRY,
             C.EDIT_REGISTRY,
             C.IMPORT_REGISTRY,

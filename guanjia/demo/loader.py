@@ -26,13 +26,14 @@ from guanjia.estates.actions import create_building, create_company, create_esta
 from guanjia.estates.models import Building, Company, Estate, Unit, Zone
 from guanjia.people.actions import add_vehicle, clean_person_values, create_person, fill_person, link_person_to_unit
 from guanjia.people.models import Person, Residency, Vehicle
+from guanjia.reports.actions import backfill as backfill_rollups
 
 ASSISTANT_SHIFTS = ("早班 6:30–14:30", "中班 9:30–14:30", "晚班 14:30–22:30")
 HOME_PAGES: dict[str, str] = {
-    Post.MANAGER: "小区概览：房屋、业主、各管家区域",
-    Post.DEPUTY_MANAGER: "小区概览：房屋、业主、各管家区域",
+    Post.MANAGER: "工作台：收缴率、满意率、及时率、超时、投诉、待审批及近 12 个月趋势",
+    Post.DEPUTY_MANAGER: "工作台：收缴率、满意率、及时率、超时、投诉、待审批及近 12 个月趋势",
     Post.HEAD_BUTLER: "小区概览：房屋、业主、各管家区域",
-    Post.BUTLER: "我的分管区域：{zone}的房屋与业主档案",
+    Post.BUTLER: "我的区域待办：{zone}的未关闭工单、待回访、欠费与收缴率",
     Post.ASSISTANT: "前台一键搜索（姓名、拼音首字母、手机尾号、房号）",
     Post.FINANCE: "房屋列表（面积、状态，可导出）",
     Post.GENERAL_AFFAIRS: "员工与岗位",
@@ -114,6 +115,9 @@ class DemoLoader:
             first_estate = company.estates.order_by("pk")[0]
             staff = {user.username: user for user in User.objects.filter(postings__estate=first_estate)}
             add_activity(first_estate, staff, random.Random(self.seed), say=self.say)
+        # The workbenches' trends: each estate's monthly figures of the last year, rolled up now.
+        for estate_id in company.estates.order_by("pk").values_list("pk", flat=True):
+            backfill_rollups(estate=estate_id, months=12)
         return self.logins
 
     # Staff -------------------------------------------------------------------------------

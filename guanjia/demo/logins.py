@@ -53,7 +53,7 @@ def compressed(logins: list[Login]) -> list[Login]:
                     run[0].post,
                     f"{run[0].username} … {run[-1].username}（{len(run)} 个）",
                     run[0].estate,
-                    "我的分管区域：本人负责区域的房屋与业主档案",
+                    "我的区域待办：本人负责区域的未关闭工单、待回访、欠费与收缴率",
                 )
             )
         else:
