@@ -377,3 +377,18 @@ def test_the_butler_workbench_shows_their_zones_figures(ledger, client_as):
     for key in ("open_now", "overdue_now", "return_visits_due", "arrears", "collection_rate", "satisfaction_rate"):
         assert figures[key] == expected[key], key
     assert [item.zone_id for item in response.context["open_requests"]] == [cast.zone_a.pk]
+
+
+def test_a_workbench_refreshes_today_only_when_stale_and_the_night_refreshes_every_estate(ledger):
+    cast = ledger
+    now = timezone.now()
+    assert actions.refresh_if_stale(cast.estate, now=now) is True
+    assert actions.refresh_if_stale(cast.estate, now=now + actions.STALE_AFTER / 2) is False
+    assert actions.refresh_if_stale(cast.estate, now=now + actions.STALE_AFTER * 2) is True
+    DailyRollup.objects.all().delete()
+    MonthlyRollup.objects.all().delete()
+    assert actions.refresh_nightly(now=now) == 2
+    today = actions.local_today(now)
+    for estate in (cast.estate, cast.other_estate):
+        assert DailyRollup.objects.filter(estate=estate, day=today - dt.timedelta(days=1), scope=Scope.ESTATE).exists()
+        assert MonthlyRollup.objects.filter(estate=estate, month=today.replace(day=1), scope=Scope.ESTATE).exists()
