@@ -305,6 +305,10 @@ def test_the_workbench_and_the_api_show_the_rollups_figures(ledger, client_as):
     for key in ("overdue_now", "complaints", "approvals_waiting", "rated", "satisfied"):
         assert api["figures"][key] == expected[key], key
     assert len(api["trend"]) == 12
+    # Per person: the butler was assigned the request rated 5 and 4.
+    (butler,) = [row for row in api["people"] if row["user_id"] == cast.butler.pk]
+    assert (butler["rated"], butler["satisfied"], D(butler["satisfaction_rate"])) == (2, 2, D("1"))
+    assert "周管家" in html
 
 
 def test_the_company_workbench_sums_the_estates_rows(ledger, client_as):
