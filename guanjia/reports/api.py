@@ -26,6 +26,7 @@ def estate_figures(request, estate_id: int):
         "targets": data["targets"],
         "trend": data["trend"],
         "zones": [{"zone_id": row["zone"].pk, "zone_name": row["zone"].name, **row} for row in data["zones"]],
+        "people": data["people"],
     }
 
 

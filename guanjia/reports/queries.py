@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 
+from guanjia.accounts.models import User
 from guanjia.billing import money
 from guanjia.estates.models import Estate, Zone
 from guanjia.reports.measures import SATISFIED_FROM, sum_figures
@@ -107,6 +108,7 @@ def estate_figures(estate: Estate, today: dt.date) -> dict[str, Any]:
         "trend": trend,
         "targets": targets_of(estate.pk),
         "zones": zone_figures(estate, month),
+        "people": person_figures(estate, month),
     }
 
 
@@ -121,6 +123,15 @@ def zone_figures(estate: Estate, month: dt.date, zone_ids: Iterable[int] | None 
         for row in monthly_rows([estate.pk], [month], scope=Scope.ZONE, scope_ids=[z.pk for z in zone_list])
     }
     return [{"zone": zone, **figures_of([rows[zone.pk]] if zone.pk in rows else [])} for zone in zone_list]
+
+
+def person_figures(estate: Estate, month: dt.date) -> list[dict[str, Any]]:
+    """This month's figures of each person work was assigned to (satisfaction and on-time rate
+    of their requests, open and overdue now), by name."""
+    rows = list(MonthlyRollup.objects.filter(estate_id=estate.pk, month=month, scope=Scope.ASSIGNEE))
+    names = {user.pk: str(user) for user in User.objects.filter(pk__in=[row.scope_id for row in rows])}
+    result = [{"user_id": row.scope_id, "name": names.get(row.scope_id, "—"), **figures_of([row])} for row in rows]
+    return sorted(result, key=lambda entry: (entry["name"], entry["user_id"]))
 
 
 def company_figures(estate_ids: Sequence[int], today: dt.date) -> dict[str, Any]:

@@ -64,6 +64,11 @@ class ZoneFiguresOut(FiguresOut):
     zone_name: str
 
 
+class PersonFiguresOut(FiguresOut):
+    user_id: int
+    name: str
+
+
 class EstateFiguresOut(Schema):
     estate_id: int
     month: datetime.date
@@ -72,6 +77,7 @@ class EstateFiguresOut(Schema):
     targets: TargetsOut
     trend: list[TrendMonthOut]
     zones: list[ZoneFiguresOut]
+    people: list[PersonFiguresOut]
 
 
 class CompanyEstateOut(FiguresOut):

@@ -305,6 +305,10 @@ def test_the_workbench_and_the_api_show_the_rollups_figures(ledger, client_as):
     for key in ("overdue_now", "complaints", "approvals_waiting", "rated", "satisfied"):
         assert api["figures"][key] == expected[key], key
     assert len(api["trend"]) == 12
+    # Per person: the butler was assigned the request rated 5 and 4.
+    (butler,) = [row for row in api["people"] if row["user_id"] == cast.butler.pk]
+    assert (butler["rated"], butler["satisfied"], D(butler["satisfaction_rate"])) == (2, 2, D("1"))
+    assert "周管家" in html
 
 
 def test_the_company_workbench_sums_the_estates_rows(ledger, client_as):
@@ -377,3 +381,18 @@ def test_the_butler_workbench_shows_their_zones_figures(ledger, client_as):
     for key in ("open_now", "overdue_now", "return_visits_due", "arrears", "collection_rate", "satisfaction_rate"):
         assert figures[key] == expected[key], key
     assert [item.zone_id for item in response.context["open_requests"]] == [cast.zone_a.pk]
+
+
+def test_a_workbench_refreshes_today_only_when_stale_and_the_night_refreshes_every_estate(ledger):
+    cast = ledger
+    now = timezone.now()
+    assert actions.refresh_if_stale(cast.estate, now=now) is True
+    assert actions.refresh_if_stale(cast.estate, now=now + actions.STALE_AFTER / 2) is False
+    assert actions.refresh_if_stale(cast.estate, now=now + actions.STALE_AFTER * 2) is True
+    DailyRollup.objects.all().delete()
+    MonthlyRollup.objects.all().delete()
+    assert actions.refresh_nightly(now=now) == 2
+    today = actions.local_today(now)
+    for estate in (cast.estate, cast.other_estate):
+        assert DailyRollup.objects.filter(estate=estate, day=today - dt.timedelta(days=1), scope=Scope.ESTATE).exists()
+        assert MonthlyRollup.objects.filter(estate=estate, month=today.replace(day=1), scope=Scope.ESTATE).exists()
