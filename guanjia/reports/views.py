@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from guanjia.core import display
+from guanjia.core.roles import Capability
+from guanjia.core.scope import scope_of
 from guanjia.core.forms import attempt
 from guanjia.reports import access, actions, queries
 from guanjia.reports.forms import TargetsForm
@@ -61,18 +63,34 @@ TILES: list[tuple[str, Any, str, str | None, str]] = [
 ]
 
 
-def list_links(estate_id: int, month: dt.date) -> dict[str, str]:
+# The capability each list behind a tile asks for (a tile links to it only for those who hold it:
+# a deputy sees the collection rate but not the billing ledgers).
+LIST_CAPABILITIES: dict[str, tuple[str, ...]] = {
+    "collection": (Capability.VIEW_BILLING, Capability.VIEW_ZONE_BILLING),
+    "ratings": (Capability.VIEW_FIGURES,),
+    "overdue": (Capability.VIEW_REQUESTS,),
+    "complaints": (Capability.ANALYSE_COMPLAINTS,),
+    "approvals": (Capability.MANAGE_BILLING,),
+}
+
+
+def list_links(user: Any, estate_id: int, month: dt.date) -> dict[str, str | None]:
     month_text = month.strftime("%Y-%m")
-    return {
+    links = {
         "collection": reverse("billing:collection", args=[estate_id]) + f"?month={month_text}",
         "ratings": reverse("reports:ratings", args=[estate_id]) + f"?month={month_text}",
         "overdue": reverse("servicedesk:board", args=[estate_id]) + "?overdue=1",
         "complaints": reverse("servicedesk:complaints", args=[estate_id]) + f"?month={month_text}",
         "approvals": reverse("billing:reversals", args=[estate_id]),
     }
+    scope = scope_of(user)
+    return {
+        name: url if any(scope.can(estate_id, each) for each in LIST_CAPABILITIES[name]) else None
+        for name, url in links.items()
+    }
 
 
-def tiles(data: dict[str, Any], links: dict[str, str]) -> list[dict[str, Any]]:
+def tiles(data: dict[str, Any], links: dict[str, str | None]) -> list[dict[str, Any]]:
     """The tiles of a workbench: value, target, whether it is met, a trend, the list behind."""
     figures, targets, trend = data["figures"], data["targets"], data["trend"]
     result = []
@@ -110,7 +128,7 @@ def workbench(request, estate_id: int):
         {
             "estate": estate,
             "data": data,
-            "tiles": tiles(data, list_links(estate.pk, data["month"])),
+            "tiles": tiles(data, list_links(request.user, estate.pk, data["month"])),
             "can_set_targets": access.can_set_targets(request.user, estate.pk),
         },
     )

@@ -55,3 +55,20 @@ def test_the_butler_workbench_is_the_zone_butlers(cast, client_as, unchanged, ro
 def test_each_post_lands_on_its_workbench(cast, client_as):
     assert client_as("manager").get("/").url == reverse("reports:workbench", args=[cast.estate.pk])
     assert client_as("butler").get("/").url == reverse("reports:butler", args=[cast.estate.pk])
+
+
+def test_a_tile_links_only_to_a_list_its_reader_may_open(cast, client_as):
+    from guanjia.accounts.tests.factories import PostingFactory, UserFactory
+    from guanjia.core.roles import Post
+
+    deputy = UserFactory(username="deputy_reader")
+    PostingFactory(user=deputy, estate=cast.estate, post=Post.DEPUTY_MANAGER)
+    client = client_as("manager")
+    client.force_login(deputy)
+    page = client.get(reverse("reports:workbench", args=[cast.estate.pk])).content.decode()
+    assert 'data-tile="collection_rate"' in page
+    assert reverse("billing:collection", args=[cast.estate.pk]) not in page
+    assert reverse("billing:reversals", args=[cast.estate.pk]) not in page
+    assert reverse("servicedesk:complaints", args=[cast.estate.pk]) in page
+    manager_page = client_as("manager").get(reverse("reports:workbench", args=[cast.estate.pk])).content.decode()
+    assert reverse("billing:collection", args=[cast.estate.pk]) in manager_page
