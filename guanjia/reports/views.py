@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from guanjia.core import display
+from guanjia.core.forms import attempt
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
-from guanjia.core.forms import attempt
 from guanjia.reports import access, actions, queries
 from guanjia.reports.forms import TargetsForm
 from guanjia.servicedesk import queries as servicedesk_queries
