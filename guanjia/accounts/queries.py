@@ -20,8 +20,8 @@ HOME_BY_POST = [
     (Post.DEPUTY_MANAGER, "estates:dashboard"),
     (Post.HEAD_BUTLER, "estates:dashboard"),
     (Post.BUTLER, "estates:my_zone"),
-    (Post.ASSISTANT, "people:frontdesk"),
-    (Post.FINANCE, "estates:units"),
+    (Post.ASSISTANT, "frontdesk:today"),
+    (Post.FINANCE, "billing:home"),
     (Post.GENERAL_AFFAIRS, "accounts:staff"),
 ]
 

@@ -87,6 +87,23 @@ def zone_note(zone_ids: set[int] | None) -> bool:
     return zone_ids is not None
 
 
+# -- the finance workbench -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def home(request: SignedInRequest, estate_id: int) -> HttpResponse:
+    """The site finance's home: this period's billing run and its total, today's receipts,
+    the reversals waiting for a decision; each links to its page."""
+    estate = access.access_estate_billing(request.user, estate_id, write=True)
+    context = {
+        "estate": estate,
+        "today": queries.finance_today(estate, timezone.localdate()),
+        "can_approve": can(request.user, estate.pk, Capability.APPROVE_REVERSALS),
+    }
+    return render(request, "billing/home.html", context)
+
+
 # -- fee items and standards -----------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ import datetime
 import io
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -98,6 +99,34 @@ def desk_search(request, estate_id: int):
     return render(request, template, {"estate": estate, "query": query, "hits": hits, "notice": notice})
 
 
+# The assistant's workbench -------------------------------------------------------------
+
+
+def today_page(
+    request, estate: Estate, *, status: int = 200, handover_form: HandOverForm | None = None
+) -> HttpResponse:
+    """Today at the desk: parcels waiting, keys out and overdue, visitors inside and expected,
+    the handover to acknowledge, and the pickup-code box with the parcel it finds."""
+    code = (request.POST.get("pickup_code") if handover_form else request.GET.get("code", "")) or ""
+    code = code.strip()[:6]
+    found = queries.waiting_parcel_by_code(estate.pk, code) if code else None
+    context = {
+        "estate": estate,
+        "today": queries.desk_today(estate.pk, request.user.pk, timezone.now()),
+        "code": code,
+        "found": found,
+        "handover_form": handover_form
+        or HandOverForm(initial={"pickup_code": code, "collected_by_name": found.recipient_name if found else ""}),
+    }
+    return render(request, "frontdesk/today.html", context, status=status)
+
+
+@login_required
+@require_GET
+def today(request, estate_id: int):
+    return today_page(request, custodian_estate(request.user, estate_id))
+
+
 # Parcels and entrusted items -------------------------------------------------------------
 
 
@@ -182,10 +211,27 @@ def parcel_scan(request, estate_id: int):
 def parcel_hand_over(request, parcel_id: int):
     parcel = access_desk_parcel(request.user, parcel_id)
     form = HandOverForm(request.POST)
+    from_today = request.POST.get("back") == "today"  # sent from the workbench's pickup box
     done = attempt(form, lambda data: actions.hand_over_parcel(actor=request.user, parcel=parcel, **data))
     if done is None:
+        if from_today:
+            return today_page(request, parcel.estate, status=400, handover_form=form)
         return parcels_page(request, parcel.estate, status=400, failed_parcel=parcel.pk, handover_form=form)
+    messages.success(
+        request,
+        _("Handed over: %(what)s for %(unit)s to %(name)s.")
+        % {"what": parcel_name(done), "unit": parcel.unit.code, "name": done.collected_by_name},
+    )
+    if from_today:
+        return redirect("frontdesk:today", estate_id=parcel.estate_id)
     return redirect(reverse("frontdesk:parcels", args=[parcel.estate_id]) + f"?handed_over={parcel.pk}")
+
+
+def parcel_name(parcel: Parcel) -> str:
+    """How a message names a parcel: the courier and tracking number, or the item left."""
+    if parcel.kind == Parcel.Kind.ITEM:
+        return parcel.description or str(parcel.get_kind_display())
+    return f"{parcel.courier} {parcel.tracking_number}".strip() or str(parcel.get_kind_display())
 
 
 @login_required
@@ -427,10 +473,13 @@ def visitor_export(request, estate_id: int):
 
 
 def handovers_page(request, estate: Estate, *, status: int = 200, **forms_in: Any) -> HttpResponse:
+    handovers = list(queries.handovers_of_estate(estate.pk)[:30])
+    for handover in handovers:
+        handover.shown_items = queries.readable_open_items(handover.open_items)  # type: ignore[attr-defined]
     context = {
         "estate": estate,
-        "open_items": queries.open_items(estate.pk),
-        "handovers": list(queries.handovers_of_estate(estate.pk)[:30]),
+        "open_items": queries.readable_open_items(queries.open_items(estate.pk)),
+        "handovers": handovers,
         "form": forms_in.get("form") or HandoverNoteForm(),
         "acknowledge_error": forms_in.get("acknowledge_error"),
     }
@@ -462,6 +511,9 @@ def handover_acknowledge(request, handover_id: int):
     except DomainError as error:
         estate = custodian_estate(request.user, handover.estate_id)
         return handovers_page(request, estate, status=400, acknowledge_error=error.message)
+    messages.success(request, _("Handover from %(name)s acknowledged.") % {"name": handover.written_by})
+    if request.POST.get("back") == "today":
+        return redirect("frontdesk:today", estate_id=handover.estate_id)
     return redirect("frontdesk:handovers", estate_id=handover.estate_id)
 
 

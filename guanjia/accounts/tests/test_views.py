@@ -5,8 +5,8 @@ HOME_BY_ROLE = {
     "manager": "estates:dashboard",
     "head_butler": "estates:dashboard",
     "butler": "estates:my_zone",
-    "assistant": "people:frontdesk",
-    "finance": "estates:units",
+    "assistant": "frontdesk:today",
+    "finance": "billing:home",
     "outsider": "estates:my_zone",
 }
 
