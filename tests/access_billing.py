@@ -81,7 +81,7 @@ def endpoints() -> list[Any]:
         {"code": "matrix", "name": "停车费", "kind": "fixed_monthly", "cycle": "monthly", "vacant_rate": "1"}
     )
     new_price = constant({"house_type": "villa", "unit_price": "3.00", "valid_from": "2030-01-01"})
-    run_month = constant({"period_start": "2025-07"})
+    run_month = constant({"period_start": "2025-07", "confirm": "1"})
 
     def cash(world: Any) -> dict:
         return {"method": "cash", "amount": "10.00", "idempotency_key": uuid.uuid4().hex}

@@ -214,6 +214,16 @@ def desk_search(
         "unit_id", "name"
     ):
         instructions.setdefault(unit_id, []).append(name)
+    # A unit found by its code has no person matched yet: the 住户 column lists who lives
+    # there (one query for all the units), the people matched by name first.
+    for unit_id, name in (
+        Residency.objects.filter(unit_id__in=ids, ended__isnull=True)
+        .order_by("unit_id", "pk")
+        .values_list("unit_id", "person__name")
+    ):
+        names = people.setdefault(unit_id, [])
+        if name not in names:
+            names.append(name)
     return [
         DeskHit(
             unit=units[pk],

@@ -168,6 +168,7 @@ def parcel_receive(request, estate_id: int):
     parcel = attempt(form, receive)
     if parcel is None:
         return parcels_page(request, estate, status=400, parcel_form=form)
+    checked_in(request, parcel)
     return redirect(reverse("frontdesk:parcels", args=[estate.pk]) + f"?received={parcel.pk}")
 
 
@@ -184,6 +185,7 @@ def item_receive(request, estate_id: int):
     parcel = attempt(form, receive)
     if parcel is None:
         return parcels_page(request, estate, status=400, item_form=form)
+    checked_in(request, parcel)
     return redirect(reverse("frontdesk:parcels", args=[estate.pk]) + f"?received={parcel.pk}")
 
 
@@ -227,6 +229,14 @@ def parcel_hand_over(request, parcel_id: int):
     return redirect(reverse("frontdesk:parcels", args=[parcel.estate_id]) + f"?handed_over={parcel.pk}")
 
 
+def checked_in(request, parcel: Parcel) -> None:
+    messages.success(
+        request,
+        _("Checked in: %(what)s for %(unit)s, shelf %(shelf)s.")
+        % {"what": parcel_name(parcel), "unit": parcel.unit.code, "shelf": parcel.shelf},
+    )
+
+
 def parcel_name(parcel: Parcel) -> str:
     """How a message names a parcel: the courier and tracking number, or the item left."""
     if parcel.kind == Parcel.Kind.ITEM:
@@ -242,6 +252,7 @@ def parcel_add_photo(request, parcel_id: int):
     done = attempt(form, lambda data: actions.add_parcel_photo(actor=request.user, parcel=parcel, upload=data["photo"]))
     if done is None:
         return parcels_page(request, parcel.estate, status=400, failed_parcel=parcel.pk, photo_form=form)
+    messages.success(request, _("Photo added."))
     return redirect(reverse("frontdesk:parcels", args=[parcel.estate_id]) + f"#parcel-{parcel.pk}")
 
 
@@ -285,6 +296,7 @@ def key_register(request, estate_id: int):
     key = attempt(form, register)
     if key is None:
         return keys_page(request, estate, status=400, form=form)
+    messages.success(request, _("Key %(tag)s registered.") % {"tag": key.tag})
     return redirect("frontdesk:key", key_id=key.pk)
 
 
@@ -321,8 +333,12 @@ def key_detail(request, key_id: int):
 def key_authorize(request, key_id: int):
     key = access_key(request.user, key_id)
     form = AuthorizationForm(request.POST)
-    if attempt(form, lambda data: actions.authorize_borrower(actor=request.user, key=key, **data)) is None:
+    written = attempt(form, lambda data: actions.authorize_borrower(actor=request.user, key=key, **data))
+    if written is None:
         return key_page(request, key, status=400, authorization_form=form)
+    messages.success(
+        request, _("%(name)s may now borrow key %(tag)s.") % {"name": written.borrower_name, "tag": key.tag}
+    )
     return redirect("frontdesk:key", key_id=key.pk)
 
 
@@ -331,8 +347,10 @@ def key_authorize(request, key_id: int):
 def key_lend(request, key_id: int):
     key = access_key(request.user, key_id)
     form = LendForm(request.POST)
-    if attempt(form, lambda data: actions.lend_key(actor=request.user, key=key, **data)) is None:
+    loan = attempt(form, lambda data: actions.lend_key(actor=request.user, key=key, **data))
+    if loan is None:
         return key_page(request, key, status=400, lend_form=form)
+    messages.success(request, _("Key %(tag)s lent to %(name)s.") % {"tag": key.tag, "name": loan.borrower_name})
     return redirect("frontdesk:key", key_id=key.pk)
 
 
@@ -344,6 +362,7 @@ def key_return(request, key_id: int):
         actions.return_key(actor=request.user, key=key)
     except DomainError as error:
         return key_page(request, key, status=400, return_error=error.message)
+    messages.success(request, _("Key %(tag)s is back in store.") % {"tag": key.tag})
     return redirect("frontdesk:key", key_id=key.pk)
 
 
@@ -354,6 +373,7 @@ def key_add_photo(request, key_id: int):
     form = CustodyPhotoForm(request.POST, request.FILES)
     if attempt(form, lambda data: actions.add_key_photo(actor=request.user, key=key, upload=data["photo"])) is None:
         return key_page(request, key, status=400, photo_form=form)
+    messages.success(request, _("Photo added."))
     return redirect("frontdesk:key", key_id=key.pk)
 
 
@@ -362,8 +382,12 @@ def key_add_photo(request, key_id: int):
 def key_mark(request, key_id: int):
     key = access_key(request.user, key_id)
     form = MarkKeyForm(request.POST)
-    if attempt(form, lambda data: actions.mark_key(actor=request.user, key=key, **data)) is None:
+    marked = attempt(form, lambda data: actions.mark_key(actor=request.user, key=key, **data))
+    if marked is None:
         return key_page(request, key, status=400, mark_form=form)
+    messages.success(
+        request, _("Key %(tag)s marked %(status)s.") % {"tag": key.tag, "status": marked.get_status_display()}
+    )
     return redirect("frontdesk:key", key_id=key.pk)
 
 
@@ -377,6 +401,7 @@ def authorization_revoke(request, authorization_id: int):
         actions.revoke_authorization(actor=request.user, authorization=authorization)
     except DomainError as error:
         return key_page(request, key, status=400, return_error=error.message)
+    messages.success(request, _("Authorization of %(name)s revoked.") % {"name": authorization.borrower_name})
     return redirect("frontdesk:key", key_id=key.pk)
 
 
@@ -388,6 +413,7 @@ def visitors_page(request, estate: Estate, *, status: int = 200, **forms_in: Any
     context = {
         "estate": estate,
         "inside": list(queries.visitors_inside(estate.pk)[:200]),
+        "expected": list(queries.expected_visitors(estate.pk, timezone.now())[:100]),
         "today": list(queries.visits_between(estate.pk, today, today + datetime.timedelta(days=1))[:300]),
         "instructions": list(queries.do_not_admit_of_estate(estate.pk)),
         "walk_in_form": forms_in.get("walk_in_form") or WalkInForm(),
@@ -415,8 +441,12 @@ def visitor_check_in(request, estate_id: int):
         unit = queries.find_unit(estate, data.pop("unit_code"))
         return actions.check_in_visitor(actor=request.user, unit=unit, **data)
 
-    if attempt(form, check_in) is None:
+    visit = attempt(form, check_in)
+    if visit is None:
         return visitors_page(request, estate, status=400, walk_in_form=form)
+    messages.success(
+        request, _("%(name)s checked in for %(unit)s.") % {"name": visit.visitor_name, "unit": visit.unit.code}
+    )
     return redirect("frontdesk:visitors", estate_id=estate.pk)
 
 
@@ -428,6 +458,9 @@ def visitor_admit(request, estate_id: int):
     visit = attempt(form, lambda data: actions.admit_with_pass(actor=request.user, estate=estate, token=data["token"]))
     if visit is None:
         return visitors_page(request, estate, status=400, admit_form=form)
+    messages.success(
+        request, _("%(name)s checked in for %(unit)s.") % {"name": visit.visitor_name, "unit": visit.unit.code}
+    )
     return redirect("frontdesk:visitors", estate_id=estate.pk)
 
 
@@ -440,6 +473,7 @@ def visitor_check_out(request, visit_id: int):
     except DomainError as error:
         estate = custodian_estate(request.user, visit.estate_id)
         return visitors_page(request, estate, status=400, check_out_error=error.message)
+    messages.success(request, _("%(name)s checked out.") % {"name": visit.visitor_name})
     return redirect("frontdesk:visitors", estate_id=visit.estate_id)
 
 
@@ -499,6 +533,7 @@ def handover_write(request, estate_id: int):
     form = HandoverNoteForm(request.POST)
     if attempt(form, lambda data: actions.write_handover(actor=request.user, estate=estate, **data)) is None:
         return handovers_page(request, estate, status=400, form=form)
+    messages.success(request, _("Handover written; the next shift acknowledges it."))
     return redirect("frontdesk:handovers", estate_id=estate.pk)
 
 
