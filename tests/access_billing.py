@@ -105,6 +105,8 @@ def endpoints() -> list[Any]:
         page("POST", "billing:fee_item", NOBODY, new_price, fee_item_id="ui_other_fee_item"),
         page("GET", "billing:readings", managers, estate_id="estate"),
         page("POST", "billing:readings", managers, reading, estate_id="estate"),
+        page("GET", "billing:home", managers, estate_id="estate"),
+        page("GET", "billing:home", NOBODY, estate_id="other_estate"),
         page("GET", "billing:run", managers, estate_id="estate"),
         page("GET", "billing:run", NOBODY, estate_id="other_estate"),
         page("POST", "billing:run", managers, run_month, estate_id="estate"),

@@ -619,6 +619,9 @@ def my_authorization_add(request, key_id: int):
     )
     if written is None:
         return my_keys_page(request, status=400, failed_key=key.pk, form=form)
+    messages.success(
+        request, _("%(name)s may now borrow key %(tag)s.") % {"name": written.borrower_name, "tag": key.tag}
+    )
     return redirect("frontdesk:my_keys")
 
 
@@ -640,6 +643,7 @@ def my_authorization_edit(request, authorization_id: int):
             lambda data: actions.update_authorization(actor=request.user, authorization=authorization, **data),
         )
         if written is not None:
+            messages.success(request, _("Saved."))
             return redirect("frontdesk:my_keys")
     status = 400 if request.method == "POST" else 200
     context = {"authorization": authorization, "form": form}
@@ -655,6 +659,7 @@ def my_authorization_revoke(request, authorization_id: int):
         actions.revoke_authorization(actor=request.user, authorization=authorization)
     except DomainError as error:
         return my_keys_page(request, status=400, problem=error.message)
+    messages.success(request, _("Authorization of %(name)s revoked.") % {"name": authorization.borrower_name})
     return redirect("frontdesk:my_keys")
 
 
@@ -687,6 +692,7 @@ def my_pass_issue(request):
     visitor_pass = attempt(form, issue)
     if visitor_pass is None:
         return my_passes_page(request, status=400, form=form)
+    messages.success(request, _("Pass issued for %(name)s.") % {"name": visitor_pass.visitor_name})
     return redirect("frontdesk:my_pass", pass_id=visitor_pass.pk)
 
 
@@ -711,6 +717,7 @@ def my_pass_revoke(request, pass_id: int):
         actions.revoke_visitor_pass(person=person, visitor_pass=visitor_pass)
     except DomainError as error:
         return my_passes_page(request, status=400, problem=error.message)
+    messages.success(request, _("Pass of %(name)s withdrawn.") % {"name": visitor_pass.visitor_name})
     return redirect("frontdesk:my_passes")
 
 
@@ -740,8 +747,10 @@ def my_instruction_add(request):
         unit = access_my_unit(request.user, data.pop("unit"))
         return actions.add_do_not_admit(person=person, unit=unit, **data)
 
-    if attempt(form, add) is None:
+    added = attempt(form, add)
+    if added is None:
         return my_instructions_page(request, status=400, form=form)
+    messages.success(request, _("The desk will not admit %(name)s.") % {"name": added.name})
     return redirect("frontdesk:my_instructions")
 
 
@@ -754,4 +763,5 @@ def my_instruction_lift(request, instruction_id: int):
         actions.lift_do_not_admit(person=person, instruction=instruction)
     except DomainError as error:
         return my_instructions_page(request, status=400, problem=error.message)
+    messages.success(request, _("Instruction about %(name)s lifted.") % {"name": instruction.name})
     return redirect("frontdesk:my_instructions")

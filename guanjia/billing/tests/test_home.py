@@ -40,6 +40,8 @@ def test_the_home_shows_the_run_the_takings_and_the_reversals_waiting(client_as,
     assert ">1<" in body.split('id="reversals-waiting"')[1][:10]
     for url in (reverse("billing:run", args=[cast.estate.pk]), reverse("billing:reversals", args=[cast.estate.pk])):
         assert url in body
+    # The unit box opens the unit to take a payment.
+    assert f'action="{reverse("billing:collection", args=[cast.estate.pk])}" class="card mb-3" role="search"' in body
 
 
 def test_a_period_not_billed_yet_says_so(client_as, cast):

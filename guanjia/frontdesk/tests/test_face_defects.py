@@ -92,3 +92,22 @@ def test_each_desk_action_ends_with_a_message(client_as, cast):
         follow=True,
     )
     assert "来访乙" in page.content.decode().split("gj-toasts")[1]
+
+
+def test_the_owner_is_asked_before_revoking_and_told_after(client_as, cast):
+    key = actions.register_key(
+        actor=cast.assistant, estate=cast.estate, kind=Key.Kind.UNIT, tag="K-MINE", slot="A3", unit=cast.unit_a
+    )
+    authorization = actions.authorize_borrower(
+        actor=cast.assistant,
+        key=key,
+        borrower_name="李保姆",
+        borrower_phone="13900002222",
+        purpose="打扫",
+        valid_until=timezone.localdate() + datetime.timedelta(days=5),
+    )
+    client = client_as("owner")
+    page = client.get(reverse("frontdesk:my_keys")).content.decode()
+    assert 'data-confirm="撤销李保姆借用钥匙 K-MINE 的授权？"' in page
+    page = client.post(reverse("frontdesk:my_authorization_revoke", args=[authorization.pk]), follow=True)
+    assert "已撤销李保姆的借钥匙授权" in page.content.decode()
