@@ -81,7 +81,7 @@ def endpoints() -> list[Any]:
         {"code": "matrix", "name": "停车费", "kind": "fixed_monthly", "cycle": "monthly", "vacant_rate": "1"}
     )
     new_price = constant({"house_type": "villa", "unit_price": "3.00", "valid_from": "2030-01-01"})
-    run_month = constant({"period_start": "2025-07"})
+    run_month = constant({"period_start": "2025-07", "confirm": "1"})
 
     def cash(world: Any) -> dict:
         return {"method": "cash", "amount": "10.00", "idempotency_key": uuid.uuid4().hex}
@@ -105,6 +105,8 @@ def endpoints() -> list[Any]:
         page("POST", "billing:fee_item", NOBODY, new_price, fee_item_id="ui_other_fee_item"),
         page("GET", "billing:readings", managers, estate_id="estate"),
         page("POST", "billing:readings", managers, reading, estate_id="estate"),
+        page("GET", "billing:home", managers, estate_id="estate"),
+        page("GET", "billing:home", NOBODY, estate_id="other_estate"),
         page("GET", "billing:run", managers, estate_id="estate"),
         page("GET", "billing:run", NOBODY, estate_id="other_estate"),
         page("POST", "billing:run", managers, run_month, estate_id="estate"),

@@ -170,6 +170,8 @@ def endpoints() -> list[Any]:
 
     rows = [
         # the desk pages
+        page("GET", "frontdesk:today", CUSTODIANS, estate_id="estate"),
+        page("GET", "frontdesk:today", OUTSIDER, estate_id="other_estate"),
         page("GET", "frontdesk:search", CUSTODIANS, estate_id="estate"),
         page("GET", "frontdesk:search", OUTSIDER, estate_id="other_estate"),
         page("GET", "frontdesk:parcels", CUSTODIANS, estate_id="estate"),

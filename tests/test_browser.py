@@ -43,9 +43,10 @@ def test_assistant_finds_zhang_san_at_the_front_desk(live_server, live_cast, pag
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
 
-    # The assistant's home is the front desk, in Chinese.
+    # The assistant's home is today at the desk; the people search is the desk's other page, in Chinese.
+    page.wait_for_url(live_server.url + reverse("frontdesk:today", args=[cast.estate.pk]))
     frontdesk = live_server.url + reverse("people:frontdesk", args=[cast.estate.pk])
-    page.wait_for_url(frontdesk)
+    page.goto(frontdesk)
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.locator("h1")).to_have_text("翠湖苑 · 前台")
     search = page.locator("input[name=q]")

@@ -20,8 +20,8 @@ HOME_BY_POST = [
     (Post.DEPUTY_MANAGER, "reports:workbench"),
     (Post.HEAD_BUTLER, "estates:dashboard"),
     (Post.BUTLER, "reports:butler"),
-    (Post.ASSISTANT, "people:frontdesk"),
-    (Post.FINANCE, "estates:units"),
+    (Post.ASSISTANT, "frontdesk:today"),
+    (Post.FINANCE, "billing:home"),
     (Post.GENERAL_AFFAIRS, "accounts:staff"),
 ]
 

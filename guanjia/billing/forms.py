@@ -108,7 +108,9 @@ def looks_like_a_number(text: str) -> bool:
 
 class ReadingForm(forms.Form):
     unit_code = forms.CharField(label=_("unit code"), max_length=50)
-    fee_item = forms.ModelChoiceField(label=_("Fee item"), queryset=FeeItem.objects.none())
+    fee_item = forms.ModelChoiceField(
+        label=_("Metered fee item"), queryset=FeeItem.objects.none(), empty_label=_("Choose the meter's fee item")
+    )
     period = MonthField(label=_("month"))
     reading = column_field(MeterReading, "reading", label=_("reading"))
     initial_reading = column_field(
@@ -127,7 +129,9 @@ class ReadingForm(forms.Form):
 
 
 class MeterImportForm(forms.Form):
-    fee_item = forms.ModelChoiceField(label=_("Fee item"), queryset=FeeItem.objects.none())
+    fee_item = forms.ModelChoiceField(
+        label=_("Metered fee item"), queryset=FeeItem.objects.none(), empty_label=_("Choose the meter's fee item")
+    )
     period = MonthField(label=_("month"))
     file = forms.FileField(label=_("Excel file (.xlsx)"))
 
@@ -159,7 +163,10 @@ class PaymentForm(forms.Form):
         help_text=_("Leave all unticked to settle the oldest bills first; any rest becomes prepaid."),
     )
     reference = forms.CharField(
-        label=_("reference"), required=False, max_length=64, help_text=_("Bank or POS slip number, if any.")
+        label=_("reference or transaction number"),
+        required=False,
+        max_length=64,
+        help_text=_("Bank or POS slip number, if any; for WeChat Pay or Alipay the transaction number (required)."),
     )
     note = forms.CharField(label=_("note"), required=False, max_length=200)
 

@@ -265,6 +265,10 @@ class Payment(models.Model):
         CASH = "cash", _("Cash")
         BANK_TRANSFER = "bank_transfer", _("Bank transfer")
         POS = "pos", _("POS card terminal")
+        # The payer's WeChat or Alipay code scanned at the counter: the transaction number
+        # (交易单号) the app shows is recorded as the payment's reference.
+        WECHAT = "wechat", _("WeChat Pay (at the counter)")
+        ALIPAY = "alipay", _("Alipay (at the counter)")
         ONLINE = "online", _("Online payment")
 
     class Status(models.TextChoices):

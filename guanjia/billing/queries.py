@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypedDict
 
-from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -382,3 +382,67 @@ def collection_log_of(unit: Unit, *, limit: int) -> list[CollectionLog]:
 
 def zone_names(estate: Estate) -> dict[int, str]:
     return dict(estate.zones.values_list("pk", "name"))
+
+
+# -- The finance workbench --------------------------------------------------------------------
+
+
+class FinanceToday(TypedDict):
+    """The site finance's home: this period's run and bills, today's takings, reversals waiting."""
+
+    period: datetime.date
+    run: BillingRun | None
+    bills: int
+    billed: Decimal
+    collected: Decimal
+    receipts_today: int
+    taken_today: Decimal
+    by_method: list[tuple[str, int, Decimal]]
+    payments_today: list[Payment]
+    reversals_waiting: int
+    waiting: list[ReversalRequest]
+
+
+def local_day(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The day's start and the next day's, in the estate's time (Asia/Shanghai)."""
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+    return start, start + datetime.timedelta(days=1)
+
+
+def finance_today(estate: Estate, today: datetime.date) -> FinanceToday:
+    period = today.replace(day=1)
+    run = BillingRun.objects.filter(estate=estate, period_start=period).order_by("-started_at", "-id").first()
+    billed = (
+        Bill.objects.filter(estate=estate, period_start=period)
+        .exclude(status=Bill.Status.REVERSED)
+        .aggregate(n=Count("*"), amount=Coalesce(Sum("amount"), ZERO), paid=Coalesce(Sum("paid_amount"), ZERO))
+    )
+    start, end = local_day(today)
+    taken = Payment.objects.filter(
+        estate=estate, status=Payment.Status.VALID, received_at__gte=start, received_at__lt=end
+    )
+    totals = taken.aggregate(n=Count("*"), amount=Coalesce(Sum("amount"), ZERO))
+    labels = dict(Payment.Method.choices)
+    by_method = [
+        (str(labels.get(row["method"], row["method"])), row["n"], row["amount"])
+        for row in taken.order_by().values("method").annotate(n=Count("*"), amount=Sum("amount")).order_by("method")
+    ]
+    pending = ReversalRequest.objects.filter(estate=estate, status=ReversalRequest.Status.PENDING)
+    return {
+        "period": period,
+        "run": run,
+        "bills": billed["n"],
+        "billed": billed["amount"],
+        "collected": billed["paid"],
+        "receipts_today": totals["n"],
+        "taken_today": totals["amount"],
+        "by_method": by_method,
+        "payments_today": list(taken.select_related("unit").order_by("-received_at")[:10]),
+        "reversals_waiting": pending.count(),
+        "waiting": list(
+            pending.select_related(
+                "payment", "payment__unit", "bill", "bill__unit", "bill__fee_item", "requested_by"
+            ).order_by("requested_at")[:5]
+        ),
+    }

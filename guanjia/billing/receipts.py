@@ -29,6 +29,9 @@ from guanjia.core.models import Change
 from guanjia.people.models import Residency
 
 PRINT_VERB = "print_receipt"
+# The parts of one receipt (联次), each a page: the counter keeps the stub, the payer takes
+# theirs, finance books the third.
+COPIES = (("第一联", "存根"), ("第二联", "交款人"), ("第三联", "记账"))
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 # File names of Noto CJK (and its Source Han twin) as Debian and others ship them.
 FONT_PATTERNS = ("NotoSansCJK*-Regular.tt[cf]", "NotoSansCJK*.otf", "NotoSerifCJK*-Regular.tt[cf]", "SourceHan*.tt[cf]")
@@ -239,6 +242,9 @@ def receipt_context(payment: Payment, *, copy_number: int = 1) -> dict[str, Any]
         "reversal": reversal,
         "reprint": copy_number > 1,
         "copy_number": copy_number,
+        "company_name": payment.estate.company.name,
+        "reference": payment.reference,
+        "copies": [{"number": number, "use": use} for number, use in COPIES],
     }
 
 

@@ -22,6 +22,7 @@ from guanjia.billing import money
 from guanjia.billing.models import Allocation, Bill, Payment
 from guanjia.billing.queries import MONEY, OUTSTANDING, ZERO, fen, in_zones, open_bills_due, zone_names
 from guanjia.estates.models import Estate
+from guanjia.people.models import Residency
 
 # (label, fewest days overdue, most days overdue or None): 0–30, 31–90, 91–180, 181–365, > 365.
 AGING_BUCKETS: list[tuple[str, int, int | None]] = [
@@ -214,14 +215,26 @@ def aging_totals(rows: list[dict]) -> tuple[dict[str, Decimal], Decimal]:
 
 def debtors(estate: Estate, as_of: datetime.date, *, zone_ids: Iterable[int] | None) -> list[dict]:
     """The units owing most on `as_of` (every payer), at most 200: {unit_id, unit__code,
-    unit__zone__code, owed}."""
-    rows = (
+    unit__zone__code, unit__zone__name, owners, owed}; `owners` names the unit's owners now
+    (the people a reminder and a call go to), read in one more query."""
+    rows = list(
         open_bills_due(estate, as_of, zone_ids=zone_ids)
-        .values("unit_id", "unit__code", "unit__zone__code")
+        .values("unit_id", "unit__code", "unit__zone__code", "unit__zone__name")
         .annotate(owed=Sum(OUTSTANDING))
         .order_by("-owed", "unit__code")[:200]
     )
-    return [{**row, "owed": fen(row["owed"])} for row in rows]
+    owners: dict[int, list[str]] = {}
+    for unit_id, name in (
+        Residency.objects.filter(
+            unit_id__in=[row["unit_id"] for row in rows],
+            ended__isnull=True,
+            relation__in=(Residency.Relation.OWNER, Residency.Relation.CO_OWNER),
+        )
+        .order_by("unit_id", "pk")
+        .values_list("unit_id", "person__name")
+    ):
+        owners.setdefault(unit_id, []).append(name)
+    return [{**row, "owners": "、".join(owners.get(row["unit_id"], [])), "owed": fen(row["owed"])} for row in rows]
 
 
 def collection_report(estate: Estate, month: datetime.date, *, zone_ids: Iterable[int] | None) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from guanjia.billing import views
 
 app_name = "billing"
 urlpatterns = [
+    path("estates/<int:estate_id>/billing/", views.home, name="home"),
     path("estates/<int:estate_id>/billing/fees/", views.fees, name="fees"),
     path("billing/fees/<int:fee_item_id>/", views.fee_item, name="fee_item"),
     path("estates/<int:estate_id>/billing/readings/", views.readings, name="readings"),

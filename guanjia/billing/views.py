@@ -87,6 +87,23 @@ def zone_note(zone_ids: set[int] | None) -> bool:
     return zone_ids is not None
 
 
+# -- the finance workbench -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def home(request: SignedInRequest, estate_id: int) -> HttpResponse:
+    """The site finance's home: this period's billing run and its total, today's receipts,
+    the reversals waiting for a decision; each links to its page."""
+    estate = access.access_estate_billing(request.user, estate_id, write=True)
+    context = {
+        "estate": estate,
+        "today": queries.finance_today(estate, timezone.localdate()),
+        "can_approve": can(request.user, estate.pk, Capability.APPROVE_REVERSALS),
+    }
+    return render(request, "billing/home.html", context)
+
+
 # -- fee items and standards -----------------------------------------------------------------
 
 
@@ -180,7 +197,14 @@ def readings(request: SignedInRequest, estate_id: int) -> HttpResponse:
         if attempt(form, record) is not None:
             messages.success(request, _("Reading saved."))
             return redirect("billing:readings", estate_id=estate.pk)
-    context = {"estate": estate, "form": form, "import_form": import_form, "recent": queries.recent_readings(estate)}
+    context = {
+        "estate": estate,
+        "form": form,
+        "import_form": import_form,
+        "recent": queries.recent_readings(estate),
+        # Without a metered item the item list would be empty: the page says why instead.
+        "has_metered": form.fields["fee_item"].queryset.exists(),  # type: ignore[attr-defined]
+    }
     return render(request, "billing/readings.html", context, status=400 if request.method == "POST" else 200)
 
 
@@ -209,21 +233,34 @@ def import_readings(user: User, form: MeterImportForm) -> list[MeterReading] | N
 @require_http_methods(["GET", "POST"])
 def run(request: SignedInRequest, estate_id: int) -> HttpResponse:
     estate = access.access_estate_billing(request.user, estate_id, write=True)
-    form = RunForm(request.POST or None, initial={"period_start": timezone.localdate().replace(day=1)})
+    today = timezone.localdate()
+    form = RunForm(request.POST or None, initial={"period_start": today.replace(day=1)})
     problems: list[FieldProblem] = []
+    preview: actions.RunPreview | None = None
     if request.method == "POST" and form.is_valid():
         period_start = form.cleaned_data["period_start"]
         try:
             # Refused before it is queued: the message goes under the month, every problem
-            # (each unit without its area) is listed below the form.
-            job = actions.start_billing_run(actor=request.user, estate=estate, period_start=period_start)
+            # (each unit without its area) is listed below the form. The first send shows
+            # what the run would bill (and warns of a month not begun); the confirmation
+            # queues it.
+            if request.POST.get("confirm") == "1":
+                job = actions.start_billing_run(actor=request.user, estate=estate, period_start=period_start)
+                messages.success(request, _("Billing run for %(month)s started.") % {"month": f"{period_start:%Y-%m}"})
+                return redirect("billing:run_job", estate_id=estate.pk, job_id=job.pk)
+            preview = actions.preview_billing_run(estate=estate, period_start=period_start, today=today)
         except DomainError as refused:
             problems = refused.problems
             form.add_error("period_start", refused.message)
-        else:
-            return redirect("billing:run_job", estate_id=estate.pk, job_id=job.pk)
-    context = {"estate": estate, "form": form, "runs": queries.recent_runs(estate), "problems": problems}
-    return render(request, "billing/run.html", context, status=400 if request.method == "POST" else 200)
+    context = {
+        "estate": estate,
+        "form": form,
+        "runs": queries.recent_runs(estate),
+        "problems": problems,
+        "preview": preview,
+        "today": today,
+    }
+    return render(request, "billing/run.html", context, status=400 if form.errors else 200)
 
 
 def run_context(estate: Estate, job: Job) -> dict[str, Any]:
@@ -369,6 +406,8 @@ def payment_context(request: SignedInRequest, payment: Payment, **extra: Any) ->
         "allocations": queries.allocations_of(payment),
         "reversal": getattr(payment, "reversal", None) if payment.status == Payment.Status.REVERSED else None,
         "capitals": receipts.amount_in_capitals(payment.amount),
+        "payer": receipts.payer_name(payment),
+        "company_name": payment.estate.company.name,
         "prints": receipts.print_count(payment),
         "can_request_reversal": manage and payment.status == Payment.Status.VALID and pending is None,
         "pending_request": pending,

@@ -8,6 +8,7 @@ from guanjia.core.roles import Capability as C
 DESK = (C.HANDLE_CUSTODY,)
 
 ITEMS = [
+    NavItem("desk", _("Today at the desk"), "frontdesk:today", DESK, order=5),
     NavItem("desk", _("Desk"), "frontdesk:search", DESK, order=10, also=("frontdesk:unit_desk",)),
     NavItem("desk", _("Parcels"), "frontdesk:parcels", DESK, order=20, also=("frontdesk:parcel_*",)),
     NavItem("desk", _("Keys"), "frontdesk:keys", DESK, order=30, also=("frontdesk:key", "frontdesk:key_*")),

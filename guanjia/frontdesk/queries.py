@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -213,6 +214,16 @@ def desk_search(
         "unit_id", "name"
     ):
         instructions.setdefault(unit_id, []).append(name)
+    # A unit found by its code has no person matched yet: the 住户 column lists who lives
+    # there (one query for all the units), the people matched by name first.
+    for unit_id, name in (
+        Residency.objects.filter(unit_id__in=ids, ended__isnull=True)
+        .order_by("unit_id", "pk")
+        .values_list("unit_id", "person__name")
+    ):
+        names = people.setdefault(unit_id, [])
+        if name not in names:
+            names.append(name)
     return [
         DeskHit(
             unit=units[pk],
@@ -414,3 +425,95 @@ def instructions_of_units(unit_ids: set[int]) -> QuerySet[DoNotAdmit]:
     return (
         DoNotAdmit.objects.filter(unit_id__in=unit_ids, lifted_at__isnull=True).select_related("unit").order_by("name")
     )
+
+
+# The assistant's workbench ---------------------------------------------------------------
+
+
+@dataclass
+class DeskToday:
+    """What the front desk has on its hands now (the assistant's home page)."""
+
+    parcels_waiting: int
+    parcels_latest: list[Parcel]
+    keys_out: list[KeyLoan]
+    keys_overdue: int
+    inside: list[Visit]
+    expected: list[VisitorPass]
+    handover: Handover | None  # the one this reader should acknowledge
+    own_handover_open: bool  # the reader's own note still waits for the next shift
+
+
+def expected_visitors(estate_id: int, now: datetime.datetime) -> QuerySet[VisitorPass]:
+    """Passes that may still be used today: not withdrawn, in force before the day ends, not
+    expired, and (a one-time pass) not used yet."""
+    end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59)
+    return (
+        VisitorPass.objects.filter(
+            estate_id=estate_id, revoked_at__isnull=True, valid_from__lte=end_of_day, valid_until__gte=now
+        )
+        .exclude(kind=VisitorPass.Kind.ONE_TIME, used_at__isnull=False)
+        .select_related("unit")
+        .order_by("valid_from", "pk")
+    )
+
+
+def handover_to_acknowledge(estate_id: int, reader_id: int) -> Handover | None:
+    """The latest handover still waiting for the next shift, unless the reader wrote it (the
+    writer cannot acknowledge their own note)."""
+    return (
+        Handover.objects.filter(estate_id=estate_id, acknowledged_at__isnull=True)
+        .exclude(written_by_id=reader_id)
+        .select_related("written_by")
+        .order_by("-written_at")
+        .first()
+    )
+
+
+def desk_today(estate_id: int, reader_id: int, now: datetime.datetime, limit: int = 8) -> DeskToday:
+    keys_out = list(
+        KeyLoan.objects.filter(key__estate_id=estate_id, returned_at__isnull=True)
+        .select_related("key", "key__unit")
+        .order_by("due_at")
+    )
+    for loan in keys_out:
+        loan.overdue = loan.due_at < now  # type: ignore[attr-defined]
+    waiting = Parcel.objects.filter(estate_id=estate_id, status=Parcel.Status.WAITING)
+    return DeskToday(
+        parcels_waiting=waiting.count(),
+        parcels_latest=list(waiting.select_related("unit").order_by("-received_at", "-pk")[:limit]),
+        keys_out=keys_out,
+        keys_overdue=sum(1 for loan in keys_out if loan.due_at < now),
+        inside=list(visitors_inside(estate_id)[:50]),
+        expected=list(expected_visitors(estate_id, now)[:50]),
+        handover=handover_to_acknowledge(estate_id, reader_id),
+        own_handover_open=Handover.objects.filter(
+            estate_id=estate_id, acknowledged_at__isnull=True, written_by_id=reader_id
+        ).exists(),
+    )
+
+
+def waiting_parcel_by_code(estate_id: int, code: str) -> Parcel | None:
+    """The waiting parcel a pickup code belongs to (the code is unique among them), if any."""
+    code = code.strip()
+    if not code:
+        return None
+    return (
+        Parcel.objects.filter(estate_id=estate_id, status=Parcel.Status.WAITING, pickup_code=code)
+        .select_related("unit")
+        .first()
+    )
+
+
+def readable_open_items(items: dict) -> dict:
+    """A handover's open items as stored (JSON: times as ISO text in UTC) with the key due times
+    turned back into datetimes, so that the page shows them in Asia/Shanghai."""
+    shown = dict(items or {})
+    keys_out = []
+    for item in shown.get("keys_out", []):
+        due = item.get("due_at")
+        with contextlib.suppress(ValueError):  # text that is not a time stays as written
+            due = datetime.datetime.fromisoformat(due) if isinstance(due, str) else due
+        keys_out.append({**item, "due_at": due})
+    shown["keys_out"] = keys_out
+    return shown

@@ -7,6 +7,7 @@ desk = "estates/<int:estate_id>/desk/"
 urlpatterns = [
     path("units/<int:unit_id>/desk/", views.unit_desk, name="unit_desk"),
     path(desk, views.desk_search, name="search"),
+    path(desk + "today/", views.today, name="today"),
     path(desk + "parcels/", views.parcels, name="parcels"),
     path(desk + "parcels/receive/", views.parcel_receive, name="parcel_receive"),
     path(desk + "parcels/scan/", views.parcel_scan, name="parcel_scan"),

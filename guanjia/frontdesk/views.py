@@ -7,6 +7,7 @@ import datetime
 import io
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -98,6 +99,34 @@ def desk_search(request, estate_id: int):
     return render(request, template, {"estate": estate, "query": query, "hits": hits, "notice": notice})
 
 
+# The assistant's workbench -------------------------------------------------------------
+
+
+def today_page(
+    request, estate: Estate, *, status: int = 200, handover_form: HandOverForm | None = None
+) -> HttpResponse:
+    """Today at the desk: parcels waiting, keys out and overdue, visitors inside and expected,
+    the handover to acknowledge, and the pickup-code box with the parcel it finds."""
+    code = (request.POST.get("pickup_code") if handover_form else request.GET.get("code", "")) or ""
+    code = code.strip()[:6]
+    found = queries.waiting_parcel_by_code(estate.pk, code) if code else None
+    context = {
+        "estate": estate,
+        "today": queries.desk_today(estate.pk, request.user.pk, timezone.now()),
+        "code": code,
+        "found": found,
+        "handover_form": handover_form
+        or HandOverForm(initial={"pickup_code": code, "collected_by_name": found.recipient_name if found else ""}),
+    }
+    return render(request, "frontdesk/today.html", context, status=status)
+
+
+@login_required
+@require_GET
+def today(request, estate_id: int):
+    return today_page(request, custodian_estate(request.user, estate_id))
+
+
 # Parcels and entrusted items -------------------------------------------------------------
 
 
@@ -139,6 +168,7 @@ def parcel_receive(request, estate_id: int):
     parcel = attempt(form, receive)
     if parcel is None:
         return parcels_page(request, estate, status=400, parcel_form=form)
+    checked_in(request, parcel)
     return redirect(reverse("frontdesk:parcels", args=[estate.pk]) + f"?received={parcel.pk}")
 
 
@@ -155,6 +185,7 @@ def item_receive(request, estate_id: int):
     parcel = attempt(form, receive)
     if parcel is None:
         return parcels_page(request, estate, status=400, item_form=form)
+    checked_in(request, parcel)
     return redirect(reverse("frontdesk:parcels", args=[estate.pk]) + f"?received={parcel.pk}")
 
 
@@ -182,10 +213,35 @@ def parcel_scan(request, estate_id: int):
 def parcel_hand_over(request, parcel_id: int):
     parcel = access_desk_parcel(request.user, parcel_id)
     form = HandOverForm(request.POST)
+    from_today = request.POST.get("back") == "today"  # sent from the workbench's pickup box
     done = attempt(form, lambda data: actions.hand_over_parcel(actor=request.user, parcel=parcel, **data))
     if done is None:
+        if from_today:
+            return today_page(request, parcel.estate, status=400, handover_form=form)
         return parcels_page(request, parcel.estate, status=400, failed_parcel=parcel.pk, handover_form=form)
+    messages.success(
+        request,
+        _("Handed over: %(what)s for %(unit)s to %(name)s.")
+        % {"what": parcel_name(done), "unit": parcel.unit.code, "name": done.collected_by_name},
+    )
+    if from_today:
+        return redirect("frontdesk:today", estate_id=parcel.estate_id)
     return redirect(reverse("frontdesk:parcels", args=[parcel.estate_id]) + f"?handed_over={parcel.pk}")
+
+
+def checked_in(request, parcel: Parcel) -> None:
+    messages.success(
+        request,
+        _("Checked in: %(what)s for %(unit)s, shelf %(shelf)s.")
+        % {"what": parcel_name(parcel), "unit": parcel.unit.code, "shelf": parcel.shelf},
+    )
+
+
+def parcel_name(parcel: Parcel) -> str:
+    """How a message names a parcel: the courier and tracking number, or the item left."""
+    if parcel.kind == Parcel.Kind.ITEM:
+        return parcel.description or str(parcel.get_kind_display())
+    return f"{parcel.courier} {parcel.tracking_number}".strip() or str(parcel.get_kind_display())
 
 
 @login_required
@@ -196,6 +252,7 @@ def parcel_add_photo(request, parcel_id: int):
     done = attempt(form, lambda data: actions.add_parcel_photo(actor=request.user, parcel=parcel, upload=data["photo"]))
     if done is None:
         return parcels_page(request, parcel.estate, status=400, failed_parcel=parcel.pk, photo_form=form)
+    messages.success(request, _("Photo added."))
     return redirect(reverse("frontdesk:parcels", args=[parcel.estate_id]) + f"#parcel-{parcel.pk}")
 
 
@@ -239,6 +296,7 @@ def key_register(request, estate_id: int):
     key = attempt(form, register)
     if key is None:
         return keys_page(request, estate, status=400, form=form)
+    messages.success(request, _("Key %(tag)s registered.") % {"tag": key.tag})
     return redirect("frontdesk:key", key_id=key.pk)
 
 
@@ -275,8 +333,12 @@ def key_detail(request, key_id: int):
 def key_authorize(request, key_id: int):
     key = access_key(request.user, key_id)
     form = AuthorizationForm(request.POST)
-    if attempt(form, lambda data: actions.authorize_borrower(actor=request.user, key=key, **data)) is None:
+    written = attempt(form, lambda data: actions.authorize_borrower(actor=request.user, key=key, **data))
+    if written is None:
         return key_page(request, key, status=400, authorization_form=form)
+    messages.success(
+        request, _("%(name)s may now borrow key %(tag)s.") % {"name": written.borrower_name, "tag": key.tag}
+    )
     return redirect("frontdesk:key", key_id=key.pk)
 
 
@@ -285,8 +347,10 @@ def key_authorize(request, key_id: int):
 def key_lend(request, key_id: int):
     key = access_key(request.user, key_id)
     form = LendForm(request.POST)
-    if attempt(form, lambda data: actions.lend_key(actor=request.user, key=key, **data)) is None:
+    loan = attempt(form, lambda data: actions.lend_key(actor=request.user, key=key, **data))
+    if loan is None:
         return key_page(request, key, status=400, lend_form=form)
+    messages.success(request, _("Key %(tag)s lent to %(name)s.") % {"tag": key.tag, "name": loan.borrower_name})
     return redirect("frontdesk:key", key_id=key.pk)
 
 
@@ -298,6 +362,7 @@ def key_return(request, key_id: int):
         actions.return_key(actor=request.user, key=key)
     except DomainError as error:
         return key_page(request, key, status=400, return_error=error.message)
+    messages.success(request, _("Key %(tag)s is back in store.") % {"tag": key.tag})
     return redirect("frontdesk:key", key_id=key.pk)
 
 
@@ -308,6 +373,7 @@ def key_add_photo(request, key_id: int):
     form = CustodyPhotoForm(request.POST, request.FILES)
     if attempt(form, lambda data: actions.add_key_photo(actor=request.user, key=key, upload=data["photo"])) is None:
         return key_page(request, key, status=400, photo_form=form)
+    messages.success(request, _("Photo added."))
     return redirect("frontdesk:key", key_id=key.pk)
 
 
@@ -316,8 +382,12 @@ def key_add_photo(request, key_id: int):
 def key_mark(request, key_id: int):
     key = access_key(request.user, key_id)
     form = MarkKeyForm(request.POST)
-    if attempt(form, lambda data: actions.mark_key(actor=request.user, key=key, **data)) is None:
+    marked = attempt(form, lambda data: actions.mark_key(actor=request.user, key=key, **data))
+    if marked is None:
         return key_page(request, key, status=400, mark_form=form)
+    messages.success(
+        request, _("Key %(tag)s marked %(status)s.") % {"tag": key.tag, "status": marked.get_status_display()}
+    )
     return redirect("frontdesk:key", key_id=key.pk)
 
 
@@ -331,6 +401,7 @@ def authorization_revoke(request, authorization_id: int):
         actions.revoke_authorization(actor=request.user, authorization=authorization)
     except DomainError as error:
         return key_page(request, key, status=400, return_error=error.message)
+    messages.success(request, _("Authorization of %(name)s revoked.") % {"name": authorization.borrower_name})
     return redirect("frontdesk:key", key_id=key.pk)
 
 
@@ -342,6 +413,7 @@ def visitors_page(request, estate: Estate, *, status: int = 200, **forms_in: Any
     context = {
         "estate": estate,
         "inside": list(queries.visitors_inside(estate.pk)[:200]),
+        "expected": list(queries.expected_visitors(estate.pk, timezone.now())[:100]),
         "today": list(queries.visits_between(estate.pk, today, today + datetime.timedelta(days=1))[:300]),
         "instructions": list(queries.do_not_admit_of_estate(estate.pk)),
         "walk_in_form": forms_in.get("walk_in_form") or WalkInForm(),
@@ -369,8 +441,12 @@ def visitor_check_in(request, estate_id: int):
         unit = queries.find_unit(estate, data.pop("unit_code"))
         return actions.check_in_visitor(actor=request.user, unit=unit, **data)
 
-    if attempt(form, check_in) is None:
+    visit = attempt(form, check_in)
+    if visit is None:
         return visitors_page(request, estate, status=400, walk_in_form=form)
+    messages.success(
+        request, _("%(name)s checked in for %(unit)s.") % {"name": visit.visitor_name, "unit": visit.unit.code}
+    )
     return redirect("frontdesk:visitors", estate_id=estate.pk)
 
 
@@ -382,6 +458,9 @@ def visitor_admit(request, estate_id: int):
     visit = attempt(form, lambda data: actions.admit_with_pass(actor=request.user, estate=estate, token=data["token"]))
     if visit is None:
         return visitors_page(request, estate, status=400, admit_form=form)
+    messages.success(
+        request, _("%(name)s checked in for %(unit)s.") % {"name": visit.visitor_name, "unit": visit.unit.code}
+    )
     return redirect("frontdesk:visitors", estate_id=estate.pk)
 
 
@@ -394,6 +473,7 @@ def visitor_check_out(request, visit_id: int):
     except DomainError as error:
         estate = custodian_estate(request.user, visit.estate_id)
         return visitors_page(request, estate, status=400, check_out_error=error.message)
+    messages.success(request, _("%(name)s checked out.") % {"name": visit.visitor_name})
     return redirect("frontdesk:visitors", estate_id=visit.estate_id)
 
 
@@ -427,10 +507,13 @@ def visitor_export(request, estate_id: int):
 
 
 def handovers_page(request, estate: Estate, *, status: int = 200, **forms_in: Any) -> HttpResponse:
+    handovers = list(queries.handovers_of_estate(estate.pk)[:30])
+    for handover in handovers:
+        handover.shown_items = queries.readable_open_items(handover.open_items)  # type: ignore[attr-defined]
     context = {
         "estate": estate,
-        "open_items": queries.open_items(estate.pk),
-        "handovers": list(queries.handovers_of_estate(estate.pk)[:30]),
+        "open_items": queries.readable_open_items(queries.open_items(estate.pk)),
+        "handovers": handovers,
         "form": forms_in.get("form") or HandoverNoteForm(),
         "acknowledge_error": forms_in.get("acknowledge_error"),
     }
@@ -450,6 +533,7 @@ def handover_write(request, estate_id: int):
     form = HandoverNoteForm(request.POST)
     if attempt(form, lambda data: actions.write_handover(actor=request.user, estate=estate, **data)) is None:
         return handovers_page(request, estate, status=400, form=form)
+    messages.success(request, _("Handover written; the next shift acknowledges it."))
     return redirect("frontdesk:handovers", estate_id=estate.pk)
 
 
@@ -462,6 +546,9 @@ def handover_acknowledge(request, handover_id: int):
     except DomainError as error:
         estate = custodian_estate(request.user, handover.estate_id)
         return handovers_page(request, estate, status=400, acknowledge_error=error.message)
+    messages.success(request, _("Handover from %(name)s acknowledged.") % {"name": handover.written_by})
+    if request.POST.get("back") == "today":
+        return redirect("frontdesk:today", estate_id=handover.estate_id)
     return redirect("frontdesk:handovers", estate_id=handover.estate_id)
 
 
@@ -532,6 +619,9 @@ def my_authorization_add(request, key_id: int):
     )
     if written is None:
         return my_keys_page(request, status=400, failed_key=key.pk, form=form)
+    messages.success(
+        request, _("%(name)s may now borrow key %(tag)s.") % {"name": written.borrower_name, "tag": key.tag}
+    )
     return redirect("frontdesk:my_keys")
 
 
@@ -553,6 +643,7 @@ def my_authorization_edit(request, authorization_id: int):
             lambda data: actions.update_authorization(actor=request.user, authorization=authorization, **data),
         )
         if written is not None:
+            messages.success(request, _("Saved."))
             return redirect("frontdesk:my_keys")
     status = 400 if request.method == "POST" else 200
     context = {"authorization": authorization, "form": form}
@@ -568,6 +659,7 @@ def my_authorization_revoke(request, authorization_id: int):
         actions.revoke_authorization(actor=request.user, authorization=authorization)
     except DomainError as error:
         return my_keys_page(request, status=400, problem=error.message)
+    messages.success(request, _("Authorization of %(name)s revoked.") % {"name": authorization.borrower_name})
     return redirect("frontdesk:my_keys")
 
 
@@ -600,6 +692,7 @@ def my_pass_issue(request):
     visitor_pass = attempt(form, issue)
     if visitor_pass is None:
         return my_passes_page(request, status=400, form=form)
+    messages.success(request, _("Pass issued for %(name)s.") % {"name": visitor_pass.visitor_name})
     return redirect("frontdesk:my_pass", pass_id=visitor_pass.pk)
 
 
@@ -624,6 +717,7 @@ def my_pass_revoke(request, pass_id: int):
         actions.revoke_visitor_pass(person=person, visitor_pass=visitor_pass)
     except DomainError as error:
         return my_passes_page(request, status=400, problem=error.message)
+    messages.success(request, _("Pass of %(name)s withdrawn.") % {"name": visitor_pass.visitor_name})
     return redirect("frontdesk:my_passes")
 
 
@@ -653,8 +747,10 @@ def my_instruction_add(request):
         unit = access_my_unit(request.user, data.pop("unit"))
         return actions.add_do_not_admit(person=person, unit=unit, **data)
 
-    if attempt(form, add) is None:
+    added = attempt(form, add)
+    if added is None:
         return my_instructions_page(request, status=400, form=form)
+    messages.success(request, _("The desk will not admit %(name)s.") % {"name": added.name})
     return redirect("frontdesk:my_instructions")
 
 
@@ -667,4 +763,5 @@ def my_instruction_lift(request, instruction_id: int):
         actions.lift_do_not_admit(person=person, instruction=instruction)
     except DomainError as error:
         return my_instructions_page(request, status=400, problem=error.message)
+    messages.success(request, _("Instruction about %(name)s lifted.") % {"name": instruction.name})
     return redirect("frontdesk:my_instructions")

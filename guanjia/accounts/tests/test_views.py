@@ -5,8 +5,8 @@ HOME_BY_ROLE = {
     "manager": "reports:workbench",
     "head_butler": "estates:dashboard",
     "butler": "reports:butler",
-    "assistant": "people:frontdesk",
-    "finance": "estates:units",
+    "assistant": "frontdesk:today",
+    "finance": "billing:home",
     "outsider": "reports:butler",
 }
 

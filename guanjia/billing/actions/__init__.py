@@ -28,7 +28,13 @@ from guanjia.billing.actions.reversals import (
     reverse_bill,
     reverse_payment,
 )
-from guanjia.billing.actions.runs import run_billing, run_billing_job, start_billing_run
+from guanjia.billing.actions.runs import (
+    RunPreview,
+    preview_billing_run,
+    run_billing,
+    run_billing_job,
+    start_billing_run,
+)
 from guanjia.billing.models import BILLING_JOB
 
 __all__ = [
@@ -60,4 +66,6 @@ __all__ = [
     "set_fee_standard",
     "set_water_tiers",
     "start_billing_run",
+    "preview_billing_run",
+    "RunPreview",
 ]

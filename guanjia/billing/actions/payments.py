@@ -20,6 +20,9 @@ from guanjia.core.audit import record_change
 from guanjia.core.errors import DomainError
 from guanjia.estates.models import Unit
 
+# A payer's WeChat or Alipay code scanned at the counter: the transaction number is the proof.
+SCANNED_AT_COUNTER = (Payment.Method.WECHAT, Payment.Method.ALIPAY)
+
 
 def lock_unit(unit_id: int) -> None:
     """Every money action on a unit takes the unit's row lock first, so they run one after
@@ -75,6 +78,15 @@ def record_payment(
     if method not in Payment.Method.values:
         raise DomainError(_("Choose a payment method from the list."), field="method")
     reference = reference.strip()
+    if method in SCANNED_AT_COUNTER and not reference:
+        raise DomainError(
+            _(
+                "Enter the transaction number (交易单号) of the %(method)s payment: the payer's app shows it "
+                "under the payment."
+            )
+            % {"method": Payment.Method(method).label},
+            field="reference",
+        )
     lock_unit(unit.pk)
     bills = bills_to_settle(unit, bill_ids, value)
     # Taking the number locks the estate's counter, which serializes the estate's payments:

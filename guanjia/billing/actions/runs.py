@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -41,6 +43,36 @@ def check_billing_run(*, estate: Estate, period_start: datetime.date) -> None:
     tiers) before anything is written or queued."""
     plan = BillingPlan(estate, check_period_start(period_start))
     refuse_problems(plan.problems_with(queries.billable_units(estate)))
+
+
+@dataclass(frozen=True)
+class RunPreview:
+    """What a run for the month would add, computed before anything is written."""
+
+    period_start: datetime.date
+    units: int
+    bills: int
+    total: Decimal
+    future: bool  # a month that has not begun yet: bills issued early need a second look
+
+
+def preview_billing_run(*, estate: Estate, period_start: datetime.date, today: datetime.date) -> RunPreview:
+    """The lines a run would add now (those not on file yet) and their total; refuses what
+    would stop the run, as the run itself does. Reads only: the page shows this and asks for
+    a confirmation before the run is queued."""
+    check_period_start(period_start)
+    plan = BillingPlan(estate, period_start)
+    units = queries.billable_units(estate)
+    refuse_problems(plan.problems_with(units))
+    draft = BillingRun(estate=estate, period_start=period_start)  # never saved: lines_for reads its ids
+    lines = [line for unit in units for line in plan.lines_for(unit, draft)]
+    return RunPreview(
+        period_start=period_start,
+        units=len(units),
+        bills=len(lines),
+        total=sum((line.amount for line in lines), Decimal("0.00")),
+        future=period_start > today.replace(day=1),
+    )
 
 
 def run_billing(

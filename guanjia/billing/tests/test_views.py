@@ -49,13 +49,12 @@ def billed(cast, fee):
 def error_under(response, field: str) -> str:
     """The error text shown under a form field (the form row holding the field's input)."""
     html = response.content.decode()
+    # The kit's form rows (templates/billing/_form.html): errors beside the field.
     match = re.search(
-        rf'<div class="mb-3">\s*<label class="form-label[^"]*" for="id_{field}".*?(?=<div class="mb-3">|<button|$)',
-        html,
-        re.S,
+        rf'class="[^"]*\bform-row-{field}\b[^"]*"(.*?)(?=class="[^"]*\bform-row-|<button|</form>)', html, re.S
     )
     assert match, f"no form row for {field}"
-    errors = re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', match.group(0), re.S)
+    errors = re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', match.group(1), re.S)
     return " ".join(errors)
 
 
@@ -77,7 +76,7 @@ def test_finance_creates_a_fee_item_and_sets_its_price(cast, client_as):
     assert response.status_code == 302
     assert FeeStandard.objects.get(fee_item=item).unit_price == D("150.0000")
     page = client.get(reverse("billing:fees", args=[cast.estate.pk])).content.decode()
-    assert "停车费" in page and "150.0000" in page
+    assert "停车费" in page and "150.00 元/月" in page  # a price with its unit
 
 
 @pytest.mark.parametrize(("price", "message"), [("-2.50", "大于零"), ("0", "大于零"), ("abc", "2.35")])
@@ -148,7 +147,7 @@ def test_the_run_page_refuses_a_unit_without_area_before_queuing_anything(cast, 
 
 def test_the_run_page_queues_the_job_and_its_progress_bar_polls_until_done(cast, client_as, fee):
     client = client_as("finance")
-    response = client.post(reverse("billing:run", args=[cast.estate.pk]), {"period_start": "2025-07"})
+    response = client.post(reverse("billing:run", args=[cast.estate.pk]), {"period_start": "2025-07", "confirm": "1"})
     job = Job.objects.get(kind=actions.BILLING_JOB)
     assert response.status_code == 302 and response.url == reverse("billing:run_job", args=[cast.estate.pk, job.pk])
     progress_url = reverse("billing:run_progress", args=[cast.estate.pk, job.pk])
@@ -259,12 +258,12 @@ def test_a_butler_sees_the_arrears_and_rate_of_own_zones_only(cast, client_as, b
     as_of = (THIS_MONTH + datetime.timedelta(days=40)).isoformat()
     html = client.get(reverse("billing:arrears", args=[cast.estate.pk]), {"as_of": as_of}).content.decode()
     assert cast.unit_a.code in html and cast.unit_b.code not in html
-    assert 'id="arrears-total">447.50<' in html
+    assert 'id="arrears-total">¥447.50<' in html
     content = client.get(reverse("billing:export_arrears", args=[cast.estate.pk]), {"as_of": as_of}).content
     sheet = load_workbook(io.BytesIO(content))["按区域"]
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["A", "合计"]
     html = client.get(reverse("billing:collection", args=[cast.estate.pk])).content.decode()
-    assert 'id="receivable">223.75<' in html
+    assert 'id="receivable">¥223.75<' in html
     assert client.get(reverse("billing:export_journal", args=[cast.estate.pk])).status_code == 404
 
 
@@ -383,5 +382,5 @@ def test_a_month_of_readings_is_imported_and_a_lower_reading_in_the_file_saves_n
     response = upload([[cast.unit_a.code, 20], [cast.unit_b.code, 25]], "2025-07")  # B runs backwards
     assert response.status_code == 400
     html = response.content.decode()
-    assert "25.00" in html and "30.00" in html and ("invalid-feedback" in html or "alert-danger" in html)
+    assert "25.00" in html and "30.00" in html and "alert alert-danger" in html
     assert list(MeterReading.objects.values_list()) == before

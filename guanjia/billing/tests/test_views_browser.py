@@ -53,7 +53,11 @@ def test_billing_run_progress_cashier_and_owner_portal(live_server, cast, browse
         page.goto(live_server.url + reverse("billing:run", args=[cast.estate.pk]))
         expect(page.locator("h1")).to_contain_text("计费")
         page.fill("#id_period_start", "2025-07")
-        page.click("main button[type=submit]")
+        page.click("#run-form button[type=submit]")
+        # The preview: two bills, 523.75 in all; the confirmation queues the run.
+        expect(page.locator("#preview-bills")).to_have_text("2")
+        expect(page.locator("#preview-total")).to_have_text("¥523.75")
+        page.click("#run-confirm button[type=submit]")
         card = page.locator("#billing-run")
         # The card polls its fragment until the worker has finished.
         expect(card).to_have_attribute("data-status", "succeeded", timeout=60_000)
@@ -65,6 +69,11 @@ def test_billing_run_progress_cashier_and_owner_portal(live_server, cast, browse
     # The cashier: a part payment, oldest first; the receipt page opens with its number and the amount in words.
     page.goto(live_server.url + reverse("billing:cashier", args=[cast.unit_a.pk]))
     page.select_option("#id_method", "cash")
+    # Ticking a bill fills the amount with what it owes (static/js/cashier.js); unticking empties it.
+    page.check("#id_bills_0")
+    expect(page.locator("#id_amount")).to_have_value("223.75")
+    page.uncheck("#id_bills_0")
+    expect(page.locator("#id_amount")).to_have_value("")
     page.fill("#id_amount", "100.00")
     page.click("main button[type=submit]")
     payment = Payment.objects.get()
