@@ -39,6 +39,7 @@ class Shot:
     username: str
     size: dict
     where: Callable[[], str]  # the path to open, worked out once the demo is loaded; "" for home
+    search: str = ""  # typed into the page's search box, if it has one, before the picture
 
 
 def estate_url(name: str) -> Callable[[], str]:
@@ -86,7 +87,7 @@ SHOTS = [
     Shot("headbutler-board.png", "headbutler", DESK, estate_url("servicedesk:board")),
     Shot("butler-zone.png", "butler1", DESK, home),
     Shot("butler-phone.png", "butler1", PHONE, home),
-    Shot("desk.png", "assistant1", DESK, home),
+    Shot("desk.png", "assistant1", DESK, home, search="1-1-01"),
     Shot("desk-parcels.png", "assistant1", DESK, estate_url("frontdesk:parcels")),
     Shot("intake.png", "assistant1", DESK, estate_url("servicedesk:intake")),
     Shot("request.png", "headbutler", DESK, first_request),
@@ -148,6 +149,11 @@ def photograph(base_url: str, shots: list[Shot]) -> None:
             if path:
                 page.goto(base_url + path)
             page.wait_for_load_state("networkidle")
+            box = page.locator("main input[name=q]")
+            if shot.search and box.count():
+                box.first.fill(shot.search)
+                page.wait_for_timeout(800)  # the live search's pause before it asks
+                page.wait_for_load_state("networkidle")
             page.wait_for_timeout(600)  # the charts' entry animation and the toasts' fade
             png = optimise(page.screenshot(full_page=False))
             (OUT / shot.file).write_bytes(png)

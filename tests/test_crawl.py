@@ -146,7 +146,9 @@ MONEY_HEADER = re.compile(r"金额|应收|实收|已缴|欠费|欠缴|余额|合
 NOT_MONEY_HEADER = re.compile(r"率|单价|户数|笔数|数量|期数|张数|月数|天数|次数|日期|时间|日|月份")
 
 # Runs in the page: what the checks need, in one round trip.
-LOOK = """() => {
+LOOK = """async () => {
+  // After a change of size: the next frame, by which the page has had its resize event.
+  await new Promise((resolve) => requestAnimationFrame(() => resolve()));
   const visible = (element) => !!(element.offsetWidth || element.offsetHeight || element.getClientRects().length);
   const text = document.body.innerText;
   // Figures in the columns whose header names an amount of money.
@@ -170,15 +172,14 @@ LOOK = """() => {
     money,
     violations: window.__violations || [],
     // htmx loaded, and evaluates no code (the policy forbids eval).
+    links: [...document.querySelectorAll("a[href]")]
+      .filter((a) => !a.hasAttribute("download") && a.getAttribute("href") !== "#")
+      .map((a) => a.href),
     htmx: typeof window.htmx === "object" && window.htmx.config.allowEval === false,
     // Codes and names in Latin letters set apart as such (a login name, an estate's code).
     exempt: [...document.querySelectorAll("code, kbd, samp, [translate=no]")].map((element) => element.innerText),
   };
 }"""
-
-LINKS = """() => [...document.querySelectorAll("a[href]")]
-  .filter((a) => !a.hasAttribute("download") && a.getAttribute("href") !== "#")
-  .map((a) => a.href)"""
 
 AXE_RUN = """async () => {
   if (typeof window.axe === "undefined") { AXE_SOURCE; }
@@ -313,25 +314,31 @@ def console_problem(page, message) -> None:
         page.problems.append(f"console {message.type}: {message.text}")
 
 
-def look_at(crawl: Crawl, page, post: str, url_name: str, url: str) -> None:
-    """The checks of one page: at phone size as opened, then at desk size."""
-    phone = page.evaluate(LOOK)
+def look_at(crawl: Crawl, page, post: str, url_name: str, url: str) -> list[str]:
+    """The checks of one page, at the size the page was opened at (the size the last page was
+    left at), then at the other: one change of size a page. Returns the page's links."""
+    opened_at = page.viewport_size
+    first = page.evaluate(LOOK)
+    page.set_viewport_size(DESK if opened_at == PHONE else PHONE)
+    second = page.evaluate(LOOK)
+    phone, desk = (first, second) if opened_at == PHONE else (second, first)
     if phone["overflow"] > 0:
         crawl.fail(post, url_name, url, "overflow", f"390 px: {phone['overflow']} px wider than the screen")
-    page.set_viewport_size(DESK)
-    desk = page.evaluate(LOOK)
     check_text(crawl, post, url_name, url, phone, desk)
-    if not desk["htmx"]:
+    if not second["htmx"]:
         page.problems.append("htmx did not load, or may evaluate code")
-    if problems := desk["violations"] + page.problems:
+    if problems := second["violations"] + page.problems:
         crawl.fail(post, url_name, url, "csp", "; ".join(problems[:5]))
     if url_name not in crawl.axed:
         # axe is the slow check (about half a second a page): each page kind once, for the
-        # first post that reaches it. Evaluated through the browser's debugging protocol, it is
-        # not subject to the page's Content-Security-Policy, and leaves no violation behind.
+        # first post that reaches it, at the size the page is at. Evaluated through the
+        # browser's debugging protocol, it is not subject to the page's Content-Security-Policy,
+        # and leaves no violation behind.
         crawl.axed.add(url_name)
         if violations := page.evaluate(AXE_RUN.replace("AXE_SOURCE", axe_source())):
-            crawl.fail(post, url_name, url, "axe", "; ".join(violations))
+            size = "390" if opened_at == DESK else "1366"
+            crawl.fail(post, url_name, url, "axe", f"{size}: " + "; ".join(violations))
+    return second["links"]
 
 
 def crawl_post(crawl: Crawl, browser, base_url: str, post: str, username: str) -> None:
@@ -348,7 +355,6 @@ def crawl_post(crawl: Crawl, browser, base_url: str, post: str, username: str) -
             continue
         seen.add(url_name)
         page.problems.clear()
-        page.set_viewport_size(PHONE)
         response = page.goto(url, wait_until="domcontentloaded")
         if response is None or "/accounts/login/" in page.url:
             crawl.fail(post, url_name, url, "open", "no page")
@@ -361,8 +367,7 @@ def crawl_post(crawl: Crawl, browser, base_url: str, post: str, username: str) -
             seen.add(landed)
             url_name, url = landed, page.url
         opened.append(url_name)
-        look_at(crawl, page, post, url_name, url)
-        queue.extend(page.evaluate(LINKS))
+        queue.extend(look_at(crawl, page, post, url_name, url))
     crawl.pages[post] = opened
     context.close()
 
