@@ -1,22 +1,28 @@
 """The crawl: every page kind each post can reach, in a real browser, at desk and phone size.
 
-The small demo company is loaded into the live server's database. Each post of the demo signs
-in and follows the links from its home page, breadth first, opening each page kind (URL
-pattern, by its resolved url_name) once. Every page is opened once, at 390×844, then looked
-at again at 1366×900 without reloading; each page must have:
+The small demo company (one estate, every post, a few weeks of activity) is loaded into the
+live server's database. Each post of the demo signs in and follows the links from its home
+page, breadth first, opening each page kind (URL pattern, by its resolved url_name) once. Every
+page is opened once, at the size the last page was left at, and looked at in both sizes,
+390×844 and 1366×900, without reloading; each page must have:
 
 - no horizontal overflow on the phone (document.scrollingElement.scrollWidth > innerWidth);
-- no English words in its visible text, beyond an allow-list (API, PDF, Excel, brands …);
+- no English words in its visible text, beyond an allow-list (API, PDF, Excel, brands …) and
+  what the page sets apart as a code (<code>, <kbd>, <samp>, translate="no");
 - no ISO or UTC timestamps (2026-12-01T09:12, +00:00, UTC, "2026-12-0109:12");
-- no unformatted money (more than two decimals, or a money column's figure without ¥);
+- no unformatted money (more than two decimals, or a figure without ¥ in a column whose
+  header names an amount: 金额, 应收, 实收, 欠费, 余额, 合计 …; dates, rates, prices and counts
+  aside);
 - no serious or critical axe-core violation (axe-core from npm);
-- no violation of the Content-Security-Policy, no script error, no answer of 400 and above.
+- no violation of the Content-Security-Policy, no script error, no answer of 400 and above,
+  and htmx loaded with evaluation off.
 
-axe-core (from npm) is evaluated in the page through the browser's debugging protocol, which
-the Content-Security-Policy does not govern: the same page load serves the policy check and
-axe, and axe leaves no violation behind. axe, the slow check, runs once per page kind (for the
-first post that reaches it); the others run for every post. All failures are collected and
-reported at once, grouped by page; the page counts and the crawl's time are printed.
+axe-core is evaluated in the page through the browser's debugging protocol, which the
+Content-Security-Policy does not govern: the same page load serves the policy check and axe,
+and axe leaves no violation behind. axe, the slow check, runs once per page kind (for the
+first post that reaches it, at the size the page is at then); the others run for every post.
+All failures are collected and reported at once, grouped by page; the page counts and the
+crawl's time are printed (`pytest -s`).
 """
 
 from __future__ import annotations

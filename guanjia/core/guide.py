@@ -117,7 +117,7 @@ def render(text: str, link: Callable[[str], str]) -> SafeString:
             continue
         if heading := HEADING.match(line):
             flush()
-            level = min(len(heading.group(1)) + 1, 4)  # the page's own title is the h1
+            level = max(len(heading.group(1)), 2)  # the page's own heading is the one h1
             html.append(f"<h{level}>{inline(heading.group(2), link)}</h{level}>")
             continue
         bullet, numbered = BULLET.match(line), NUMBERED.match(line)

@@ -26,6 +26,9 @@ def guide(request: HttpRequest, slug: str) -> HttpResponse:
     text = guides.guide_text(slug)
     if text is None:
         raise Http404
+    # The file's own title (its first line, "# …") is the page's heading already.
+    if text.startswith("# "):
+        text = text.partition("\n")[2]
     body = guides.render(text, link=guide_link)
     return render(
         request,
