@@ -15,7 +15,8 @@ page is opened once, at the size the last page was left at, and looked at in bot
   aside);
 - no serious or critical axe-core violation (axe-core from npm);
 - no violation of the Content-Security-Policy, no script error, no answer of 400 and above,
-  and htmx loaded with evaluation off.
+  and htmx loaded with evaluation off;
+- no link to a page its reader may not open (a dead link: 404 or the sign-in page).
 
 axe-core is evaluated in the page through the browser's debugging protocol, which the
 Content-Security-Policy does not govern: the same page load serves the policy check and axe,
@@ -350,20 +351,22 @@ def look_at(crawl: Crawl, page, post: str, url_name: str, url: str) -> list[str]
 def crawl_post(crawl: Crawl, browser, base_url: str, post: str, username: str) -> None:
     context, page = open_context(browser, base_url)
     sign_in(page, base_url, username)
-    home = page.url
-    queue = deque([home])
+    queue = deque([(page.url, "sign-in")])  # each link with the page kind it was found on
     seen: set[str] = set()
     opened: list[str] = []
     while queue:
-        url = queue.popleft()
+        url, found_on = queue.popleft()
         url_name = url_name_of(url, base_url)
         if url_name is None or url_name in seen:
             continue
         seen.add(url_name)
         page.problems.clear()
         response = page.goto(url, wait_until="domcontentloaded")
-        if response is None or "/accounts/login/" in page.url:
-            crawl.fail(post, url_name, url, "open", "no page")
+        if response is None or response.status >= 400 or "/accounts/login/" in page.url:
+            # A page offers a link its reader may not follow (a menu item or a tile shown to a
+            # post that is refused the page behind it).
+            status = response.status if response is not None else "no answer"
+            crawl.fail(post, url_name, url, "dead-link", f"{status}, linked from {found_on}")
             continue
         # A link may redirect (home to the post's own home): the page kind is where it landed.
         landed = url_name_of(page.url, base_url)
@@ -373,7 +376,7 @@ def crawl_post(crawl: Crawl, browser, base_url: str, post: str, username: str) -
             seen.add(landed)
             url_name, url = landed, page.url
         opened.append(url_name)
-        queue.extend(look_at(crawl, page, post, url_name, url))
+        queue.extend((link, url_name) for link in look_at(crawl, page, post, url_name, url))
     crawl.pages[post] = opened
     context.close()
 
