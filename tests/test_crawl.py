@@ -103,6 +103,10 @@ KNOWN_FAILURES: set[tuple[str, str]] = {
     ("people_import:upload", "english"),  # the estate's code ("cuihu") not set apart as a code
     ("servicedesk:board", "axe"),  # grey text on the overdue rows' tint: too little contrast
     ("servicedesk:service_levels", "axe"),  # 132 number fields without labels
+    # Seen once main's face-reports is merged: the deputy's workbench links to billing pages
+    # the deputy may not open (404).
+    ("billing:collection", "dead-link"),
+    ("billing:reversals", "dead-link"),
 }
 
 # Words in Latin letters that belong in a Chinese page: abbreviations people use as they are,
