@@ -38,8 +38,8 @@ def guide(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def guide_screenshot(request: HttpRequest, name: str) -> FileResponse:
-    path = guides.screenshot_path(name)
+def guide_screenshot(request: HttpRequest, file: str) -> FileResponse:
+    path = guides.screenshot_path(file)
     if path is None:
         raise Http404
     return FileResponse(path.open("rb"), content_type="image/png")

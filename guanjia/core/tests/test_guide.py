@@ -10,6 +10,8 @@ from guanjia.core import guide as guides
 from guanjia.core.roles import Post
 from tests.support import make_staff
 
+SHOT = re.compile(r"\.\./screenshots/([a-z0-9-]+\.png)")
+
 
 @pytest.mark.parametrize(
     ("role", "slug"),
@@ -40,7 +42,9 @@ def test_every_guide_renders_with_its_screenshots(client_as, slug):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<h2>" in html and "](" not in html and "**" not in html  # Markdown became markup
-    for name in guides.SCREENSHOT_NAME.findall(guides.guide_text(slug) or ""):
+    shots = SHOT.findall(guides.guide_text(slug) or "")
+    assert shots, f"the {slug} guide shows no screenshot"
+    for name in shots:
         assert reverse("core:guide_screenshot", args=[name]) in html
     assert 'aria-current="page"' in html  # its own entry in the list of guides
 
@@ -50,7 +54,7 @@ def test_the_guides_link_only_to_screenshots_that_exist(client_as):
     for guide in guides.GUIDES:
         text = guides.guide_text(guide.slug)
         assert text, f"docs/guide/{guide.slug}.md is missing"
-        for name in re.findall(r"\.\./screenshots/([a-z0-9-]+\.png)", text):
+        for name in SHOT.findall(text):
             response = client.get(reverse("core:guide_screenshot", args=[name]))
             assert response.status_code == 200, name
             assert response["Content-Type"] == "image/png"
