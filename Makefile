@@ -9,7 +9,7 @@ NAME ?=
 # Parallel test processes (pytest-xdist); 0 runs the suite in this process.
 TEST_WORKERS ?= 2
 
-.PHONY: run install serve demo migrate translations static test test-db lint typecheck system-packages bench clean openapi
+.PHONY: run install serve demo migrate translations static test test-db lint typecheck system-packages bench clean openapi screenshots
 
 run: install migrate demo static
 	./scripts/serve.sh $(HOST) $(PORT)
@@ -62,6 +62,11 @@ test-db: install system-packages
 
 bench: install
 	./bench/run.sh $(NAME)
+
+# PNGs of each post's main pages into docs/screenshots/ (the README and docs/guide/ show them):
+# the demo in a throwaway database, photographed by the system Chromium at desk and phone size.
+screenshots: install
+	$(PY) scripts/screenshots.py
 
 clean:
 	rm -rf var/static var/*.sqlite3*

@@ -25,6 +25,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("api/docs", partial(openapi_view, api=api), name="api_docs"),
+    path("", include("guanjia.core.urls")),
     path("", include("guanjia.accounts.urls")),
     path("", include("guanjia.estates.urls")),
     path("", include("guanjia.people.urls")),

@@ -297,7 +297,11 @@ class Endpoint:
         return self.method != "GET"
 
     def url(self, world: World) -> str:
-        kwargs = {argument: getattr(world, attribute).pk for argument, attribute in self.objects}
+        # An argument is a World attribute's pk, or a literal written "=value" (a guide's name).
+        kwargs = {
+            argument: attribute[1:] if attribute.startswith("=") else getattr(world, attribute).pk
+            for argument, attribute in self.objects
+        }
         if self.kind == PAGE:
             return reverse(self.target, kwargs=kwargs)
         return self.target.format(**kwargs)
@@ -461,6 +465,10 @@ REGISTRY_ENDPOINTS: list[Endpoint] = [
     page("POST", "accounts:token_revoke", STAFF_MANAGERS, token_id="manager_token"),
     # notifications: each user reads their own inbox
     page("GET", "notifications:inbox", EVERYONE),
+    # the user guides: no data of any estate, for anyone signed in
+    page("GET", "core:my_guide", EVERYONE),
+    page("GET", "core:guide", EVERYONE, slug="=manager"),
+    page("GET", "core:guide_screenshot", EVERYONE, file="=desk.png"),
     page("POST", "notifications:read", OWNER, notification_id="owner_notification"),
     # estates
     page("GET", "estates:dashboard", REGISTRY_VIEWERS, estate_id="estate"),

@@ -1,7 +1,7 @@
 """The Content-Security-Policy in a real browser (Debian's Chromium through Playwright, live
-server): each post signs in and opens its main pages, the front desk searches live and scans
-a parcel (htmx requests, the scanner's static script); Chromium reports no violation of the
-policy, no script error and no failed request."""
+server): the front desk searches live and scans a parcel (htmx requests, the scanner's static
+script); Chromium reports no violation of the policy, no script error and no failed request.
+Every page kind of every post is checked against the policy by the crawl (tests/test_crawl.py)."""
 
 from __future__ import annotations
 
@@ -57,30 +57,6 @@ def sign_in(page, base_url: str, username: str) -> None:
     page.click("button[type=submit]")
     page.wait_for_load_state("load")
     assert "/accounts/login/" not in page.url, f"{username} could not sign in"
-
-
-def main_pages(page, origin: str) -> list[str]:
-    """The page a post lands on, every page its menu links to and the first few its landing
-    page links to (an owner's portal has no menu); files to download aside."""
-    menu = page.locator('#gj-menu a[href]:not([href="#"])').evaluate_all("links => links.map(a => a.href)")
-    body = page.locator("main a[href]").evaluate_all("links => links.map(a => a.href)")
-    pages = [link for link in [*menu, *body[:8]] if link.startswith(origin) and "/export/" not in link]
-    return list(dict.fromkeys([page.url, *pages]))
-
-
-@pytest.mark.parametrize("role", ["manager", "head_butler", "butler", "assistant", "finance", "owner"])
-def test_the_main_pages_of_each_post_keep_the_policy(live_server, live_cast, browser, role):
-    context, page = open_page(browser, viewport={"width": 1280, "height": 900})
-    sign_in(page, live_server.url, live_cast.user(role).username)
-    check(page, "home")
-    pages = main_pages(page, live_server.url)
-    assert len(pages) >= 2, pages
-    for url in pages:
-        page.goto(url)
-        check(page, url)
-        assert page.evaluate("() => typeof window.htmx") == "object", f"htmx did not load on {url}"
-        assert page.evaluate("() => htmx.config.allowEval") is False
-    context.close()
 
 
 def test_htmx_requests_and_the_scanner_work_under_the_policy(live_server, live_cast, browser):
