@@ -18,7 +18,7 @@ from guanjia.people.models import Residency
 HOME_BY_POST = [
     (Post.MANAGER, "estates:dashboard"),
     (Post.DEPUTY_MANAGER, "estates:dashboard"),
-    (Post.HEAD_BUTLER, "estates:dashboard"),
+    (Post.HEAD_BUTLER, "servicedesk:workbench"),
     (Post.BUTLER, "estates:my_zone"),
     (Post.ASSISTANT, "people:frontdesk"),
     (Post.FINANCE, "estates:units"),

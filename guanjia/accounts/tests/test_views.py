@@ -3,7 +3,7 @@ from django.urls import reverse
 
 HOME_BY_ROLE = {
     "manager": "estates:dashboard",
-    "head_butler": "estates:dashboard",
+    "head_butler": "servicedesk:workbench",
     "butler": "estates:my_zone",
     "assistant": "people:frontdesk",
     "finance": "estates:units",
