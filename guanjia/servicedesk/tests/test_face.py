@@ -258,3 +258,14 @@ def test_the_complaints_page_names_its_month(client_as, cast):
     client = client_as("head_butler")
     text = page_text(client.get(reverse("servicedesk:complaints", args=[cast.estate.pk]), {"month": "2026-03"}))
     assert "2026年3月投诉" in text and "本月投诉" not in text
+
+
+def test_the_escalation_notice_names_the_step_as_the_pages_do(cast):
+    from guanjia.notifications.models import Notification
+
+    request = receive(cast, now=at(2, 10))
+    actions.assign_request(actor=cast.assistant, service_request=request, assignee=cast.butler, now=at(2, 10, 5))
+    actions.start_work(actor=cast.butler, service_request=request, now=at(2, 11))
+    actions.escalate_overdue(now=at(3, 10, 1))  # the day to resolve has passed
+    notice = Notification.objects.get(dedupe_key__startswith="escalation:", recipient=cast.butler)
+    assert notice.body.startswith("办结时限已于 2026-03-03 10:00 到期")
