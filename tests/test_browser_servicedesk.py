@@ -330,3 +330,44 @@ def test_the_engineer_does_the_job_on_the_phone(live_server, live_cast, browser,
     assert job.status == "resolved" and job.arrived_at is not None
     assert work.problems == []
     work.close()
+
+
+def test_the_owner_is_asked_before_sending_a_job_back(live_server, live_cast, browser):
+    """At 390×844: "not done" sends the request back to the worker, so the owner confirms it in
+    the dialog first; cancelling the dialog sends nothing."""
+    from guanjia.servicedesk import actions
+
+    cast = live_cast
+    job = actions.receive_request(
+        actor=cast.assistant,
+        estate=cast.estate,
+        kind="repair_in_unit",
+        channel="phone",
+        title="阳台渗水",
+        unit=cast.unit_a,
+        person=cast.owner_person,
+    )
+    actions.assign_request(actor=cast.assistant, service_request=job, assignee=cast.butler)
+    actions.start_work(actor=cast.butler, service_request=job)
+    actions.resolve_request(actor=cast.butler, service_request=job)
+    owner = Session(browser, live_server, "owner", phone=True)
+    page = owner.page
+    page.goto(live_server.url + reverse("servicedesk:portal_request", args=[job.pk]))
+    expect(status(page)).to_have_text("已办结")
+    page.select_option("#id_satisfaction", "2")
+    page.fill("#id_owner_words", "还在渗水")
+    page.get_by_role("button", name="否，尚未解决").click()
+    dialog = page.locator("#gj-confirm")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="取消").click()
+    expect(dialog).to_be_hidden()
+    job.refresh_from_db()
+    assert job.status == "resolved"  # nothing sent
+    page.get_by_role("button", name="否，尚未解决").click()
+    with page.expect_navigation():
+        dialog.get_by_role("button", name="确认").click()
+    expect(status(page)).to_have_text("已派单")
+    job.refresh_from_db()
+    assert (job.status, job.reopen_count) == ("assigned", 1)
+    assert owner.problems == []
+    owner.close()
