@@ -3,7 +3,7 @@ whose DomainError is shown under the field it names."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -147,8 +147,8 @@ HOURS_INPUT = "form-control form-control-sm gj-hours"
 
 
 class HoursField(forms.CharField):
-    """A time limit in hours (0.5 is half an hour), to the whole minute; empty for no limit.
-    Cleans to minutes."""
+    """A time limit in hours (0.5 is half an hour), kept to the nearest minute; empty for no
+    limit. Cleans to minutes."""
 
     def clean(self, value):
         text = super().clean(value).strip().replace("，", ".").replace(",", ".")
@@ -160,19 +160,21 @@ class HoursField(forms.CharField):
             hours = Decimal(-1)
         if not hours.is_finite():
             hours = Decimal(-1)
-        minutes = hours * 60
-        if not (0 < hours <= MAX_HOURS) or minutes != minutes.to_integral_value():
+        minutes = (hours * 60).to_integral_value(rounding=ROUND_HALF_UP) if hours > 0 else 0
+        if minutes < 1 or hours > MAX_HOURS:
             raise forms.ValidationError(
-                _("Enter the hours as a number from 0.5 to 8784 (whole minutes), or leave it empty.")
+                _("Enter the hours as a number up to 8784 (0.5 is half an hour), or leave it empty.")
             )
         return int(minutes)
 
 
 def hours_text(minutes: int | None) -> str:
-    """Minutes as the hours the form shows: 30 -> 0.5, 1440 -> 24."""
+    """Minutes as the hours the form shows: 30 -> 0.5, 1440 -> 24, 20 -> 0.3333 (which comes
+    back as 20 minutes)."""
     if minutes is None:
         return ""
-    return format((Decimal(minutes) / 60).normalize(), "f")
+    hours = (Decimal(minutes) / 60).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return format(hours.normalize(), "f")
 
 
 class ServiceLevelsForm(StyledForm):

@@ -269,3 +269,10 @@ def test_the_escalation_notice_names_the_step_as_the_pages_do(cast):
     actions.escalate_overdue(now=at(3, 10, 1))  # the day to resolve has passed
     notice = Notification.objects.get(dedupe_key__startswith="escalation:", recipient=cast.butler)
     assert notice.body.startswith("办结时限已于 2026-03-03 10:00 到期")
+
+
+@pytest.mark.parametrize("minutes", [1, 15, 20, 30, 45, 90, 100, 1440, 4320, 366 * 24 * 60])
+def test_limits_in_hours_come_back_as_the_same_minutes(minutes):
+    from guanjia.servicedesk.forms import HoursField, hours_text
+
+    assert HoursField(required=False).clean(hours_text(minutes)) == minutes

@@ -343,7 +343,7 @@ def test_the_manager_edits_the_service_levels_in_hours_in_one_form(client_as, ca
     assert client_as("head_butler").get(url).status_code == 404
 
 
-@pytest.mark.parametrize("bad", ["-5", "abc", "0.01", "NaN", "99999"])
+@pytest.mark.parametrize("bad", ["-5", "abc", "0.001", "NaN", "99999"])
 def test_a_bad_hours_value_names_its_field_and_saves_nothing(client_as, cast, unchanged, bad):
     client = client_as("manager")
     url = reverse("servicedesk:service_levels", args=[cast.estate.pk])
@@ -355,7 +355,7 @@ def test_a_bad_hours_value_names_its_field_and_saves_nothing(client_as, cast, un
         assert response.status_code == 400
         text = page_text(response)
         assert "未保存任何内容" in text and "户内报修 · 紧急 · 办结" in text  # the field, by name
-        assert "0.5 至 8784" in text
+        assert "不超过 8784 的小时数" in text
 
 
 def test_the_month_complaint_summary(client_as, cast):
