@@ -4,7 +4,8 @@ From core/roles.py and guanjia/servicedesk/access.py: the intake screen is the f
 (FRONT_DESK_SEARCH); my loops and my work are every posted member of staff's own lists; the
 board is for VIEW_REQUESTS holders; a request is seen by its first responder, its assignee,
 VIEW_REQUESTS holders and the owner it is for (who is sent to the portal page), and acted on
-by HANDLE_REQUESTS holders, the zone's butler, its first responder or assignee; complaints
+by HANDLE_REQUESTS holders, the zone's butler, its first responder or assignee (who may also
+call its contact from it); the service workbench is for VIEW_REQUESTS holders; complaints
 are classified and summarised by ANALYSE_COMPLAINTS holders; service levels are the
 manager's; the portal pages are the owner's, for their own requests only. The requests below
 are received by the assistant: one for unit_a (张三, zone A), one for unit_b (李四, zone B),
@@ -114,12 +115,10 @@ def endpoints() -> list[Any]:
     zone_b_actors = frozenset({"manager", "head_butler", "assistant"})
     level = constant(
         {
-            "kind": "repair_in_unit",
-            "priority": "normal",
-            "respond_minutes": "20",
-            "arrive_minutes": "",
-            "resolve_minutes": "480",
-            "return_visit_minutes": "4320",
+            "repair_in_unit-normal-respond_minutes": "0.5",
+            "repair_in_unit-normal-arrive_minutes": "",
+            "repair_in_unit-normal-resolve_minutes": "8",
+            "repair_in_unit-normal-return_visit_minutes": "72",
         }
     )
     classification = constant({"category": "noise", "validity": "valid", "department": "butler"})
@@ -135,6 +134,8 @@ def endpoints() -> list[Any]:
         page("GET", "servicedesk:my_work", OUTSIDER, estate_id="other_estate"),
         page("GET", "servicedesk:board", CUSTODIANS, estate_id="estate"),
         page("GET", "servicedesk:board", OUTSIDER, estate_id="other_estate"),
+        page("GET", "servicedesk:workbench", CUSTODIANS, estate_id="estate"),
+        page("GET", "servicedesk:workbench", OUTSIDER, estate_id="other_estate"),
         page("GET", "servicedesk:service_levels", STAFF_MANAGERS, estate_id="estate"),
         page("POST", "servicedesk:service_levels", STAFF_MANAGERS, level, estate_id="estate"),
         page("GET", "servicedesk:complaints", STAFF_VIEWERS, estate_id="estate"),
@@ -174,6 +175,9 @@ def endpoints() -> list[Any]:
         page("POST", "servicedesk:add_photo", zone_b_actors, photo_form, request_id="sdui_received_b"),
         page("POST", "servicedesk:add_photo", OUTSIDER, photo_form, request_id="sdui_other"),
         page("GET", "servicedesk:photo", CUSTODIANS | OWNER, photo_id="sdui_photo_a"),
+        page("POST", "servicedesk:call", zone_a_actors, request_id="sdui_received_a"),
+        page("POST", "servicedesk:call", zone_b_actors, request_id="sdui_received_b"),
+        page("POST", "servicedesk:call", OUTSIDER, request_id="sdui_other"),
         page("GET", "servicedesk:portal_requests", OWNER),
         page("GET", "servicedesk:portal_new", OWNER),
         page(

@@ -18,7 +18,7 @@ from guanjia.people.models import Residency
 HOME_BY_POST = [
     (Post.MANAGER, "reports:workbench"),
     (Post.DEPUTY_MANAGER, "reports:workbench"),
-    (Post.HEAD_BUTLER, "estates:dashboard"),
+    (Post.HEAD_BUTLER, "servicedesk:workbench"),
     (Post.BUTLER, "reports:butler"),
     (Post.ASSISTANT, "frontdesk:today"),
     (Post.FINANCE, "billing:home"),

@@ -32,7 +32,7 @@ ASSISTANT_SHIFTS = ("早班 6:30–14:30", "中班 9:30–14:30", "晚班 14:30�
 HOME_PAGES: dict[str, str] = {
     Post.MANAGER: "工作台：收缴率、满意率、及时率、超时、投诉、待审批及近 12 个月趋势",
     Post.DEPUTY_MANAGER: "工作台：收缴率、满意率、及时率、超时、投诉、待审批及近 12 个月趋势",
-    Post.HEAD_BUTLER: "小区概览：房屋、业主、各管家区域",
+    Post.HEAD_BUTLER: "大管家工作台：未派紧急工单、升级到我的工单、各人工作量、超时看板",
     Post.BUTLER: "我的区域待办：{zone}的未关闭工单、待回访、欠费与收缴率",
     Post.ASSISTANT: "今日前台：待取快递、借出钥匙、在访与预约访客、交接班，取件码交付",
     Post.FINANCE: "收费工作台：本期计费、今日收款、待审红冲",

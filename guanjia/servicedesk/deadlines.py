@@ -16,6 +16,8 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_lazy
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MINUTE = 1
 HOUR = 60
@@ -168,3 +170,64 @@ def local_month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]
     start = dt.datetime(year, month, 1, tzinfo=SHANGHAI)
     end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=SHANGHAI)
     return start, end
+
+
+# --- how each step stands: met in time, late, overdue, open --------------------------------------
+
+MET, LATE, OVERDUE, OPEN, PAUSED, NO_LIMIT = "met", "late", "overdue", "open", "paused", "no_limit"
+
+
+@dataclass(frozen=True)
+class StepTiming:
+    """One service-level step of a request (respond, arrive, resolve, return visit) as it
+    truly stands: met only when done by its deadline; done late keeps how late it was; not done
+    past the deadline is overdue by the time since."""
+
+    name: str
+    due: dt.datetime | None
+    done: dt.datetime | None
+    state: str
+    late_by: dt.timedelta | None = None
+
+    @property
+    def is_late(self) -> bool:
+        return self.state in (LATE, OVERDUE)
+
+
+def step_timing(
+    name: str, due: dt.datetime | None, done: dt.datetime | None, now: dt.datetime, *, paused: bool = False
+) -> StepTiming:
+    if due is None:
+        return StepTiming(name, None, done, NO_LIMIT)
+    if done is not None:
+        if done <= due:
+            return StepTiming(name, due, done, MET)
+        return StepTiming(name, due, done, LATE, done - due)
+    if paused:
+        return StepTiming(name, due, None, PAUSED)  # the clock stands still; the deadline moves on resume
+    if now > due:
+        return StepTiming(name, due, None, OVERDUE, now - due)
+    return StepTiming(name, due, None, OPEN)
+
+
+def lateness(steps: list[StepTiming]) -> dt.timedelta | None:
+    """How late the request is: its latest step's delay (overdue now, or done late)."""
+    delays = [step.late_by for step in steps if step.late_by is not None]
+    return max(delays) if delays else None
+
+
+# The steps as people name them (办结时限 is "resolve by"): on the request page, the board and
+# the escalation lines.
+STEP_LABELS = {
+    RESPOND: gettext_lazy("Response"),
+    ARRIVE: gettext_lazy("Arrival"),
+    RESOLVE: gettext_lazy("Resolution"),
+    RETURN_VISIT: gettext_lazy("Return visit"),
+}
+
+
+def step_label(deadline: str) -> str:
+    """The label of a step or of an escalation's deadline ("resolve:2" is the resolution after
+    the second reopening)."""
+    name = deadline.split(":")[0]
+    return str(STEP_LABELS.get(name, name))

@@ -378,6 +378,11 @@ def photo_path(instance: RequestPhoto, filename: str) -> str:
 class RequestPhoto(models.Model):
     """A photo of the problem (or of the finished work), checked by content to be an image."""
 
+    class Stage(models.TextChoices):
+        # Empty: the problem as reported. The field worker's photos before and after the work.
+        BEFORE = "before", _("Before the work")
+        AFTER = "after", _("After the work")
+
     request = models.ForeignKey(
         ServiceRequest, on_delete=models.PROTECT, related_name="photos", verbose_name=_("request")
     )
@@ -389,6 +394,7 @@ class RequestPhoto(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )
     uploaded_at = models.DateTimeField(_("uploaded at"))
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, blank=True, default="")
 
     class Meta:
         verbose_name = _("request photo")
@@ -396,3 +402,25 @@ class RequestPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.original_name or self.pk}"
+
+
+class RequestCall(models.Model):
+    """A call to the request's contact from its page (the call button): who called whom, when.
+    The number itself goes only to the caller's phone, never onto the page of someone who may
+    not see it whole."""
+
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.PROTECT, related_name="calls", verbose_name=_("request")
+    )
+    caller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("caller"))
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("call to the contact")
+        indexes = [models.Index(fields=["request", "at"], name="request_call_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.caller_id} -> {self.person_id}"

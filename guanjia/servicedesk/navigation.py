@@ -6,6 +6,7 @@ from guanjia.core.navigation import NavItem
 from guanjia.core.roles import Capability as C
 
 ITEMS = [
+    NavItem("service", _("Service workbench"), "servicedesk:workbench", (C.VIEW_REQUESTS,), order=5),
     NavItem("service", _("Intake"), "servicedesk:intake", (C.FRONT_DESK_SEARCH,), order=10),
     NavItem("service", _("Request board"), "servicedesk:board", (C.VIEW_REQUESTS,), order=20),
     NavItem("service", _("My loops"), "servicedesk:my_loops", order=30),

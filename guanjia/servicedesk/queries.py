@@ -7,11 +7,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, Case, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from guanjia.accounts.models import User
+from guanjia.accounts.queries import postings_of_estate
+from guanjia.core.roles import Post
 from guanjia.estates.models import Estate, Unit, Zone
 from guanjia.people.models import Person, Residency
 from guanjia.servicedesk import deadlines as dl
@@ -21,6 +23,7 @@ from guanjia.servicedesk.models import (
     ComplaintDetails,
     DutyManager,
     Escalation,
+    RequestCall,
     RequestEvent,
     RequestPhoto,
     ReturnVisit,
@@ -301,8 +304,8 @@ def open_requests_of_person(person_id: int) -> QuerySet[ServiceRequest]:
 @dataclass
 class TimelineEntry:
     at: dt.datetime
-    kind: str  # event, escalation, return_visit, photo
-    item: RequestEvent | Escalation | ReturnVisit | RequestPhoto
+    kind: str  # event, escalation, return_visit, photo, call
+    item: RequestEvent | Escalation | ReturnVisit | RequestPhoto | RequestCall
 
 
 def timeline(service_request: ServiceRequest, *, include_escalations: bool = True) -> list[TimelineEntry]:
@@ -324,7 +327,9 @@ def timeline(service_request: ServiceRequest, *, include_escalations: bool = Tru
         TimelineEntry(photo.uploaded_at, "photo", photo)
         for photo in service_request.photos.select_related("uploaded_by")
     ]
-    order = {"event": 0, "return_visit": 1, "photo": 2, "escalation": 3}
+    if include_escalations:  # the staff's timeline: calls to the contact too
+        entries += [TimelineEntry(call.at, "call", call) for call in service_request.calls.select_related("caller")]
+    order = {"event": 0, "return_visit": 1, "photo": 2, "call": 3, "escalation": 4}
     return sorted(entries, key=lambda entry: (entry.at, order[entry.kind], entry.item.pk))
 
 
@@ -474,3 +479,170 @@ def rungs_reached(service_request: ServiceRequest, deadline: str) -> set[str]:
 def duty_manager_on(estate_id: int, date: dt.date) -> int | None:
     """The user id of the estate's duty manager for the duty day, when it named one."""
     return DutyManager.objects.filter(estate_id=estate_id, date=date).values_list("user_id", flat=True).first()
+
+
+# --- service levels as they stand, the head butler's workbench, field work ------------------------
+
+
+def request_steps(
+    service_request: ServiceRequest, now: dt.datetime, *, return_visited_at: dt.datetime | None = None
+) -> list[dl.StepTiming]:
+    """Each service-level step of a request as it truly stands (met, late, overdue, open). A
+    step not done on a request no longer running (cancelled, closed) is not overdue; the return
+    visit is overdue only while the request waits for it (resolved)."""
+    running = service_request.status in OPEN_STATUSES
+    paused = service_request.paused_since is not None
+    steps = []
+    for name, due, done in (
+        (dl.RESPOND, service_request.respond_by, service_request.responded_at),
+        (dl.ARRIVE, service_request.arrive_by, service_request.arrived_at),
+        (dl.RESOLVE, service_request.resolve_by, service_request.resolved_at),
+    ):
+        if done is None and not running:
+            steps.append(dl.StepTiming(name, due, None, dl.NO_LIMIT))
+        else:
+            steps.append(dl.step_timing(name, due, done, now, paused=paused))
+    if service_request.return_visit_by is not None:
+        waiting = service_request.status == ServiceRequest.Status.RESOLVED
+        if return_visited_at is None and not waiting:
+            steps.append(dl.StepTiming(dl.RETURN_VISIT, service_request.return_visit_by, None, dl.NO_LIMIT))
+        else:
+            steps.append(dl.step_timing(dl.RETURN_VISIT, service_request.return_visit_by, return_visited_at, now))
+    return steps
+
+
+def return_visited_at(service_request: ServiceRequest) -> dt.datetime | None:
+    """When the latest resolution was first return-visited (by staff or the owner)."""
+    visits = ReturnVisit.objects.filter(request_id=service_request.pk)
+    if service_request.resolved_at is not None:
+        visits = visits.filter(at__gte=service_request.resolved_at)
+    return visits.order_by("at").values_list("at", flat=True).first()
+
+
+def service_steps(service_request: ServiceRequest, now: dt.datetime) -> list[dl.StepTiming]:
+    """request_steps with the return visit read from its rows (the request page)."""
+    return request_steps(service_request, now, return_visited_at=return_visited_at(service_request))
+
+
+WORK_POSTS = (
+    Post.HEAD_BUTLER,
+    Post.BUTLER,
+    Post.ASSISTANT,
+    Post.TECHNICIAN,
+    Post.CLEANING_CREW,
+    Post.GREENING_CREW,
+    Post.SECURITY_CREW,
+)
+
+
+def workers_of(estate_id: int) -> list[tuple[User, list[str]]]:
+    """Who does the service desk's work in the estate (a request is dispatched to them): the
+    butlers and their head, the assistants, the technicians and the crews; not finance, general
+    affairs or the managers. Each person once, with the labels of their posts."""
+    found: dict[int, tuple[User, list[str]]] = {}
+    order: dict[str, int] = {post: index for index, post in enumerate(WORK_POSTS)}
+    postings = [
+        posting for posting in postings_of_estate(estate_id) if posting.post in order and posting.user.is_active
+    ]
+    for posting in sorted(postings, key=lambda posting: (order[posting.post], posting.user.username)):
+        entry = found.setdefault(posting.user_id, (posting.user, []))
+        entry[1].append(str(posting.get_post_display()))
+    return list(found.values())
+
+
+def board_rows(
+    estate: Estate,
+    *,
+    zone_id: int | None = None,
+    overdue: bool = False,
+    priority: str = "",
+    unassigned: bool = False,
+    assignee_id: int | None = None,
+    limit: int = 200,
+) -> list[ServiceRequest]:
+    """The board as the pages show it (at most `limit` + 1 rows, so that the page can say there
+    are more): overdue first, then the nearest resolve deadline."""
+    requests = filtered_board(
+        estate,
+        zone_id=zone_id,
+        overdue=True if overdue else None,
+        priority=priority,
+        assignee_id=assignee_id,
+    )
+    if unassigned:
+        requests = requests.filter(assignee__isnull=True)
+    return list(requests[: limit + 1])
+
+
+def unassigned_emergencies(estate: Estate, now: dt.datetime) -> list[ServiceRequest]:
+    """Emergencies nobody has been dispatched to yet, the oldest first: the head butler's first
+    worry."""
+    return list(
+        with_names(
+            with_overdue(
+                ServiceRequest.objects.filter(
+                    estate_id=estate.pk,
+                    status=ServiceRequest.Status.RECEIVED,
+                    priority=ServiceRequest.Priority.EMERGENCY,
+                    assignee__isnull=True,
+                ),
+                now,
+            )
+        ).order_by("received_at", "id")[:50]
+    )
+
+
+def escalations_to(user: User, estate: Estate, since: dt.datetime) -> list[Escalation]:
+    """The escalations that reached this person in the estate since a moment, newest first."""
+    return list(
+        Escalation.objects.filter(notified=user, request__estate_id=estate.pk, at__gte=since)
+        .select_related("request")
+        .order_by("-at", "-id")[:50]
+    )
+
+
+@dataclass
+class Workload:
+    user_id: int
+    name: str
+    open: int
+    overdue: int
+
+
+def workload(estate: Estate, now: dt.datetime) -> list[Workload]:
+    """Open and overdue requests per assignee, the most overdue first."""
+    rows = (
+        ServiceRequest.objects.filter(estate_id=estate.pk, status__in=OPEN_STATUSES, assignee__isnull=False)
+        .values("assignee_id")
+        .annotate(
+            name=display_name_of("assignee"),
+            open=Count("id"),
+            overdue=Count("id", filter=overdue_condition(now)),
+        )
+    )
+    loads = [Workload(row["assignee_id"], row["name"], row["open"], row["overdue"]) for row in rows]
+    return sorted(loads, key=lambda load: (-load.overdue, -load.open, load.name))
+
+
+def open_count(estate: Estate) -> int:
+    return ServiceRequest.objects.filter(estate_id=estate.pk).exclude(status__in=FINISHED_STATUSES).count()
+
+
+def overdue_count(estate: Estate, now: dt.datetime) -> int:
+    return ServiceRequest.objects.filter(overdue_condition(now), estate_id=estate.pk).count()
+
+
+def accepted_by_assignee(service_request: ServiceRequest) -> bool:
+    """Whether the assignee took the job (接单): the latest dispatch is their own, as when they
+    accept it or assigned it to themselves."""
+    latest = (
+        RequestEvent.objects.filter(request_id=service_request.pk, action="assign")
+        .order_by("-at", "-id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    return latest is not None and latest == service_request.assignee_id
+
+
+def calls_of(service_request: ServiceRequest) -> QuerySet[RequestCall]:
+    return service_request.calls.select_related("caller").order_by("at", "id")

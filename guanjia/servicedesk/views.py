@@ -10,7 +10,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -37,13 +37,14 @@ from guanjia.servicedesk.forms import (
     ClassifyForm,
     ConfirmForm,
     DutyManagerForm,
+    FieldPhotoForm,
     IntakeForm,
     NoteForm,
     PhotoForm,
     PortalRequestForm,
     RequiredNoteForm,
     ReturnVisitForm,
-    ServiceLevelForm,
+    ServiceLevelsForm,
     title_from,
 )
 from guanjia.servicedesk.models import TRANSITIONS, ComplaintDetails, ServiceRequest
@@ -56,13 +57,9 @@ BOARD_LIMIT = 200
 
 
 def staff_choices(estate_id: int) -> list[tuple[str, str]]:
-    seen: dict[int, str] = {}
-    for posting in postings_of_estate(estate_id):
-        label = f"{posting.user} · {posting.get_post_display()}"
-        seen[posting.user_id] = (
-            f"{seen[posting.user_id]}, {posting.get_post_display()}" if posting.user_id in seen else label
-        )
-    return [(str(user_id), label) for user_id, label in seen.items()]
+    """Whom a request may be dispatched to: those who do the work (queries.workers_of), not
+    finance or general affairs."""
+    return [(str(user.pk), f"{user} · {'、'.join(posts)}") for user, posts in queries.workers_of(estate_id)]
 
 
 def find_assignee(estate_id: int, value: str) -> User | None:
@@ -88,6 +85,18 @@ ACTIONS: dict[str, tuple[Promise, type[forms.Form], Handler]] = {
             service_request=service_request,
             assignee=find_assignee(service_request.estate_id, data["assignee"]),
             note=data["note"],
+            **with_version(data),
+        ),
+    ),
+    # 接单: the assignee takes the job, recorded as their own dispatch to themselves.
+    "accept": (
+        gettext_lazy("Accept the job"),
+        NoteForm,
+        lambda user, service_request, data: actions.assign_request(
+            actor=user,
+            service_request=service_request,
+            assignee=user,
+            note=data["note"] or _("Accepted the job."),
             **with_version(data),
         ),
     ),
@@ -163,14 +172,47 @@ ACTIONS: dict[str, tuple[Promise, type[forms.Form], Handler]] = {
 }
 
 
+# The field worker's one action at a time, as the phone page names it (接单 → 到场 → 完成).
+FIELD_LABELS: dict[str, Promise] = {
+    "accept": gettext_lazy("Accept the job"),
+    "start": gettext_lazy("On site"),
+    "resolve": gettext_lazy("Job done"),
+    "resume": gettext_lazy("Resume"),
+}
+# The statuses in which the assignee is at the job: their photos are before and after the work.
+WORK_STATUSES = {S.IN_PROGRESS, S.WAITING_PARTS, S.WAITING_OWNER, S.RESOLVED}
+# Actions that undo or end someone's work: asked for again in the confirmation dialog.
+CONFIRMED = {"cancel", "reopen"}
+
+
 def available_actions(user: User, service_request: ServiceRequest) -> list[str]:
-    """The actions the transition table allows now, for a user who may act on the request."""
+    """The actions the transition table allows now, for a user who may act on the request.
+    Accepting the job is the assignee's, once per dispatch."""
     if not access.can_act(user, service_request):
         return []
     allowed = set(TRANSITIONS.get(service_request.status, {}))
     if service_request.status == S.RESOLVED and service_request.return_visit_by is not None:
         allowed.discard("close")  # the return visit comes first
+    if (
+        service_request.status == S.ASSIGNED
+        and service_request.assignee_id == user.pk
+        and not queries.accepted_by_assignee(service_request)
+    ):
+        allowed.add("accept")
     return [name for name in ACTIONS if name in allowed]
+
+
+def primary_action(user: User, service_request: ServiceRequest, names: list[str]) -> str:
+    """The one action the page puts first: the assignee's next step of the job (接单 → 到场 →
+    完成); for the desk, dispatching a new request or following up a resolved one."""
+    order: tuple[str, ...]
+    if service_request.assignee_id == user.pk:
+        order = ("accept", "start", "resolve", "resume")
+    elif service_request.status == S.RECEIVED:
+        order = ("assign",)
+    else:
+        order = ("return_visit", "close")
+    return next((name for name in order if name in names), "")
 
 
 def action_form(name: str, service_request: ServiceRequest, data: QueryDict | None = None) -> forms.Form:
@@ -179,6 +221,24 @@ def action_form(name: str, service_request: ServiceRequest, data: QueryDict | No
     if form_class is AssignForm:
         return AssignForm(data, initial=initial, staff_choices=staff_choices(service_request.estate_id), prefix=name)
     return form_class(data, initial=initial, prefix=name)
+
+
+def photo_stage(service_request: ServiceRequest, photos: list) -> str:
+    """The stage the next staff photo most likely is: before the work once on site and none was
+    taken, after it from then on; the problem itself before anyone is on site."""
+    if service_request.status not in WORK_STATUSES:
+        return ""
+    taken = {photo.stage for photo in photos}
+    return "after" if "before" in taken or service_request.status == S.RESOLVED else "before"
+
+
+def contact_of(service_request: ServiceRequest):
+    """The person the call button calls: the contact of an in-unit job with a number, while the
+    request is not finished."""
+    person = service_request.person
+    if person is None or not person.phone or service_request.status in (S.CLOSED, S.CANCELLED):
+        return None
+    return person
 
 
 def render_request_page(
@@ -191,11 +251,21 @@ def render_request_page(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
+    now = timezone.now()
     names = available_actions(user, service_request)
+    primary = primary_action(user, service_request, names)
     action_forms = []
     for name in names:
         form = failed_form if name == failed and failed_form is not None else action_form(name, service_request)
-        action_forms.append({"name": name, "label": ACTIONS[name][0], "form": form, "open": name == failed})
+        action_forms.append(
+            {
+                "name": name,
+                "label": FIELD_LABELS.get(name, ACTIONS[name][0]) if name == primary else ACTIONS[name][0],
+                "form": form,
+                "open": name == failed,
+                "confirm": name in CONFIRMED,
+            }
+        )
     can_classify = service_request.kind == ServiceRequest.Kind.COMPLAINT and access.can(
         user, service_request.estate_id, access.ANALYSE_COMPLAINTS
     )
@@ -213,18 +283,33 @@ def render_request_page(
                 }
             )
         )
+    photos = list(queries.photos_of(service_request))
+    steps = queries.service_steps(service_request, now)
+    photo_form = None
+    if access.can_add_photo(user, service_request):
+        photo_form = (
+            failed_form
+            if failed == "photo"
+            else FieldPhotoForm(initial={"stage": photo_stage(service_request, photos)})
+        )
     context = {
         "estate": service_request.estate,
         "service_request": service_request,
         "timeline": queries.timeline(service_request),
-        "photos": queries.photos_of(service_request),
-        "action_forms": action_forms,
+        "photos": photos,
+        "primary": next((item for item in action_forms if item["name"] == primary), None),
+        "action_forms": [item for item in action_forms if item["name"] != primary],
         "classify_form": classify_form,
-        "photo_form": (failed_form if failed == "photo" else PhotoForm())
-        if access.can_add_photo(user, service_request)
-        else None,
+        "photo_form": photo_form,
         "error": error,
-        "overdue": bool(actions.passed_deadlines(service_request, timezone.now())),
+        "now": now,
+        "steps": steps,
+        "late": dl.lateness(steps),
+        "overdue": any(step.state == dl.OVERDUE for step in steps),
+        "contact": contact_of(service_request) if access.can_act(user, service_request) else None,
+        "is_assignee": service_request.assignee_id == user.pk,
+        # The field worker's camera card while the work is under way; elsewhere under more actions.
+        "field_photos": service_request.assignee_id == user.pk and service_request.status in WORK_STATUSES,
         "complaint": getattr(service_request, "complaint", None)
         if service_request.kind == ServiceRequest.Kind.COMPLAINT
         else None,
@@ -298,11 +383,14 @@ def classify(request, request_id: int):
 @require_POST
 def add_photo(request, request_id: int):
     service_request = access.access_request_for_photo(request.user, request_id)
-    form = PhotoForm(request.POST, request.FILES)
+    form = FieldPhotoForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             actions.add_request_photo(
-                actor=request.user, service_request=service_request, upload=form.cleaned_data["photo"]
+                actor=request.user,
+                service_request=service_request,
+                upload=form.cleaned_data["photo"],
+                stage=form.cleaned_data["stage"],
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -312,6 +400,27 @@ def add_photo(request, request_id: int):
         messages.success(request, _("The photo is added."))
         return redirect("servicedesk:request", request_id=service_request.pk)
     return render_request_page(request, service_request, failed="photo", failed_form=form, status=400)
+
+
+class TelRedirect(HttpResponseRedirect):
+    """A redirect to the phone's dialer."""
+
+    allowed_schemes = ["tel"]
+
+
+@login_required
+@require_POST
+def call(request, request_id: int):
+    """The call button: the call is logged, then the phone dials. The number is never printed
+    on the page, so that a role that may not see it whole does not read it there."""
+    service_request = access.access_request(request.user, request_id, write=True)
+    try:
+        number = actions.call_contact(actor=request.user, service_request=service_request)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("servicedesk:request", request_id=service_request.pk)
+    messages.success(request, _("The call is logged."))
+    return TelRedirect("tel:" + "".join(character for character in number if character.isdigit() or character == "+"))
 
 
 @login_required
@@ -421,7 +530,8 @@ def intake(request, estate_id: int):
 def my_loops(request, estate_id: int):
     """首问负责制: every request I first received that is not yet closed, wherever it is."""
     estate = access.access_estate_desk(request.user, estate_id)
-    requests = list(queries.loops_in_estate(request.user, estate.pk))
+    now = timezone.now()
+    requests = with_lateness(list(queries.with_names(queries.loops_in_estate(request.user, estate.pk))), now)
     return render(
         request,
         "servicedesk/list.html",
@@ -432,37 +542,61 @@ def my_loops(request, estate_id: int):
 @login_required
 @require_GET
 def my_work(request, estate_id: int):
-    """The requests assigned to me and not yet resolved (phone-sized)."""
+    """The jobs assigned to me and not yet resolved: a card each, with its next step (接单 →
+    到场 → 完成), where it is and how it stands against its service level. Phone-first."""
     estate = access.access_estate_desk(request.user, estate_id)
-    requests = list(queries.assigned_in_estate(request.user, estate.pk))
-    return render(
-        request,
-        "servicedesk/list.html",
-        {
-            "estate": estate,
-            "requests": requests,
-            "heading": _("Assigned to me"),
-            "empty": _("Nothing assigned to you."),
-        },
-    )
+    now = timezone.now()
+    jobs = []
+    for job in queries.assigned_in_estate(request.user, estate.pk):
+        steps = queries.request_steps(job, now)
+        names = available_actions(request.user, job)
+        jobs.append(
+            {
+                "request": job,
+                "next": FIELD_LABELS.get(primary_action(request.user, job, names), ""),
+                "late": dl.lateness(steps),
+                "resolve": steps[2],
+            }
+        )
+    return render(request, "servicedesk/my_work.html", {"estate": estate, "jobs": jobs, "now": now})
 
 
-@login_required
-@require_GET
-def board(request, estate_id: int):
-    """The head butler's board: open requests, overdue first. A butler starts on their own
-    zone (their default view); anyone may pick another zone, all zones, or the overdue only."""
-    estate = access_estate(request.user, estate_id, Capability.VIEW_REQUESTS)
-    zones = queries.board_zones(estate)
+def board_filters(request, estate: Estate, zones: list) -> dict:
+    """The board's filters from the query string: a butler starts on their own zone."""
     own_zones = [zone.pk for zone in zones if zone.butler_id == request.user.pk]
     chosen = request.GET.get("zone", "")
     if not chosen and own_zones:
         chosen = str(own_zones[0])
     zone_id = int(chosen) if chosen.isdigit() and int(chosen) in {zone.pk for zone in zones} else None
-    overdue_only = request.GET.get("overdue") == "1"
-    requests = list(
-        queries.filtered_board(estate, zone_id=zone_id, overdue=True if overdue_only else None)[: BOARD_LIMIT + 1]
-    )
+    priority = request.GET.get("priority", "")
+    assignee = request.GET.get("assignee", "")
+    return {
+        "zone_id": zone_id,
+        "overdue": request.GET.get("overdue") == "1",
+        "priority": priority if priority in ServiceRequest.Priority.values else "",
+        "unassigned": request.GET.get("unassigned") == "1",
+        "assignee_id": int(assignee) if assignee.isdigit() and len(assignee) < 19 else None,
+    }
+
+
+def with_lateness(requests: list[ServiceRequest], now: dt.datetime) -> list[ServiceRequest]:
+    """Each row marked with how late it is (`late_by`), for the board's column."""
+    for row in requests:
+        row.late_by = dl.lateness(queries.request_steps(row, now))  # type: ignore[attr-defined]
+    return requests
+
+
+@login_required
+@require_GET
+def board(request, estate_id: int):
+    """The head butler's board: open requests, overdue first, each with how late it is. A
+    butler starts on their own zone (their default view); anyone may pick another zone, all
+    zones, a priority, the unassigned or the overdue only."""
+    estate = access_estate(request.user, estate_id, Capability.VIEW_REQUESTS)
+    zones = queries.board_zones(estate)
+    filters = board_filters(request, estate, zones)
+    now = timezone.now()
+    requests = with_lateness(queries.board_rows(estate, **filters, limit=BOARD_LIMIT), now)
     return render(
         request,
         "servicedesk/list.html",
@@ -473,7 +607,40 @@ def board(request, estate_id: int):
             "heading": _("Request board"),
             "empty": _("No open requests."),
             "show_first_responder": True,
-            "board_filters": {"zones": zones, "zone_id": zone_id, "overdue": overdue_only},
+            "board_filters": {**filters, "zones": zones, "priorities": ServiceRequest.Priority.choices},
+        },
+    )
+
+
+WORKBENCH_BOARD = 15  # the board's first rows on the workbench; the rest behind its link
+ESCALATION_DAYS = 7
+
+
+@login_required
+@require_GET
+def workbench(request, estate_id: int):
+    """The head butler's workbench: unassigned emergencies first, the escalations that reached
+    them, each person's open and overdue work, and the board with how late each request is."""
+    estate = access_estate(request.user, estate_id, Capability.VIEW_REQUESTS)
+    now = timezone.now()
+    escalations = queries.escalations_to(request.user, estate, now - dt.timedelta(days=ESCALATION_DAYS))
+    for escalation in escalations:
+        escalation.late_at_escalation = escalation.at - escalation.due_at  # type: ignore[attr-defined]
+    board_rows = with_lateness(queries.board_rows(estate, limit=WORKBENCH_BOARD), now)
+    return render(
+        request,
+        "servicedesk/workbench.html",
+        {
+            "estate": estate,
+            "now": now,
+            "emergencies": with_lateness(queries.unassigned_emergencies(estate, now), now),
+            "escalations": escalations,
+            "escalation_days": ESCALATION_DAYS,
+            "workload": queries.workload(estate, now),
+            "board_rows": board_rows[:WORKBENCH_BOARD],
+            "board_more": len(board_rows) > WORKBENCH_BOARD,
+            "open_count": queries.open_count(estate),
+            "overdue_count": queries.overdue_count(estate, now),
         },
     )
 
@@ -484,42 +651,34 @@ def board(request, estate_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def service_levels(request, estate_id: int):
+    """The whole table in hours, one form and one save: every field checked before anything is
+    written, and a refused one named."""
     estate = access_estate(request.user, estate_id, Capability.MANAGE_SERVICE_LEVELS)
-    failed = None
-    status = 200
-    if request.method == "POST":
-        form = ServiceLevelForm(request.POST)
-        saved = attempt(form, lambda data: actions.set_service_level(actor=request.user, estate=estate, **data))
-        if saved is not None:
-            messages.success(request, _("The service level is saved."))
-            return redirect("servicedesk:service_levels", estate_id=estate.pk)
-        failed = form
-        status = 400
     rows = queries.service_levels_of(estate)
     kinds, priorities = dict(ServiceRequest.Kind.choices), dict(ServiceRequest.Priority.choices)
     for row in rows:
         row["kind_label"], row["priority_label"] = kinds[row["kind"]], priorities[row["priority"]]
-        if failed is not None and (failed.data.get("kind"), failed.data.get("priority")) == (
-            row["kind"],
-            row["priority"],
-        ):
-            row["form"] = failed
-        else:
-            row["form"] = ServiceLevelForm(
-                initial={
-                    "kind": row["kind"],
-                    "priority": row["priority"],
-                    "respond_minutes": row["respond_minutes"],
-                    "arrive_minutes": row["arrive_minutes"],
-                    "resolve_minutes": row["resolve_minutes"],
-                    "return_visit_minutes": row["return_visit_minutes"],
-                },
-                auto_id=f"id_{row['kind']}_{row['priority']}_%s",
-            )
+    form = ServiceLevelsForm(request.POST or None, rows=rows)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                changed = actions.set_service_levels(actor=request.user, estate=estate, levels=form.changed_levels())
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("Service levels saved: %(count)d changed.") % {"count": changed})
+                return redirect("servicedesk:service_levels", estate_id=estate.pk)
+        status = 400
+        messages.error(
+            request,
+            _("Nothing was saved. Please correct: %(fields)s.")
+            % {"fields": "、".join(str(form.fields[name].label) for name in form.errors if name in form.fields)},
+        )
     return render(
         request,
         "servicedesk/service_levels.html",
-        {"estate": estate, "rows": rows, "own_count": queries.own_service_level_count(estate)},
+        {"estate": estate, "form": form, "own_count": queries.own_service_level_count(estate)},
         status=status,
     )
 
@@ -600,6 +759,7 @@ def complaints(request, estate_id: int):
             "summary": summary,
             "categories": categories,
             "month_value": f"{month[0]:04d}-{month[1]:02d}",
+            "month_name": _("%(year)d-%(month)02d") % {"year": month[0], "month": month[1]},
             "error": error,
             "complaints": queries.complaints_of_month(estate, *month),
         },

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 HOME_BY_ROLE = {
     "manager": "reports:workbench",
-    "head_butler": "estates:dashboard",
+    "head_butler": "servicedesk:workbench",
     "butler": "reports:butler",
     "assistant": "frontdesk:today",
     "finance": "billing:home",

@@ -4,6 +4,7 @@ service levels, escalation, complaints, duty managers and photos.
 The public actions (called from views, the API, the jobs, the demo and tests) are named here;
 helpers are imported from their own module (and patched there in tests)."""
 
+from guanjia.servicedesk.actions.calls import call_contact
 from guanjia.servicedesk.actions.complaints import classify_complaint
 from guanjia.servicedesk.actions.duty import name_duty_manager
 from guanjia.servicedesk.actions.escalation import escalate_overdue, passed_deadlines
@@ -21,12 +22,13 @@ from guanjia.servicedesk.actions.lifecycle import (
 )
 from guanjia.servicedesk.actions.photos import MAX_PHOTOS_PER_REQUEST, add_request_photo
 from guanjia.servicedesk.actions.return_visits import confirm_resolution, record_return_visit
-from guanjia.servicedesk.actions.service_levels import set_service_level
+from guanjia.servicedesk.actions.service_levels import set_service_level, set_service_levels
 
 __all__ = [
     "MAX_PHOTOS_PER_REQUEST",
     "add_request_photo",
     "assign_request",
+    "call_contact",
     "cancel_request",
     "classify_complaint",
     "close_request",
@@ -40,6 +42,7 @@ __all__ = [
     "resolve_request",
     "resume_work",
     "set_service_level",
+    "set_service_levels",
     "start_work",
     "submit_portal_request",
     "wait_for_owner",

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from guanjia.accounts.models import User
 from guanjia.accounts.queries import staff_of
@@ -19,20 +18,13 @@ from guanjia.servicedesk import queries
 from guanjia.servicedesk.actions.notices import tell
 from guanjia.servicedesk.models import OPEN_STATUSES, Escalation, ServiceRequest
 
-DEADLINE_NAMES = {
-    dl.RESPOND: gettext_lazy("respond"),
-    dl.ARRIVE: gettext_lazy("be on site"),
-    dl.RESOLVE: gettext_lazy("resolve"),
-    dl.RETURN_VISIT: gettext_lazy("return-visit"),
-}
-
 
 def notify_escalation(escalation: Escalation, service_request: ServiceRequest) -> None:
     with translation.override(settings.LANGUAGE_CODE):
-        what = DEADLINE_NAMES.get(escalation.deadline.split(":")[0], escalation.deadline)
+        step = dl.step_label(escalation.deadline)  # 响应/到场/办结/回访, as the pages name them
         subject = _("Overdue: #%(id)s %(title)s") % {"id": service_request.pk, "title": service_request.title}
-        body = _("The time to %(what)s passed at %(due)s. You are told as: %(rung)s.") % {
-            "what": what,
+        body = _("The %(step)s time limit passed at %(due)s. You are told as: %(rung)s.") % {
+            "step": step,
             "due": timezone.localtime(escalation.due_at).strftime("%Y-%m-%d %H:%M"),
             "rung": escalation.get_rung_display(),
         }

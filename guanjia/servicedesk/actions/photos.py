@@ -31,10 +31,18 @@ def check_new_photos(uploads: list[UploadedFile], field: str) -> None:
 
 
 def add_request_photo(
-    *, actor: User, service_request: ServiceRequest | int, upload: UploadedFile, now: dt.datetime | None = None
+    *,
+    actor: User,
+    service_request: ServiceRequest | int,
+    upload: UploadedFile,
+    stage: str = "",
+    now: dt.datetime | None = None,
 ) -> RequestPhoto:
-    """Attach a photo of the problem or of the finished work. Checked before anything is
-    written; the request row is locked so that two uploads cannot pass the limit together."""
+    """Attach a photo of the problem, or the field worker's photo before or after the work
+    (`stage`). Checked before anything is written; the request row is locked so that two
+    uploads cannot pass the limit together."""
+    if stage not in ("", *RequestPhoto.Stage.values):
+        raise DomainError(_("Choose whether the photo is from before or after the work."), field="stage")
     content_type = check_photo(upload)
     request_id = service_request.pk if isinstance(service_request, ServiceRequest) else service_request
     with transaction.atomic():
@@ -60,6 +68,7 @@ def add_request_photo(
             original_name=upload_name(upload),
             uploaded_by=actor,
             uploaded_at=now or timezone.now(),
+            stage=stage,
         )
         store_photo(photo, upload, actor=actor, target=locked, estate_id=locked.estate_id)
     return photo

@@ -104,3 +104,19 @@ def set_service_level(
     estate.refresh_from_db(fields=["settings_version"])
     record_change(actor=actor, target=level, verb=verb, changes=changes, estate_id=estate.pk)
     return level
+
+
+@transaction.atomic
+def set_service_levels(*, actor: User, estate: Estate, levels: list[dict[str, Limit]]) -> int:
+    """The whole table of service levels saved at once: each item names its kind and priority
+    and its limits in minutes. All or nothing: one refused row saves none. Returns how many
+    rows changed."""
+    access.require(actor, estate.pk, access.MANAGE_SERVICE_LEVELS)
+    changed = 0
+    for level in levels:
+        values = dict(level)
+        kind, priority = str(values.pop("kind")), str(values.pop("priority"))
+        before = estate.settings_version
+        set_service_level(actor=actor, estate=estate, kind=kind, priority=priority, **values)  # type: ignore[arg-type]
+        changed += estate.settings_version != before
+    return changed

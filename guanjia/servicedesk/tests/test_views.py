@@ -96,7 +96,7 @@ def test_bad_intake_shows_the_message_and_saves_nothing(client_as, cast, unchang
     with unchanged():
         response = client.post(reverse("servicedesk:intake", args=[cast.estate.pk]), data)
         assert response.status_code == 400
-        assert 'class="errorlist"' in page_text(response)
+        assert "errorlist" in page_text(response)
         if message not in ("kind", "description"):
             assert message in page_text(response)
 
@@ -312,25 +312,50 @@ def test_a_refused_assignment_notifies_nobody(cast):
 # --- service levels and complaints ------------------------------------------------------------
 
 
-def test_the_manager_edits_a_service_level(client_as, cast, unchanged):
+def test_the_manager_edits_the_service_levels_in_hours_in_one_form(client_as, cast, unchanged):
     client = client_as("manager")
     url = reverse("servicedesk:service_levels", args=[cast.estate.pk])
-    assert "repair_in_unit-emergency" in page_text(client.get(url))
+    text = page_text(client.get(url))
+    assert text.count('id="service-levels-form"') == 1 and text.count("保存服务时限") == 2  # one form
+    assert 'value="0.5"' in text  # an emergency repair's 30 minutes, shown in hours
     data = {
-        "kind": "repair_in_unit",
-        "priority": "normal",
-        "respond_minutes": "20",
-        "arrive_minutes": "",
-        "resolve_minutes": "480",
-        "return_visit_minutes": "4320",
+        "repair_in_unit-normal-respond_minutes": "0.5",
+        "repair_in_unit-normal-arrive_minutes": "",
+        "repair_in_unit-normal-resolve_minutes": "8",
+        "repair_in_unit-normal-return_visit_minutes": "72",
+        "complaint-urgent-respond_minutes": "1.5",
+        "complaint-urgent-resolve_minutes": "48",
     }
     assert client.post(url, data).status_code == 302
-    level = ServiceLevel.objects.get()
-    assert (level.respond_minutes, level.arrive_minutes, level.resolve_minutes) == (20, None, 480)
-    with unchanged():
-        response = client.post(url, {**data, "resolve_minutes": "-5"})
-        assert response.status_code == 400 and "527040" in page_text(response)
+    levels = {(level.kind, level.priority): level for level in ServiceLevel.objects.all()}
+    assert set(levels) == {("repair_in_unit", "normal"), ("complaint", "urgent")}  # only what changed
+    repair = levels[("repair_in_unit", "normal")]
+    assert (repair.respond_minutes, repair.arrive_minutes, repair.resolve_minutes, repair.return_visit_minutes) == (
+        30,
+        None,
+        480,
+        72 * 60,
+    )
+    assert (levels[("complaint", "urgent")].respond_minutes, levels[("complaint", "urgent")].resolve_minutes) == (
+        90,
+        48 * 60,
+    )
     assert client_as("head_butler").get(url).status_code == 404
+
+
+@pytest.mark.parametrize("bad", ["-5", "abc", "0.001", "NaN", "99999"])
+def test_a_bad_hours_value_names_its_field_and_saves_nothing(client_as, cast, unchanged, bad):
+    client = client_as("manager")
+    url = reverse("servicedesk:service_levels", args=[cast.estate.pk])
+    with unchanged():
+        response = client.post(
+            url,
+            {"inquiry-normal-respond_minutes": "2", "repair_in_unit-emergency-resolve_minutes": bad},
+        )
+        assert response.status_code == 400
+        text = page_text(response)
+        assert "未保存任何内容" in text and "户内报修 · 紧急 · 办结" in text  # the field, by name
+        assert "不超过 8784 的小时数" in text
 
 
 def test_the_month_complaint_summary(client_as, cast):
