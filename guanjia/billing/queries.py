@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypedDict
 
-from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -311,6 +311,21 @@ def owner_status(bill: Bill, today: datetime.date) -> str:
     """How an open bill is labelled for the owner: 待缴 up to and on its due date, 欠费 from the
     day after (the owner has the whole due day to pay)."""
     return ARREARS if bill.due_date < today else DUE
+
+
+def owed_by_units(unit_ids: Iterable[int], today: datetime.date) -> tuple[Decimal, Decimal]:
+    """(what the units' owner bills still owe, the part of it in arrears: past the due date),
+    the same split as the 待缴/欠费 labels (owner_status)."""
+    bills = Bill.objects.filter(unit_id__in=list(unit_ids), status=Bill.Status.OPEN, payer=Bill.Payer.OWNER)
+    outstanding = F("amount") - F("paid_amount")
+    totals = bills.aggregate(
+        owed=Sum(outstanding),
+        arrears=Sum(outstanding, filter=Q(due_date__lt=today)),
+    )
+    return (
+        money.round_to_fen(Decimal(str(totals["owed"] or 0))),
+        money.round_to_fen(Decimal(str(totals["arrears"] or 0))),
+    )
 
 
 def portal_ledgers(person_id: int) -> list[dict[str, Any]]:
