@@ -94,3 +94,61 @@ def test_the_owner_pays_a_bill_through_the_sandbox_and_sees_the_receipt(live_ser
     assert popup.value.url.endswith(reverse("billing:receipt", args=[payment.pk]))
     assert phone.problems == []
     context.close()
+
+
+def test_the_owner_home_on_a_phone_counts_calls_and_sends_a_visitor_pass(live_server, live_cast, browser):
+    """The home's main task: see what is waiting, reach the butler, and let a visitor in —
+    issue a pass, read its short code beside the QR and send it on."""
+    from guanjia.frontdesk import actions as frontdesk
+    from guanjia.frontdesk import passcodes
+    from guanjia.frontdesk.models import VisitorPass
+
+    cast = live_cast
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    cast.butler.phone = "13900001111"
+    cast.butler.save(update_fields=["phone"])
+    frontdesk.receive_parcel(
+        actor=cast.assistant, unit=cast.unit_a, recipient_name="张三", shelf="A1", courier="顺丰", tracking_number="SF1"
+    )
+    item = FeeItemFactory(estate=cast.estate, code="wyf", name="物业服务费")
+    FeeStandardFactory(fee_item=item, unit_price=Decimal("2.5000"), valid_from=datetime.date(2025, 1, 1))
+    actions.run_billing(actor=cast.finance, estate=cast.estate, period_start=datetime.date(2025, 6, 1))
+
+    context, phone = new_page(browser, **PHONE)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    sign_in(phone, live_server, "owner")  # the owner lands on their home
+    expect(phone.locator("h1")).to_have_text("张三，您好")
+    expect(phone.locator("[data-tile=parcels] .tile-value")).to_have_text("1")
+    expect(phone.locator("[data-tile=owed] .tile-value")).to_have_text("¥223.75")
+    expect(phone.locator("[data-tile=owed] .tile-note")).to_have_text("其中欠费 ¥223.75")
+    expect(phone.locator("[data-tile=requests] .tile-value")).to_have_text("0")
+    expect(phone.locator("a.call-butler")).to_have_attribute("href", "tel:13900001111")
+    assert_fits_the_phone(phone)
+    phone.screenshot(path=str(SCREENS / "portal-home.png"), full_page=True)
+
+    # A visitor is coming: invite them.
+    phone.get_by_role("link", name="访客通行证").click()
+    phone.wait_for_url(live_server.url + reverse("frontdesk:my_passes"))
+    phone.fill("#id_visitor_name", "刘医生")
+    phone.get_by_role("button", name="生成通行证").click()
+    visitor_pass = VisitorPass.objects.get()
+    phone.wait_for_url(live_server.url + reverse("frontdesk:my_pass", args=[visitor_pass.pk]))
+    expect(phone.locator(".pass-code")).to_have_text(passcodes.grouped(visitor_pass.code))
+    expect(phone.locator(".pass-qr svg")).to_be_visible()
+    assert_fits_the_phone(phone)
+    phone.locator("button.pass-share").click()
+    # Headless Chromium has no share sheet: the message is copied, and the page says so.
+    expect(phone.locator("#pass-share-status")).to_have_text("已复制，粘贴到与访客的聊天中即可。")
+    copied = phone.evaluate("() => navigator.clipboard.readText()")
+    assert passcodes.grouped(visitor_pass.code) in copied and "刘医生" in copied
+    phone.screenshot(path=str(SCREENS / "portal-visitor-pass.png"), full_page=True)
+
+    # The desk types the code as read out: the visitor is let in.
+    visit = frontdesk.admit_with_pass(actor=cast.assistant, estate=cast.estate, token=visitor_pass.code.lower())
+    assert visit.visitor_name == "刘医生"
+
+    # And back home by the breadcrumbs.
+    phone.locator(".breadcrumb a", has_text="我的家").click()
+    phone.wait_for_url(live_server.url + reverse("accounts:portal"))
+    assert phone.problems == []
+    context.close()
