@@ -262,8 +262,30 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "guanjia@localhost")
 # SMS: a provider's client with send(phone, text); the default writes to the log.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "guanjia.notifications.sms.LoggingBackend")
-# The online payment gateway signs its callbacks with this secret (HMAC-SHA256).
+# Online payment (guanjia/billing/gateways): where payers are sent. "sandbox" is the app's own
+# pay page (the demo; refused in production), "wechat" WeChat Pay v3, "alipay" Alipay; empty:
+# no online payment. The sandbox signs its notifications with this secret (HMAC-SHA256).
+BILLING_GATEWAY = os.environ.get("GUANJIA_PAYMENT_GATEWAY", "" if PRODUCTION else "sandbox")
 BILLING_GATEWAY_SECRET = _secrets["GUANJIA_GATEWAY_SECRET"]
+# The merchant's WeChat Pay v3 account: notifications are checked with WeChat's platform key
+# (PEM, and its serial as sent in Wechatpay-Serial) and decrypted with the APIv3 key.
+WECHATPAY = {
+    "mchid": os.environ.get("GUANJIA_WECHATPAY_MCHID", ""),
+    "appid": os.environ.get("GUANJIA_WECHATPAY_APPID", ""),
+    "apiv3_key": os.environ.get("GUANJIA_WECHATPAY_APIV3_KEY", ""),
+    "platform_public_key": os.environ.get("GUANJIA_WECHATPAY_PLATFORM_PUBLIC_KEY", ""),
+    "platform_serial": os.environ.get("GUANJIA_WECHATPAY_PLATFORM_SERIAL", ""),
+}
+# The Alipay app: our requests are signed with the app's private key, Alipay's notifications
+# checked with the Alipay public key (both RSA2; PEM or the bare base64 Alipay shows).
+ALIPAY = {
+    "app_id": os.environ.get("GUANJIA_ALIPAY_APP_ID", ""),
+    "app_private_key": os.environ.get("GUANJIA_ALIPAY_APP_PRIVATE_KEY", ""),
+    "alipay_public_key": os.environ.get("GUANJIA_ALIPAY_PUBLIC_KEY", ""),
+    "gateway_url": os.environ.get("GUANJIA_ALIPAY_GATEWAY_URL", "https://openapi.alipay.com/gateway.do"),
+    "notify_url": os.environ.get("GUANJIA_ALIPAY_NOTIFY_URL", ""),
+    "return_url": os.environ.get("GUANJIA_ALIPAY_RETURN_URL", ""),
+}
 # Links in emails and SMS point here.
 SITE_URL = os.environ.get("GUANJIA_SITE_URL", "http://127.0.0.1:8000")
 

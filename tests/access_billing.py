@@ -2,13 +2,15 @@
 
 Objects (prefixed ui_ so as not to meet the API rows' objects): a property fee and a
 parking fee billed for June 2025 in both estates (the parking bills stay unpaid), a metered
-fee, a payment of unit A, of unit B and of the other estate's unit, a payment of unit A whose
+fee, a payment of unit A, of unit B and of the other estate's unit, an online order of each
+(paid on the sandbox's page), a payment of unit A whose
 reversal finance asked for, and a billing-run job in each estate."""
 
 from __future__ import annotations
 
 import datetime
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 JUNE = datetime.date(2025, 6, 1)
@@ -56,6 +58,9 @@ def objects(world: Any) -> dict[str, Any]:
         made[name] = actions.record_payment(actor=cast.finance, unit=unit, amount="50.00", method="cash")
     for name, unit in (("ui_bill_a", cast.unit_a), ("ui_bill_b", cast.unit_b), ("ui_bill_other", cast.other_unit)):
         made[name] = Bill.objects.get(unit=unit, fee_item__code="ui-parking", period_start=JUNE)
+    for name, unit in (("ui_order_a", cast.unit_a), ("ui_order_b", cast.unit_b), ("ui_order_other", cast.other_unit)):
+        order, _checkout = actions.create_payment_order(actor=cast.finance, unit=unit, amount="20.00")
+        made[name] = SimpleNamespace(pk=order.order_number)  # the sandbox's page is addressed by order number
     pending = actions.record_payment(actor=cast.finance, unit=cast.unit_a, amount="10.00", method="cash")
     made["ui_reversal_request"] = actions.request_reversal(actor=cast.finance, payment=pending, reason="矩阵测试")
     return made
@@ -89,6 +94,7 @@ def endpoints() -> list[Any]:
     def pay_key(world: Any) -> dict:
         return {"idempotency_key": uuid.uuid4().hex}
 
+    sandbox_pay = constant({"decision": "pay"})
     reason = constant({"reason": "矩阵测试：金额录错"})
     contact = constant({"contact": "phone", "outcome": "no_answer", "note": "矩阵测试"})
 
@@ -139,6 +145,12 @@ def endpoints() -> list[Any]:
         page("POST", "billing:pay_online", managers | OWNER, pay_key, unit_id="unit_a"),
         page("POST", "billing:pay_online", managers, pay_key, unit_id="unit_b"),
         page("POST", "billing:pay_online", NOBODY, pay_key, unit_id="other_unit"),
+        page("GET", "billing:sandbox_pay", managers | OWNER, order_number="ui_order_a"),
+        page("GET", "billing:sandbox_pay", managers, order_number="ui_order_b"),
+        page("GET", "billing:sandbox_pay", NOBODY, order_number="ui_order_other"),
+        page("POST", "billing:sandbox_pay", managers | OWNER, sandbox_pay, order_number="ui_order_a"),
+        page("POST", "billing:sandbox_pay", managers, sandbox_pay, order_number="ui_order_b"),
+        page("POST", "billing:sandbox_pay", NOBODY, sandbox_pay, order_number="ui_order_other"),
         page("POST", "billing:request_bill_reversal", managers, reason, bill_id="ui_bill_a"),
         page("POST", "billing:request_bill_reversal", managers, reason, bill_id="ui_bill_b"),
         page("POST", "billing:request_bill_reversal", NOBODY, reason, bill_id="ui_bill_other"),

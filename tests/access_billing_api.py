@@ -1,9 +1,10 @@
 """Access rows of the billing API operations (see tests/test_access_matrix.py).
 
-The gateway callback (POST /api/v1/billing/gateway/callback) is not listed: it is not an
-API operation of a signed-in user but the gateway's notification, authenticated by the HMAC
-signature of its body and kept out of the OpenAPI schema; guanjia/billing/tests/test_gateway.py
-and test_api.py check that a forged signature is refused and changes nothing.
+The gateway callbacks (POST /api/v1/billing/gateways/<name>/callback) are not listed: they are
+not API operations of a signed-in user but the gateways' notifications, authenticated by the
+signature each adapter checks and kept out of the OpenAPI schema; guanjia/billing/tests/
+test_gateway.py, test_gateway_adapters.py and test_api.py check that a forged signature is
+refused and changes nothing.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from guanjia.accounts.access import (
     staff_estate,
 )
 from guanjia.accounts.forms import PasswordChangeForm, PostingForm
+from guanjia.accounts.portal import tiles_for
 from guanjia.accounts.queries import home_route, postings_of_estate, staff_login_named, tokens_of
 from guanjia.core.errors import DomainError
 from guanjia.core.forms import attempt
@@ -162,4 +163,10 @@ def portal(request):
     person = request.user.person
     if person is None:
         raise Http404
-    return render(request, "accounts/portal.html", {"person": person, "units": units_of_person(person)})
+    residencies = units_of_person(person)
+    context = {
+        "person": person,
+        "units": residencies,
+        "tiles": tiles_for(person.pk, {residency.unit_id for residency in residencies}),
+    }
+    return render(request, "accounts/portal.html", context)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from guanjia.accounts.models import User
-from guanjia.billing.models import BILLING_JOB, Bill, FeeItem, Payment, ReversalRequest
+from guanjia.billing.models import BILLING_JOB, Bill, FeeItem, Payment, PaymentOrder, ReversalRequest
 from guanjia.core.models import Job
 from guanjia.core.roles import Capability
 from guanjia.core.scope import scope_of
@@ -197,3 +197,13 @@ def access_portal(user: User) -> int:
     if person_id is None:
         raise Http404
     return person_id
+
+
+def access_payment_order(user: User, order_number: str) -> PaymentOrder:
+    """An online payment order, on the sandbox's pay page: for whoever may pay for its unit
+    (its residents, finance and the manager)."""
+    order = PaymentOrder.objects.select_related("unit", "estate", "payment").filter(order_number=order_number).first()
+    if order is None:
+        raise Http404
+    access_unit_billing(user, order.unit_id, pay=True)
+    return order

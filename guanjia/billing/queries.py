@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypedDict
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from guanjia.billing.models import (
     FeeStandard,
     MeterReading,
     Payment,
+    PaymentOrder,
     Reversal,
     ReversalRequest,
     WaterTier,
@@ -246,6 +247,12 @@ def units_with_prepaid(estate: Estate) -> list[Unit]:
     return list(Unit.objects.filter(pk__in=list(unit_ids)).order_by("pk"))
 
 
+def bills_of_order(order: PaymentOrder) -> list[Bill]:
+    """The bills an online order was opened for (none: it settles the unit's oldest first)."""
+    bills = Bill.objects.filter(unit_id=order.unit_id, pk__in=order.bill_ids or []).select_related("fee_item")
+    return list(bills.order_by(*OLDEST_FIRST))
+
+
 def outstanding_of(unit: Unit) -> Decimal:
     """What the unit owes on its open owner bills, due or not."""
     total = Bill.objects.filter(unit=unit, status=Bill.Status.OPEN, payer=Bill.Payer.OWNER).aggregate(
@@ -296,8 +303,35 @@ def unit_ledger(unit: Unit) -> UnitLedger:
     return {"bills": bills, "payments": payments_of(unit), "owed": owed, "prepaid": prepaid_balance(unit)}
 
 
+DUE = "due"  # 待缴: open, its due date not yet passed
+ARREARS = "arrears"  # 欠费: open after its due date
+
+
+def owner_status(bill: Bill, today: datetime.date) -> str:
+    """How an open bill is labelled for the owner: 待缴 up to and on its due date, 欠费 from the
+    day after (the owner has the whole due day to pay)."""
+    return ARREARS if bill.due_date < today else DUE
+
+
+def owed_by_units(unit_ids: Iterable[int], today: datetime.date) -> tuple[Decimal, Decimal]:
+    """(what the units' owner bills still owe, the part of it in arrears: past the due date),
+    the same split as the 待缴/欠费 labels (owner_status)."""
+    bills = Bill.objects.filter(unit_id__in=list(unit_ids), status=Bill.Status.OPEN, payer=Bill.Payer.OWNER)
+    outstanding = F("amount") - F("paid_amount")
+    totals = bills.aggregate(
+        owed=Sum(outstanding),
+        arrears=Sum(outstanding, filter=Q(due_date__lt=today)),
+    )
+    return (
+        money.round_to_fen(Decimal(str(totals["owed"] or 0))),
+        money.round_to_fen(Decimal(str(totals["arrears"] or 0))),
+    )
+
+
 def portal_ledgers(person_id: int) -> list[dict[str, Any]]:
-    """The ledger of each unit the person lives in now, with its open and latest paid bills."""
+    """The ledger of each unit the person lives in now, with its open and latest paid bills;
+    each open bill carries its owner_status (待缴 or 欠费)."""
+    today = timezone.localdate()
     residencies = (
         Residency.objects.filter(person_id=person_id, ended__isnull=True)
         .select_related("unit", "unit__estate")
@@ -306,6 +340,9 @@ def portal_ledgers(person_id: int) -> list[dict[str, Any]]:
     entries = []
     for residency in residencies:
         ledger = unit_ledger(residency.unit)
+        for bill in ledger["bills"]:
+            if bill.status == Bill.Status.OPEN:
+                bill.owner_status = owner_status(bill, today)  # type: ignore[attr-defined]
         entries.append(
             {
                 "unit": residency.unit,

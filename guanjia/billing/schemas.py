@@ -189,13 +189,6 @@ class PaymentOrderOut(Schema):
     qr_text: str = ""
 
 
-class CallbackOut(Schema):
-    status: str
-    order_number: str
-    payment_id: int | None
-    duplicate: bool
-
-
 class ReversalRequestIn(Schema):
     payment_id: RowId | None = None
     bill_id: RowId | None = None

@@ -29,4 +29,5 @@ urlpatterns = [
     path("billing/reversal-requests/<int:request_id>/approve/", views.approve_reversal, name="approve_reversal"),
     path("billing/reversal-requests/<int:request_id>/reject/", views.reject_reversal, name="reject_reversal"),
     path("billing/mine/", views.portal, name="portal"),
+    path("billing/sandbox/<str:order_number>/", views.sandbox_pay, name="sandbox_pay"),
 ]

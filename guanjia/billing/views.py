@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -659,3 +660,35 @@ def pay_online(request: SignedInRequest, unit_id: int) -> HttpResponse:
             return redirect("billing:portal")
         return redirect("billing:unit", unit_id=unit.pk)
     return redirect(checkout.redirect_url)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sandbox_pay(request: SignedInRequest, order_number: str) -> HttpResponse:
+    """The sandbox gateway's pay page (模拟支付): the order, "pay" and "cancel". Paying sends the
+    signed notification a real gateway would; the payer comes back to their bills."""
+    order = access.access_payment_order(request.user, order_number)
+    resident = access.is_resident(request.user, order.unit_id)
+    back_url = reverse("billing:portal") if resident else reverse("billing:unit", args=[order.unit_id])
+    if request.method == "POST":
+        if request.POST.get("decision") != "pay":
+            messages.info(request, _("Payment cancelled; nothing was charged."))
+            return redirect(back_url)
+        try:
+            result = actions.pay_in_sandbox(order=order)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("billing:sandbox_pay", order_number=order.order_number)
+        assert result.payment is not None
+        number = f"{result.payment.receipt_number:08d}"
+        messages.success(request, _("Paid. Receipt %(number)s has been issued.") % {"number": number})
+        return redirect(back_url if resident else reverse("billing:payment", args=[result.payment.pk]))
+    context = {
+        "order": order,
+        "unit": order.unit,
+        "bills": queries.bills_of_order(order),
+        "back_url": back_url,
+        # The owner's pages start their breadcrumbs at their home, staff's at the workbench.
+        "base_template": "accounts/portal_base.html" if resident else "base.html",
+    }
+    return render(request, "billing/sandbox_pay.html", context)

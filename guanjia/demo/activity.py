@@ -105,14 +105,16 @@ REQUESTS = (
 COURIERS = ("顺丰", "京东", "中通", "圆通", "韵达", "邮政EMS")
 
 
-def add_activity(estate: Estate, staff: dict[str, Any], rng: random.Random, say=print) -> None:
+def add_activity(
+    estate: Estate, staff: dict[str, Any], rng: random.Random, say=print, owner_unit: Unit | None = None
+) -> None:
     units = list(estate.units.select_related("zone").order_by("pk"))
     occupied = [unit for unit in units if unit.status == Unit.Status.OCCUPIED]
     if not occupied:
         return
     add_requests(estate, staff, rng, occupied)
     add_custody(estate, staff, rng, occupied)
-    bills, paid = add_billing(estate, staff, rng)
+    bills, paid = add_billing(estate, staff, rng, keep_open=owner_unit)
     say(f"  演示业务：{len(REQUESTS)} 条服务请求，钥匙与包裹若干，{bills} 张账单（已缴 {paid} 笔）")
 
 
@@ -211,7 +213,11 @@ def month_start(day: datetime.date, back: int) -> datetime.date:
     return datetime.date(year, month, 1)
 
 
-def add_billing(estate: Estate, staff: dict[str, Any], rng: random.Random) -> tuple[int, int]:
+def add_billing(
+    estate: Estate, staff: dict[str, Any], rng: random.Random, keep_open: Unit | None = None
+) -> tuple[int, int]:
+    """Bills for the last months, most paid. The demo owner's unit keeps this month's bill
+    open, so that signing in as `owner` shows something to pay online (the sandbox gateway)."""
     finance = staff["finance"]
     item = billing.create_fee_item(
         actor=finance, estate=estate, code="property", name="物业服务费", kind=FeeItem.Kind.PROPERTY_FEE
@@ -228,7 +234,8 @@ def add_billing(estate: Estate, staff: dict[str, Any], rng: random.Random) -> tu
         period = month_start(timezone.localdate(), back)
         owners_bills = item.bills.filter(period_start=period, payer=Bill.Payer.OWNER)
         for bill in owners_bills.select_related("unit").order_by("pk"):
-            if rng.random() < PAID_SHARE[back]:
+            left_for_the_owner = back == 0 and keep_open is not None and bill.unit_id == keep_open.pk
+            if rng.random() < PAID_SHARE[back] and not left_for_the_owner:
                 billing.record_payment(
                     actor=finance,
                     unit=bill.unit,

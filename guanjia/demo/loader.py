@@ -114,7 +114,7 @@ class DemoLoader:
             # Requests, custody and bills in the first estate; big bulk demos stay registry-only.
             first_estate = company.estates.order_by("pk")[0]
             staff = {user.username: user for user in User.objects.filter(postings__estate=first_estate)}
-            add_activity(first_estate, staff, random.Random(self.seed), say=self.say)
+            add_activity(first_estate, staff, random.Random(self.seed), say=self.say, owner_unit=self.owner_unit)
         # The workbenches' trends: each estate's monthly figures of the last year, rolled up now.
         for estate_id in company.estates.order_by("pk").values_list("pk", flat=True):
             backfill_rollups(estate=estate_id, months=12)
@@ -159,6 +159,9 @@ class DemoLoader:
                     display_name=names[username],
                     check_password=False,
                 )
+                # A work phone, so that the owner's "call my butler" has a number to dial.
+                user.phone = f"1390000{len(users) + 1:04d}"
+                user.save(update_fields=["phone"])
                 post_staff(actor=None, user=user, estate=estate, post=post, since=STAFF_SINCE)
                 users[username] = user
             return users

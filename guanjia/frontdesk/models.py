@@ -225,10 +225,22 @@ class VisitorPass(models.Model):
     visitor_name = models.CharField(_("visitor"), max_length=50)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     token = models.CharField(max_length=43, unique=True)
+    # The short code beside the QR, typed at the desk when the QR cannot be scanned
+    # (guanjia/frontdesk/passcodes.py). Empty on passes issued before codes existed.
+    code = models.CharField(_("pass code"), max_length=8, blank=True, default="")
     valid_from = models.DateTimeField(_("valid from"))
     valid_until = models.DateTimeField(_("valid until"))
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Never two passes of an estate with one code, valid or not: a typed code names one
+            # pass (an expired one is refused as expired, not taken for another's).
+            models.UniqueConstraint(
+                fields=["estate", "code"], condition=~models.Q(code=""), name="visitor_pass_code_unique_per_estate"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.visitor_name} → {self.unit_id}"

@@ -217,6 +217,7 @@ class PassOut(Schema):
     visitor_name: str
     kind: str
     token: str
+    code: str  # the short code the desk can type instead of scanning the QR
     valid_from: datetime.datetime
     valid_until: datetime.datetime
     used_at: datetime.datetime | None

@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from guanjia.core import display
 from guanjia.core.errors import DomainError
 from guanjia.core.forms import attempt
 from guanjia.core.photos import photo_response
 from guanjia.estates.models import Estate
-from guanjia.frontdesk import actions, excel, queries
+from guanjia.frontdesk import actions, excel, passcodes, queries
 from guanjia.frontdesk.access import (
     access_authorization,
     access_custody_photo,
@@ -705,7 +706,28 @@ def my_pass(request, pass_id: int):
     resident_person(request.user)
     visitor_pass = access_my_pass(request.user, pass_id)
     qr = segno.make(visitor_pass.token, error="m").svg_inline(scale=6, border=2)
-    return render(request, "frontdesk/my_pass.html", {"visitor_pass": visitor_pass, "qr": qr})
+    context = {
+        "visitor_pass": visitor_pass,
+        "qr": qr,
+        "code_shown": passcodes.grouped(visitor_pass.code),
+        "share_text": pass_message(visitor_pass),
+    }
+    return render(request, "frontdesk/my_pass.html", context)
+
+
+def pass_message(visitor_pass: VisitorPass) -> str:
+    """What the owner's share button sends the visitor: the code, where, and for how long."""
+    return _(
+        "%(name)s, you are expected at %(estate)s %(unit)s. At the front desk, give the pass code "
+        "%(code)s. Valid %(start)s to %(end)s."
+    ) % {
+        "name": visitor_pass.visitor_name,
+        "estate": visitor_pass.unit.estate.name,
+        "unit": visitor_pass.unit.code,
+        "code": passcodes.grouped(visitor_pass.code) or visitor_pass.token,
+        "start": display.when(visitor_pass.valid_from),
+        "end": display.when(visitor_pass.valid_until),
+    }
 
 
 @login_required

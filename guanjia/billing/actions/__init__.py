@@ -17,6 +17,7 @@ from guanjia.billing.actions.online import (
     create_payment_order,
     create_payment_order_once,
     handle_gateway_callback,
+    pay_in_sandbox,
 )
 from guanjia.billing.actions.payments import apply_prepaid, record_payment, record_payment_once
 from guanjia.billing.actions.readings import import_meter_readings, record_meter_reading
@@ -50,6 +51,7 @@ __all__ = [
     "create_payment_order_once",
     "handle_gateway_callback",
     "import_meter_readings",
+    "pay_in_sandbox",
     "log_collection",
     "print_receipt",
     "record_meter_reading",

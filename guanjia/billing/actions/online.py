@@ -3,7 +3,9 @@ that records the money once, however many times it is delivered."""
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -12,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanjia.accounts.models import User
-from guanjia.billing import gateway, queries
+from guanjia.billing import gateways, queries
 from guanjia.billing.actions.checks import MAX_PRICE, NumberInput, parse_decimal
 from guanjia.billing.actions.idempotency import Once, run_once
 from guanjia.billing.actions.payments import amount_as_given, record_payment
@@ -21,11 +23,14 @@ from guanjia.core.audit import record_change
 from guanjia.core.errors import DomainError
 from guanjia.estates.models import Unit
 
+logger = logging.getLogger(__name__)
+ForgedCallback = gateways.ForgedCallback
+
 
 @transaction.atomic
 def create_payment_order(
     *, actor: User | None, unit: Unit, bill_ids: list[int] | None = None, amount: NumberInput | None = None
-) -> tuple[PaymentOrder, gateway.Checkout]:
+) -> tuple[PaymentOrder, gateways.Checkout]:
     """Open an online payment for a unit: for chosen open bills (their whole outstanding
     amount), or for an amount (settled oldest first; the rest becomes prepaid), or, with
     neither, for everything the unit owes. Returns the order and what the payer is shown."""
@@ -52,10 +57,15 @@ def create_payment_order(
     return order, checkout_of(order, unit)
 
 
-def checkout_of(order: PaymentOrder, unit: Unit) -> gateway.Checkout:
+def checkout_of(order: PaymentOrder, unit: Unit) -> gateways.Checkout:
     """What the payer is shown for an order (the same for the order each time it is asked)."""
     subject = _("Property fees of %(unit)s") % {"unit": unit.code}
-    return gateway.current_gateway().checkout(order_number=order.order_number, amount=order.amount, subject=subject)
+    try:
+        gateway = gateways.current_gateway()
+        return gateway.checkout(order_number=order.order_number, amount=order.amount, subject=subject)
+    except gateways.GatewayUnavailable:
+        logger.exception("online payment unavailable")
+        raise DomainError(_("Online payment is not available yet. Please pay at the service center.")) from None
 
 
 def create_payment_order_once(
@@ -65,7 +75,7 @@ def create_payment_order_once(
     unit: Unit,
     bill_ids: list[int] | None = None,
     amount: NumberInput | None = None,
-) -> tuple[Once[PaymentOrder], gateway.Checkout]:
+) -> tuple[Once[PaymentOrder], gateways.Checkout]:
     """create_payment_order for the portal and the API, once per key: a double click on "pay"
     opens one order (so the payer cannot pay twice for it), and the repeat is sent to the
     same checkout."""
@@ -104,51 +114,56 @@ def order_amount(unit: Unit, bill_ids: list[int] | None, amount: NumberInput | N
     return queries.outstanding_of(unit), []
 
 
-class ForgedCallback(Exception):
-    """A callback whose signature does not check out: refused, nothing recorded."""
-
-
 class CallbackResult(NamedTuple):
     order: PaymentOrder
     payment: Payment | None
     created: bool
 
 
-def handle_gateway_callback(*, body: bytes, signature: str) -> CallbackResult:
-    """The gateway tells us an order was paid. The signature is checked over the raw body
-    before anything is read from it. The order's row lock serializes callbacks for one order,
-    and the transaction id is the payment's reference (unique per estate), so a repeated
-    callback finds the payment already on file and records nothing: it is answered OK all
-    the same, which is what makes the gateway stop retrying.
+def handle_gateway_callback(*, gateway: gateways.Gateway, headers: Mapping[str, str], body: bytes) -> CallbackResult:
+    """A gateway tells us an order was paid. Its adapter checks the signature over the raw
+    request before anything is read from it (ForgedCallback: refused, nothing recorded).
 
-    The money paid is recorded even if it differs from the order (it was received): the
-    chosen bills are settled only when it matches them exactly and they still owe it;
-    otherwise it settles the unit's bills oldest first and the rest becomes prepaid."""
-    if not gateway.signature_valid(body, signature):
-        raise ForgedCallback
+    The order's row lock serializes notifications for one order, and the gateway's
+    transaction id is the payment's reference (unique per estate), so a repeated notification
+    finds the payment already on file and records nothing: it is answered OK all the same,
+    which is what makes the gateway stop retrying.
+
+    The amount paid must be the order's: a notification for another amount records nothing
+    and is logged for finance to look into (it is answered FAIL, so the gateway keeps it)."""
     try:
-        data = gateway.current_gateway().parse_callback(body)
-    except gateway.CallbackError:
+        notice = gateway.verify(headers=headers, body=body)
+    except gateways.CallbackError:
         raise DomainError(_("The callback body cannot be read."), field="body") from None
-    if not data.transaction_id:
+    if not notice.transaction_id:
         raise DomainError(_("The callback has no transaction id."), field="transaction_id")
     with transaction.atomic():
-        order = PaymentOrder.objects.select_for_update().filter(order_number=data.order_number).first()
+        order = PaymentOrder.objects.select_for_update().filter(order_number=notice.order_number).first()
         if order is None:
             raise DomainError(_("No such payment order."), field="order_number")
-        if data.status != gateway.SUCCESS:
+        if not notice.paid:
             return CallbackResult(order, None, False)
-        existing = Payment.objects.filter(estate_id=order.estate_id, reference=data.transaction_id).first()
+        existing = Payment.objects.filter(estate_id=order.estate_id, reference=notice.transaction_id).first()
         if existing is not None:
             return CallbackResult(order, existing, False)
+        if notice.amount != order.amount:
+            logger.warning(
+                "%s notification for order %s: paid %s, ordered %s (transaction %s); nothing recorded",
+                gateway.name,
+                order.order_number,
+                notice.amount,
+                order.amount,
+                notice.transaction_id,
+            )
+            raise DomainError(_("The amount paid does not match the order."), field="amount")
         unit = Unit.objects.get(pk=order.unit_id)
         payment = record_payment(
             actor=None,
             unit=unit,
-            amount=data.amount,
+            amount=notice.amount,
             method=Payment.Method.ONLINE,
-            bill_ids=bills_paid_online(order, unit, data.amount),
-            reference=data.transaction_id,
+            bill_ids=bills_paid_online(order, unit, notice.amount),
+            reference=notice.transaction_id,
             note=_("Online order %(order)s") % {"order": order.order_number},
         )
         if order.payment_id is None:
@@ -166,3 +181,19 @@ def bills_paid_online(order: PaymentOrder, unit: Unit, paid: Decimal) -> list[in
     if paid_as_ordered and queries.owed_on(unit, order.bill_ids) == paid:
         return list(order.bill_ids)
     return None
+
+
+def pay_in_sandbox(*, order: PaymentOrder) -> CallbackResult:
+    """The sandbox's "pay" button: the notification the sandbox gateway sends for the order,
+    signed, handed to the same handler as the callback endpoint (in process: a request to our
+    own server would tie up a worker waiting for itself). Its transaction id is fixed per
+    order, as a real gateway's is, so pressing "pay" twice pays once."""
+    try:
+        sandbox = gateways.gateway_named(gateways.SandboxGateway.name)
+    except gateways.GatewayUnavailable:
+        raise DomainError(_("Online payment is not available yet. Please pay at the service center.")) from None
+    assert isinstance(sandbox, gateways.SandboxGateway)
+    headers, body = sandbox.notification(
+        order_number=order.order_number, transaction_id=f"SBX-{order.order_number}", amount=order.amount
+    )
+    return handle_gateway_callback(gateway=sandbox, headers=headers, body=body)

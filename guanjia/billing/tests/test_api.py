@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from guanjia.billing import actions, gateway, queries
+from guanjia.billing import actions, queries
+from guanjia.billing.gateways import SandboxGateway
 from guanjia.billing.models import Bill, CollectionLog, FeeStandard, MeterReading, Payment, ReversalRequest
 from guanjia.billing.tests.factories import FeeItemFactory, FeeStandardFactory
 from guanjia.billing.tests.test_payments import assert_ledger_consistent
@@ -226,26 +227,23 @@ def test_online_payment_by_the_owner_duplicated_and_forged_callbacks(client, cli
     created = send(owner, "POST", f"/units/{cast.unit_a.pk}/payment-orders", {"bill_ids": [june.pk]})
     assert created.status_code == 201, created.content
     order = created.json()
-    assert order["amount"] == "223.75" and order["redirect_url"].startswith("https://")
+    assert order["amount"] == "223.75" and order["redirect_url"] == f"/billing/sandbox/{order['order_number']}/"
     refused(send(owner, "POST", f"/units/{cast.unit_a.pk}/payment-orders", {"amount": "0"}), "amount")
     owner.logout()
 
-    body, signature = gateway.TestGateway().callback(
+    headers, body = SandboxGateway().notification(
         order_number=order["order_number"], transaction_id="ALI-77", amount="223.75"
     )
-    headers = {gateway.SIGNATURE_HEADER: signature}
-    first = client.post(f"{API}/billing/gateway/callback", body, content_type="application/json", headers=headers)
-    assert first.status_code == 200 and first.json()["duplicate"] is False
+    callback = f"{API}/billing/gateways/sandbox/callback"
+    first = client.post(callback, body, content_type="application/json", headers=headers)
+    assert first.status_code == 200 and first.json()["code"] == "SUCCESS"
     with unchanged():
-        again = client.post(f"{API}/billing/gateway/callback", body, content_type="application/json", headers=headers)
-        assert again.status_code == 200 and again.json()["duplicate"] is True
+        again = client.post(callback, body, content_type="application/json", headers=headers)
+        assert again.status_code == 200 and again.json()["code"] == "SUCCESS"
         forged = client.post(
-            f"{API}/billing/gateway/callback",
-            body.replace(b"ALI-77", b"ALI-78"),
-            content_type="application/json",
-            headers=headers,
+            callback, body.replace(b"ALI-77", b"ALI-78"), content_type="application/json", headers=headers
         )
-        assert forged.status_code == 403 and forged.json()["detail"]
+        assert forged.status_code == 403 and forged.json()["code"] == "FAIL"
     assert Payment.objects.filter(reference="ALI-77").count() == 1
     june.refresh_from_db()
     assert june.status == Bill.Status.PAID

@@ -20,6 +20,7 @@ from guanjia.billing.models import (
     FeeStandard,
     MeterReading,
     Payment,
+    PaymentOrder,
     ReversalRequest,
     WaterTier,
 )
@@ -292,7 +293,9 @@ def test_the_owner_sees_own_bills_and_receipts_and_pays_online(cast, client_as, 
     assert client.post(reverse("billing:receipt", args=[mine.pk])).status_code == 200
     assert client.post(reverse("billing:receipt", args=[theirs.pk])).status_code == 404
     response = client.post(reverse("billing:pay_online", args=[cast.unit_a.pk]), {"idempotency_key": "k1"})
-    assert response.status_code == 302 and "347.50" in response.url
+    order = PaymentOrder.objects.get()
+    assert order.amount == Decimal("347.50")
+    assert response.status_code == 302 and response.url == reverse("billing:sandbox_pay", args=[order.order_number])
     assert (
         client.post(reverse("billing:pay_online", args=[cast.unit_b.pk]), {"idempotency_key": "k2"}).status_code == 404
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import secrets
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +14,7 @@ from guanjia.accounts.models import User
 from guanjia.core.errors import DomainError
 from guanjia.core.validators import normalize_phone, phone_problem
 from guanjia.estates.models import Estate, Unit
-from guanjia.frontdesk import queries
+from guanjia.frontdesk import passcodes, queries
 from guanjia.frontdesk.models import DoNotAdmit, Visit, VisitorPass
 from guanjia.people.models import Person
 
@@ -41,7 +41,8 @@ def issue_visitor_pass(
     valid_from: datetime.datetime,
     valid_until: datetime.datetime,
 ) -> VisitorPass:
-    """An owner pre-authorizes a visitor; the token is what the QR code carries."""
+    """An owner pre-authorizes a visitor; the token is what the QR code carries, the short code
+    what the visitor can tell the desk instead."""
     visitor_name = visitor_name.strip()
     if not visitor_name:
         raise DomainError(_("Enter the visitor's name."), field="visitor_name")
@@ -49,16 +50,25 @@ def issue_visitor_pass(
         raise DomainError(_("Choose one-time or recurring."), field="kind")
     if valid_until <= valid_from or valid_until <= timezone.now():
         raise DomainError(_("The pass must end after it starts, and in the future."), field="valid_until")
-    return VisitorPass.objects.create(
-        estate_id=unit.estate_id,
-        unit=unit,
-        issued_by=person,
-        visitor_name=visitor_name,
-        kind=kind,
-        token=secrets.token_urlsafe(32),
-        valid_from=valid_from,
-        valid_until=valid_until,
-    )
+    for _attempt in range(5):
+        try:
+            # A savepoint of its own: a code already taken in the estate leaves the
+            # transaction usable for the next try with a new code.
+            with transaction.atomic():
+                return VisitorPass.objects.create(
+                    estate_id=unit.estate_id,
+                    unit=unit,
+                    issued_by=person,
+                    visitor_name=visitor_name,
+                    kind=kind,
+                    token=secrets.token_urlsafe(32),
+                    code=passcodes.new_code(),
+                    valid_from=valid_from,
+                    valid_until=valid_until,
+                )
+        except IntegrityError:
+            continue
+    raise DomainError(_("No pass code could be issued just now. Please try again."))
 
 
 @transaction.atomic
@@ -92,7 +102,13 @@ def lift_do_not_admit(*, person: Person, instruction: DoNotAdmit) -> DoNotAdmit:
 
 @transaction.atomic
 def admit_with_pass(*, actor: User, estate: Estate, token: str) -> Visit:
-    visitor_pass = VisitorPass.objects.select_for_update().filter(token=token.strip()).first()
+    """Let a visitor in on their pass: the QR code's token as scanned, or the short code as
+    typed (case and spaces aside), which names a pass of this estate."""
+    passes = VisitorPass.objects.select_for_update()
+    if passcodes.is_code(token):
+        visitor_pass = passes.filter(estate=estate, code=passcodes.normalize(token)).first()
+    else:
+        visitor_pass = passes.filter(token=token.strip()).first()
     if visitor_pass is None or visitor_pass.estate_id != estate.pk:
         raise DomainError(_("This pass is not valid here."), field="token")
     now = timezone.now()
