@@ -143,7 +143,20 @@ def find_field(model: type[models.Model], name: str) -> models.Field | None:
     return None
 
 
+# Names in the trail that are no field of the record or its related records.
+LABELS: dict[str, Any] = {"unit": _("Unit"), "ended": _("Ended"), "since": _("Since")}
+
+
+def is_internal(model: type[models.Model], name: str) -> bool:
+    """A field kept for searching or for the machine (pinyin, a phone's tail, a digest): it has
+    no label of its own, and people are not shown it."""
+    field = find_field(model, name)
+    return name not in LABELS and field is not None and str(field.verbose_name) == field.name.replace("_", " ")
+
+
 def field_label(model: type[models.Model], name: str) -> str:
+    if name in LABELS:
+        return str(LABELS[name])
     field = find_field(model, name)
     if field is None:
         return str(_(name.replace("_", " ")))
@@ -176,7 +189,7 @@ def readable(changes: Any, model: type[models.Model]) -> list[ReadableChange]:
         fields = [
             (field_label(model, name), value_text(model, name, pair[0]), value_text(model, name, pair[1]))
             for name, pair in (change.changes or {}).items()
-            if isinstance(pair, (list, tuple)) and len(pair) == 2
+            if isinstance(pair, (list, tuple)) and len(pair) == 2 and not is_internal(model, name)
         ]
         rows.append(
             ReadableChange(change.at, change.actor, str(VERBS.get(change.verb, change.verb)), fields, change.note)

@@ -245,7 +245,9 @@ class PeopleMaker:
                 return plate
 
     def email(self, name: str) -> str:
-        return f"{pinyin.full_pinyin(name)}{self.rng.randrange(1, 1000)}@{self.rng.choice(EMAIL_DOMAINS)}"
+        # A surname with several readings (余: yú, tú, xú) has them all, spaced: take the first.
+        reading = pinyin.full_pinyin(name).split()[0]
+        return f"{reading}{self.rng.randrange(1, 1000)}@{self.rng.choice(EMAIL_DOMAINS)}"
 
     def birth_date(self, first_year: int, last_year: int) -> datetime.date:
         return random_date(self.rng, datetime.date(first_year, 1, 1), datetime.date(last_year, 12, 31))
