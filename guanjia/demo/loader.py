@@ -150,7 +150,7 @@ class DemoLoader:
     def create_staff(self, estate: Estate, specs: list[tuple[str, str, str]]) -> dict[str, User]:
         names = {username: self.maker.staff_name() for username, _post, _extra in specs}
         if not self.bulk:
-            users = {}
+            users: dict[str, User] = {}
             for username, post, _extra in specs:
                 user = create_user(
                     actor=None,
