@@ -667,8 +667,11 @@ def access_test(part: str):
 
 class AccessPart:
     """One class per part of the table: the shared world lives exactly as long as a class's
-    tests, and parallel workers (pytest-xdist --dist loadscope) take a class each."""
+    tests, and parallel workers (pytest-xdist --dist loadscope) take a class each. Marked
+    `matrix`: who may reach what is decided by the access functions, the same on either database,
+    so CI runs the table on SQLite only (.ci/run)."""
 
+    pytestmark = [pytest.mark.matrix]
     part = ""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.conf import settings
@@ -9,6 +10,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from guanjia.core.photos import PHOTO_EXTENSIONS
+
+# A loan checked against an owner's authorization, as stored (see CustodyEvent.checked_how_text).
+AUTHORIZATION_CHECK = re.compile(r"authorization #(\d+)")
 
 
 class Key(models.Model):
@@ -173,6 +177,15 @@ class CustodyEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} at {self.at}"
+
+    @property
+    def checked_how_text(self) -> str:
+        """How the borrower was checked, in the reader's language: a loan on an authorization is
+        stored as "authorization #12" (language-neutral), anything else as typed at the desk."""
+        match = AUTHORIZATION_CHECK.fullmatch(self.checked_how)
+        if match:
+            return str(_("authorization #%(id)s") % {"id": match.group(1)})
+        return self.checked_how
 
 
 def custody_photo_path(instance: CustodyPhoto, filename: str) -> str:

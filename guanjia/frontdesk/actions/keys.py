@@ -242,7 +242,7 @@ def lend_key(*, actor: User, key: Key, borrower_name: str, borrower_phone: str, 
         actor=actor,
         key=key,
         counterpart=borrower_name,
-        checked_how=_("authorization #%(id)s") % {"id": authorization.pk} if authorization else "",
+        checked_how=f"authorization #{authorization.pk}" if authorization else "",  # shown translated
         at=now,
     ).save(force_insert=True)
     return loan
