@@ -71,16 +71,13 @@ def readable_history(changes: object, target: object) -> list:
     return audit.readable(changes, type(target))  # type: ignore[arg-type]
 
 
-# The kit's class for each kind of widget (Tabler is Bootstrap underneath).
-_WIDGET_CLASSES = {
-    "select": "form-select",
-    "selectmultiple": "form-select",
-    "checkbox": "form-check-input",
-    "radioselect": "",
-    "checkboxselectmultiple": "",
-    "fileinput": "form-control",
-    "clearablefileinput": "form-control",
-}
+def kit_class(widget: forms.Widget) -> str:
+    """The kit's class for a widget (Tabler is Bootstrap underneath)."""
+    if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)):
+        return "form-check-input"
+    if isinstance(widget, forms.Select):
+        return "form-select"
+    return "form-control"
 
 
 @register.filter
@@ -88,8 +85,7 @@ def styled(field: forms.BoundField) -> str:
     """A form field's widget with the kit's classes (and is-invalid when it has errors),
     keeping classes the form set itself."""
     widget = field.field.widget
-    kind = type(widget).__name__.lower()
-    classes = [_WIDGET_CLASSES.get(kind, "form-control"), widget.attrs.get("class", "")]
+    classes = [widget.attrs.get("class", ""), kit_class(widget)]
     if field.errors:
         classes.append("is-invalid")
     return field.as_widget(attrs={"class": " ".join(each for each in classes if each)})
@@ -98,3 +94,9 @@ def styled(field: forms.BoundField) -> str:
 @register.filter
 def is_checkbox(field: forms.BoundField) -> bool:
     return isinstance(field.field.widget, forms.CheckboxInput)
+
+
+@register.filter
+def is_choice_list(field: forms.BoundField) -> bool:
+    """Ticks or radios: drawn as a list of checks, not as one control."""
+    return isinstance(field.field.widget, (forms.CheckboxSelectMultiple, forms.RadioSelect))
